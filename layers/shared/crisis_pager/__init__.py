@@ -1,0 +1,1 @@
+"""crisis-pager: on-call paging and escalation for virtual intensive outpatient programs."""

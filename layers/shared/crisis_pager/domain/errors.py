@@ -1,0 +1,38 @@
+"""Errors the domain raises. Each names what is wrong in words an admin or integrator reads."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every rule violation."""
+
+
+class InvalidItem(DomainError):
+    """A hand-edited item (program, rota, clinician) is malformed.
+
+    The message names the table, the item key, the field and the reason, so that an
+    admin at the DynamoDB console can find and fix it.
+    """
+
+    def __init__(self, table: str, key: str, field: str, reason: str) -> None:
+        self.table = table
+        self.key = key
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{table} item {key}: field '{field}' {reason}")
+
+
+class InvalidPolicy(DomainError):
+    """A ladder policy string cannot be read."""
+
+
+class SmsError(DomainError):
+    """The SMS provider refused or failed to take the message."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class CallbackError(DomainError):
+    """The hotline's callback endpoint did not accept the callback."""
