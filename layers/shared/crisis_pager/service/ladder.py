@@ -1,0 +1,323 @@
+"""The ladder's steps, as the state machine runs them.
+
+DynamoDB is the truth and Step Functions the timer: after every wake-up or timeout the
+state machine calls :func:`advance`, which reads the incident and decides what happens
+next. Paging claims the rung with a conditional write first, so an acceptance racing a
+timeout can never lead to a page after the acceptance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..domain import messages
+from ..domain.errors import InvalidItem
+from ..domain.incident import Incident, Page, Status, seconds_between
+from ..domain.ladder import Rung, RungKind
+from ..domain.program import Clinician, Program
+from ..domain.referral import build_referral
+from ..domain.rota import Gap, OnCall, who_is_on_call
+from .ports import (
+    Alerts,
+    CallbackError,
+    Clock,
+    Directory,
+    Hotline,
+    Incidents,
+    Ladder,
+    Sms,
+    SmsError,
+    Timeline,
+)
+
+
+class IncidentMissing(Exception):
+    def __init__(self, incident_id: str) -> None:
+        super().__init__(f"incident {incident_id} does not exist")
+
+
+@dataclass(frozen=True)
+class Step:
+    """What the ladder does next: the `Route` choice reads `action`."""
+
+    action: str  # page | referral | accepted | stop | exhausted
+    position: int
+    rung: Rung | None = None
+    clinician_id: str | None = None
+    skipped: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_output(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "position": self.position,
+            "rung": self.rung.to_input() if self.rung else None,
+            "clinician_id": self.clinician_id,
+            "skipped": list(self.skipped),
+        }
+
+
+def _get(incidents: Incidents, incident_id: str) -> Incident:
+    incident = incidents.get(incident_id)
+    if incident is None:
+        raise IncidentMissing(incident_id)
+    return incident
+
+
+def _program_or_none(directory: Directory, program_id: str) -> Program | None:
+    try:
+        return directory.program(program_id)
+    except InvalidItem:
+        return None
+
+
+def resolve_on_call(
+    directory: Directory, program_id: str, rota_name: str, clock: Clock
+) -> tuple[Clinician, OnCall] | Gap:
+    """Who answers for a rota now, or an explicit gap. Malformed items are gaps."""
+    try:
+        rota = directory.rota(program_id, rota_name)
+        if rota is None:
+            return Gap(f"there is no rota item 'rota#{rota_name}' for program '{program_id}'")
+        on_call = who_is_on_call(rota, clock.now())
+        if isinstance(on_call, Gap):
+            return on_call
+        clinician = directory.clinician(on_call.clinician_id)
+        if clinician is None:
+            return Gap(f"'{on_call.clinician_id}' is on call but has no clinician item")
+        return clinician, on_call
+    except InvalidItem as exc:
+        return Gap(str(exc))
+
+
+def advance(
+    incident_id: str,
+    position: int,
+    rungs: list[dict[str, Any]],
+    *,
+    incidents: Incidents,
+    timeline: Timeline,
+    directory: Directory,
+    alerts: Alerts,
+    clock: Clock,
+) -> Step:
+    incident = _get(incidents, incident_id)
+    if incident.status is Status.ACCEPTED:
+        return Step("accepted", position)
+    if incident.status is Status.RESOLVED:
+        return Step("stop", position)
+
+    ladder = [Rung.from_input(r) for r in rungs]
+    skipped: list[str] = []
+    pos = position
+    while True:
+        pos += 1
+        if pos >= len(ladder):
+            timeline.append(incident_id, clock.now(), "ladder_exhausted", position=pos)
+            return Step("exhausted", pos, skipped=tuple(skipped))
+        rung = ladder[pos]
+        if rung.kind is RungKind.REFERRAL:
+            return Step("referral", pos, rung, skipped=tuple(skipped))
+        found = resolve_on_call(directory, incident.program_id, rung.target, clock)
+        if isinstance(found, Gap):
+            _record_gap(incident, pos, rung, found, timeline, directory, alerts, clock)
+            skipped.append(rung.target)
+            continue
+        clinician, _ = found
+        return Step("page", pos, rung, clinician.clinician_id, tuple(skipped))
+
+
+def _record_gap(
+    incident: Incident,
+    pos: int,
+    rung: Rung,
+    gap: Gap,
+    timeline: Timeline,
+    directory: Directory,
+    alerts: Alerts,
+    clock: Clock,
+) -> None:
+    timeline.append(
+        incident.incident_id,
+        clock.now(),
+        "rung_skipped",
+        position=pos,
+        target=rung.target,
+        reason=gap.reason,
+    )
+    program = _program_or_none(directory, incident.program_id)
+    name = program.display_name if program else incident.program_id
+    alerts.publish(
+        incident.program_id,
+        f"crisis-pager: rota gap in {name}",
+        messages.rota_gap_alert(name, incident.code, rung.target, gap.reason),
+    )
+
+
+@dataclass(frozen=True)
+class PageResult:
+    outcome: str  # sent | already_sent | closed | failed | not_on_call
+    position: int
+    error_code: int | None = None
+
+
+def page_rung(
+    incident_id: str,
+    position: int,
+    target: str,
+    clinician_id: str,
+    task_token: str,
+    *,
+    incidents: Incidents,
+    timeline: Timeline,
+    directory: Directory,
+    ladder: Ladder,
+    sms: Sms,
+    clock: Clock,
+) -> PageResult:
+    incident = _get(incidents, incident_id)
+
+    def give_up(outcome: str, error_code: int | None = None) -> PageResult:
+        # Nothing to wait for: wake the rung now instead of letting it time out.
+        ladder.wake(task_token, {"result": outcome})
+        return PageResult(outcome, position, error_code)
+
+    if not incident.is_open:
+        return give_up("closed")
+    try:
+        program = directory.program(incident.program_id)
+        clinician = directory.clinician(clinician_id)
+    except InvalidItem as exc:
+        timeline.append(incident_id, clock.now(), "page_failed", position=position, reason=str(exc))
+        return give_up("failed")
+    if program is None or clinician is None:
+        timeline.append(
+            incident_id, clock.now(), "page_failed", position=position,
+            reason="the program or clinician item disappeared",
+        )
+        return give_up("failed")
+    if not incidents.claim_rung(incident_id, position, target, clinician_id, task_token):
+        return give_up("closed")  # accepted (or resolved) since the ladder decided to page
+
+    now = clock.now()
+    page = Page(incident_id, position, target, clinician_id, clinician.phone, incident.code, now)
+    if not incidents.record_page(page):
+        stored = incidents.page_for(incident_id, position)
+        if stored is not None and stored.message_sid:
+            # A retried invocation: the SMS went out; the claim above moved the token.
+            return PageResult("already_sent", position)
+    if incident.status is Status.REFERRED:
+        body = messages.referral_repage_sms(program.display_name, incident.code,
+                                            program.hotline_number)
+    else:
+        body = messages.page_sms(program.display_name, incident.severity, incident.code,
+                                 program.hotline_number)
+    try:
+        sid = sms.send(clinician.phone, body)
+    except SmsError as exc:
+        timeline.append(
+            incident_id, clock.now(), "page_failed", position=position, target=target,
+            clinician_id=clinician_id, error_code=exc.code, reason=str(exc),
+        )
+        return give_up("failed", exc.code)
+    incidents.set_page_sent(incident_id, position, sid)
+    timeline.append(
+        incident_id, now, "paged", position=position, target=target,
+        clinician_id=clinician_id, message_sid=sid,
+    )
+    return PageResult("sent", position)
+
+
+@dataclass(frozen=True)
+class ReferralResult:
+    referred: bool
+    position: int
+
+
+def refer(
+    incident_id: str,
+    position: int,
+    *,
+    incidents: Incidents,
+    timeline: Timeline,
+    directory: Directory,
+    alerts: Alerts,
+    clock: Clock,
+) -> ReferralResult:
+    incident = _get(incidents, incident_id)
+    if incident.status is not Status.TRIGGERED:
+        return ReferralResult(False, position)
+    now = clock.now()
+    try:
+        program = directory.program(incident.program_id)
+        problem = None if program else "the program item is missing"
+    except InvalidItem as exc:
+        program, problem = None, str(exc)
+    if program is not None:
+        details = build_referral(incident_id, program, now).as_dict()
+        name = program.display_name
+    else:
+        # Still refer: the hotline must hand off now, with its own local resources.
+        details = {"source": f"unavailable ({problem}); use the hotline's local resources",
+                   "made_at": now.isoformat()}
+        name = incident.program_id
+    if not incidents.refer(incident_id, now, details):
+        return ReferralResult(False, position)
+    timeline.append(incident_id, now, "referred", position=position, **details)
+    alerts.publish(
+        incident.program_id,
+        f"crisis-pager: local emergency referral in {name}",
+        f"{name}: nobody accepted incident {incident.code} in time; the local emergency "
+        "referral was made and the supervisor stays paged.",
+    )
+    return ReferralResult(True, position)
+
+
+def notify_hotline(
+    incident_id: str,
+    event: str,
+    *,
+    incidents: Incidents,
+    timeline: Timeline,
+    directory: Directory,
+    hotline: Hotline,
+    clock: Clock,
+) -> str:
+    """Post a signed status callback; raise CallbackError so the state machine retries."""
+    incident = _get(incidents, incident_id)
+    if not incident.callback_url:
+        return "no_callback_url"
+    if event == "accepted" and incident.status is not Status.ACCEPTED:
+        return "not_accepted"
+    if event == "referred" and incident.referred_at is None:
+        return "not_referred"
+    payload: dict[str, Any] = {
+        "event": event,
+        "incident_id": incident.incident_id,
+        "event_id": incident.event_id,
+        "program_id": incident.program_id,
+        "code": incident.code,
+        "status": incident.status.value,
+        "sent_at": clock.now().isoformat(),
+    }
+    if event == "accepted" and incident.accepted_by and incident.accepted_at:
+        try:
+            clinician = directory.clinician(incident.accepted_by)
+        except InvalidItem:
+            clinician = None
+        payload["accepted"] = {
+            "clinician_id": incident.accepted_by,
+            "name": clinician.name if clinician else None,
+            "at": incident.accepted_at.isoformat(),
+            "seconds_to_accept": round(seconds_between(incident.opened_at, incident.accepted_at)),
+        }
+    if event == "referred":
+        payload["referral"] = dict(incident.referral or {})
+    try:
+        status = hotline.post(incident.callback_url, incident.hotline_id, payload)
+    except CallbackError as exc:
+        timeline.append(incident_id, clock.now(), "callback_failed", event=event, reason=str(exc))
+        raise
+    timeline.append(incident_id, clock.now(), "callback_sent", event=event, http_status=status)
+    return "sent"
+

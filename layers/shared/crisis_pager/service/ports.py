@@ -1,0 +1,114 @@
+"""The ports the use cases need. Adapters implement them; tests fake them."""
+
+# SmsError and CallbackError live in the domain (adapters may not import service/) and
+# are re-exported here for the use cases.
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from ..domain.errors import CallbackError, SmsError
+from ..domain.incident import Incident, Page
+from ..domain.program import Clinician, Program
+from ..domain.rota import Rota
+
+__all__ = ["CallbackError", "SmsError"]
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware (UTC)."""
+        ...
+
+
+class Incidents(Protocol):
+    """The incident store. Every status change is a conditional write."""
+
+    def get(self, incident_id: str) -> Incident | None: ...
+
+    def create(self, incident: Incident) -> bool:
+        """Store a new incident; False if one with this id already exists."""
+        ...
+
+    def claim_code(self, program_id: str, incident_id: str, now: datetime) -> str:
+        """Reserve a short code, unique among the program's recent incidents."""
+        ...
+
+    def release_code(self, program_id: str, code: str, incident_id: str) -> None: ...
+
+    def mark_ladder_started(self, incident_id: str) -> None: ...
+
+    def claim_rung(
+        self, incident_id: str, position: int, target: str, clinician_id: str, task_token: str
+    ) -> bool:
+        """Make `position` the current rung, if the incident is open and not past it."""
+        ...
+
+    def record_page(self, page: Page) -> bool:
+        """Store the page of a rung; False if that rung's page is already stored."""
+        ...
+
+    def page_for(self, incident_id: str, position: int) -> Page | None: ...
+
+    def set_page_sent(self, incident_id: str, position: int, message_sid: str) -> None: ...
+
+    def find_page(self, phone: str, code: str) -> Page | None:
+        """The latest page with this code sent to this phone number."""
+        ...
+
+    def accept(self, incident_id: str, clinician_id: str, now: datetime) -> bool:
+        """open -> accepted; False when the incident was not open."""
+        ...
+
+    def refer(self, incident_id: str, now: datetime, referral: dict[str, str]) -> bool:
+        """triggered -> referred; False when the incident was not triggered."""
+        ...
+
+
+class Timeline(Protocol):
+    def append(self, incident_id: str, at: datetime, kind: str, **detail: Any) -> None: ...
+
+    def entries(self, incident_id: str) -> list[dict[str, Any]]: ...
+
+
+class Directory(Protocol):
+    """Programs, rotas and clinicians as admins keep them. Reads validate items and
+    raise InvalidItem naming the item, the field and the reason."""
+
+    def program(self, program_id: str) -> Program | None: ...
+
+    def rota(self, program_id: str, name: str) -> Rota | None: ...
+
+    def clinician(self, clinician_id: str) -> Clinician | None: ...
+
+
+class Ladder(Protocol):
+    """The timer: Step Functions."""
+
+    def start(self, incident_id: str, payload: dict[str, Any]) -> None:
+        """Start the ladder; starting one that already runs under this name is a no-op."""
+        ...
+
+    def wake(self, task_token: str, result: dict[str, Any]) -> bool:
+        """Complete a waiting rung; False when that rung is no longer waiting."""
+        ...
+
+
+class Sms(Protocol):
+    def send(self, to: str, body: str) -> str:
+        """Send one SMS; return the provider's message id. Raises SmsError."""
+        ...
+
+
+class Alerts(Protocol):
+    def publish(self, program_id: str, subject: str, message: str) -> None: ...
+
+
+class Hotline(Protocol):
+    def secret_for(self, hotline_id: str) -> str | None: ...
+
+    def post(self, url: str, hotline_id: str, payload: dict[str, Any]) -> int:
+        """POST a signed JSON callback; return the HTTP status. Raises CallbackError."""
+        ...
+
