@@ -1,0 +1,1 @@
+"""The only code importing boto3, PynamoDB and Twilio."""

@@ -1,0 +1,469 @@
+"""DynamoDB through PynamoDB: the only code that knows table and attribute names.
+
+Items admins edit (programs, rotas, clinicians) are flat, readable strings and
+numbers. They are read as they are and validated by the domain, so that a malformed
+edit becomes an error naming the table, the item, the field and the reason, never a
+crash deep inside a deserialiser.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.exceptions import (
+    AttributeDeserializationError,
+    DeleteError,
+    PutError,
+    UpdateError,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from ..config import settings
+from ..domain.errors import InvalidItem
+from ..domain.incident import Incident, Page, Severity, Status
+from ..domain.program import Clinician, Program, clinician_from_fields, program_from_fields
+from ..domain.rota import Rota, rota_from_fields
+
+_S = settings()
+_M = TypeVar("_M", bound=Model)
+INCIDENT_SK = "incident"
+CLAIM_SK = "claim"
+CODE_HOLD = timedelta(days=7)  # a code is not reused for a week after its incident opened
+
+
+def _conditional_failed(exc: Exception) -> bool:
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+# ---------------------------------------------------------------- incidents table
+
+
+class IncidentItem(Model):
+    class Meta:
+        table_name = _S.incidents_table
+        region = _S.region
+
+    pk = UnicodeAttribute(hash_key=True)  # incident id
+    sk = UnicodeAttribute(range_key=True, default=INCIDENT_SK)
+    hotline_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    program_id = UnicodeAttribute()
+    severity = UnicodeAttribute()
+    participant_ref = UnicodeAttribute()
+    summary = UnicodeAttribute()
+    code = UnicodeAttribute()
+    status = UnicodeAttribute()
+    opened_at = UTCDateTimeAttribute()
+    fingerprint = UnicodeAttribute()
+    callback_url = UnicodeAttribute(null=True)
+    position = NumberAttribute(default=-1)
+    current_target = UnicodeAttribute(null=True)
+    current_clinician = UnicodeAttribute(null=True)
+    task_token = UnicodeAttribute(null=True)
+    accepted_by = UnicodeAttribute(null=True)
+    accepted_at = UTCDateTimeAttribute(null=True)
+    referred_at = UTCDateTimeAttribute(null=True)
+    referral = MapAttribute[str, Any](null=True)
+    ladder_started = BooleanAttribute(default=False)
+    rungs = ListAttribute[Any](default=list)
+
+    def to_domain(self) -> Incident:
+        return Incident(
+            incident_id=self.pk,
+            hotline_id=self.hotline_id,
+            event_id=self.event_id,
+            program_id=self.program_id,
+            severity=Severity(self.severity),
+            participant_ref=self.participant_ref,
+            summary=self.summary,
+            code=self.code,
+            status=Status(self.status),
+            opened_at=self.opened_at,
+            fingerprint=self.fingerprint,
+            callback_url=self.callback_url,
+            position=int(self.position),
+            current_target=self.current_target,
+            task_token=self.task_token,
+            accepted_by=self.accepted_by,
+            accepted_at=self.accepted_at,
+            referred_at=self.referred_at,
+            ladder_started=bool(self.ladder_started),
+            rungs=tuple(_plain(r) for r in self.rungs or []),
+            referral=_plain(self.referral) if self.referral is not None else None,
+        )
+
+
+def _plain(value: Any) -> Any:
+    """Raw map/list attributes come back as MapAttribute/Decimal; make plain Python."""
+    if isinstance(value, MapAttribute):
+        value = value.as_dict()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "as_integer_ratio") and not isinstance(value, (int, float)):
+        return int(value) if value == int(value) else float(value)
+    return value
+
+
+class PhoneIndex(GlobalSecondaryIndex["PageItem"]):
+    class Meta:
+        index_name = "by_phone"
+        projection = AllProjection()
+
+    phone = UnicodeAttribute(hash_key=True)
+    code_key = UnicodeAttribute(range_key=True)
+
+
+class PageItem(Model):
+    class Meta:
+        table_name = _S.incidents_table
+        region = _S.region
+
+    pk = UnicodeAttribute(hash_key=True)  # incident id
+    sk = UnicodeAttribute(range_key=True)  # page#NN
+    position = NumberAttribute()
+    target = UnicodeAttribute()
+    clinician_id = UnicodeAttribute()
+    phone = UnicodeAttribute()
+    code = UnicodeAttribute()
+    code_key = UnicodeAttribute()  # <code>#<sent_at>#<incident>: newest last in by_phone
+    sent_at = UTCDateTimeAttribute()
+    message_sid = UnicodeAttribute(null=True)
+    by_phone = PhoneIndex()
+
+    def to_domain(self) -> Page:
+        return Page(
+            incident_id=self.pk,
+            position=int(self.position),
+            target=self.target,
+            clinician_id=self.clinician_id,
+            phone=self.phone,
+            code=self.code,
+            sent_at=self.sent_at,
+            message_sid=self.message_sid,
+        )
+
+
+class CodeClaimItem(Model):
+    class Meta:
+        table_name = _S.incidents_table
+        region = _S.region
+
+    pk = UnicodeAttribute(hash_key=True)  # code#<program>#<code>
+    sk = UnicodeAttribute(range_key=True, default=CLAIM_SK)
+    incident_id = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+
+def _page_sk(position: int) -> str:
+    return f"page#{position:02d}"
+
+
+class DynamoIncidents:
+    """The Incidents port on the incidents table."""
+
+    def get(self, incident_id: str) -> Incident | None:
+        try:
+            return IncidentItem.get(incident_id, INCIDENT_SK, consistent_read=True).to_domain()
+        except IncidentItem.DoesNotExist:
+            return None
+
+    def create(self, incident: Incident) -> bool:
+        item = IncidentItem(
+            incident.incident_id,
+            INCIDENT_SK,
+            hotline_id=incident.hotline_id,
+            event_id=incident.event_id,
+            program_id=incident.program_id,
+            severity=incident.severity.value,
+            participant_ref=incident.participant_ref,
+            summary=incident.summary,
+            code=incident.code,
+            status=incident.status.value,
+            opened_at=incident.opened_at,
+            fingerprint=incident.fingerprint,
+            callback_url=incident.callback_url,
+            position=incident.position,
+            rungs=list(incident.rungs),
+        )
+        try:
+            item.save(condition=IncidentItem.pk.does_not_exist())
+        except PutError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def claim_code(self, program_id: str, incident_id: str, now: datetime) -> str:
+        for attempt in range(60):
+            digits = 3 if attempt < 30 else 4  # widen only when the 3-digit space is crowded
+            code = str(10 ** (digits - 1) + secrets.randbelow(9 * 10 ** (digits - 1)))
+            claim = CodeClaimItem(
+                f"code#{program_id}#{code}", CLAIM_SK,
+                incident_id=incident_id, expires_at=now + CODE_HOLD,
+            )
+            try:
+                claim.save(
+                    condition=CodeClaimItem.pk.does_not_exist()
+                    | (CodeClaimItem.expires_at < now)
+                    | (CodeClaimItem.incident_id == incident_id)
+                )
+                return code
+            except PutError as exc:
+                if not _conditional_failed(exc):
+                    raise
+        raise RuntimeError(f"no free incident code for program {program_id}")
+
+    def release_code(self, program_id: str, code: str, incident_id: str) -> None:
+        try:
+            CodeClaimItem(f"code#{program_id}#{code}", CLAIM_SK).delete(
+                condition=CodeClaimItem.incident_id == incident_id
+            )
+        except DeleteError as exc:
+            if not _conditional_failed(exc):
+                raise
+
+    def _update(self, incident_id: str, actions: list[Any], condition: Any = None) -> bool:
+        try:
+            IncidentItem(incident_id, INCIDENT_SK).update(actions=actions, condition=condition)
+        except UpdateError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def mark_ladder_started(self, incident_id: str) -> None:
+        self._update(
+            incident_id, [IncidentItem.ladder_started.set(True)], IncidentItem.pk.exists()
+        )
+
+    def claim_rung(
+        self, incident_id: str, position: int, target: str, clinician_id: str, task_token: str
+    ) -> bool:
+        return self._update(
+            incident_id,
+            [
+                IncidentItem.position.set(position),
+                IncidentItem.current_target.set(target),
+                IncidentItem.current_clinician.set(clinician_id),
+                IncidentItem.task_token.set(task_token),
+            ],
+            IncidentItem.status.is_in(Status.TRIGGERED.value, Status.REFERRED.value)
+            & (IncidentItem.position <= position),
+        )
+
+    def record_page(self, page: Page) -> bool:
+        item = PageItem(
+            page.incident_id,
+            _page_sk(page.position),
+            position=page.position,
+            target=page.target,
+            clinician_id=page.clinician_id,
+            phone=page.phone,
+            code=page.code,
+            code_key=f"{page.code}#{page.sent_at.isoformat()}#{page.incident_id}",
+            sent_at=page.sent_at,
+        )
+        try:
+            item.save(condition=PageItem.sk.does_not_exist())
+        except PutError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def page_for(self, incident_id: str, position: int) -> Page | None:
+        try:
+            return PageItem.get(incident_id, _page_sk(position), consistent_read=True).to_domain()
+        except PageItem.DoesNotExist:
+            return None
+
+    def set_page_sent(self, incident_id: str, position: int, message_sid: str) -> None:
+        PageItem(incident_id, _page_sk(position)).update(
+            actions=[PageItem.message_sid.set(message_sid)], condition=PageItem.sk.exists()
+        )
+
+    def find_page(self, phone: str, code: str) -> Page | None:
+        for item in PageItem.by_phone.query(
+            phone, PageItem.code_key.startswith(f"{code}#"), scan_index_forward=False, limit=1
+        ):
+            return item.to_domain()
+        return None
+
+    def accept(self, incident_id: str, clinician_id: str, now: datetime) -> bool:
+        return self._update(
+            incident_id,
+            [
+                IncidentItem.status.set(Status.ACCEPTED.value),
+                IncidentItem.accepted_by.set(clinician_id),
+                IncidentItem.accepted_at.set(now),
+            ],
+            IncidentItem.status.is_in(Status.TRIGGERED.value, Status.REFERRED.value),
+        )
+
+    def refer(self, incident_id: str, now: datetime, referral: dict[str, str]) -> bool:
+        return self._update(
+            incident_id,
+            [
+                IncidentItem.status.set(Status.REFERRED.value),
+                IncidentItem.referred_at.set(now),
+                IncidentItem.referral.set(referral),
+            ],
+            IncidentItem.status == Status.TRIGGERED.value,
+        )
+
+
+# ---------------------------------------------------------------- timeline table
+
+
+class TimelineEntry(Model):
+    """Append-only: the application only ever puts new entries (IAM grants no update)."""
+
+    class Meta:
+        table_name = _S.timeline_table
+        region = _S.region
+
+    incident_id = UnicodeAttribute(hash_key=True)
+    seq = UnicodeAttribute(range_key=True)  # <ISO instant>#<random>: sorts by time
+    at = UTCDateTimeAttribute()
+    kind = UnicodeAttribute()
+    detail = MapAttribute[str, Any](default=dict)
+
+
+class DynamoTimeline:
+    def append(self, incident_id: str, at: datetime, kind: str, **detail: Any) -> None:
+        entry = TimelineEntry(
+            incident_id,
+            f"{at.astimezone(UTC).isoformat(timespec='microseconds')}#{secrets.token_hex(4)}",
+            at=at,
+            kind=kind,
+            detail={k: v for k, v in detail.items() if v is not None},
+        )
+        entry.save(condition=TimelineEntry.seq.does_not_exist())
+
+    def entries(self, incident_id: str) -> list[dict[str, Any]]:
+        return [
+            {"at": e.at.isoformat(), "kind": e.kind, **_plain(e.detail)}
+            for e in TimelineEntry.query(incident_id, consistent_read=True)
+        ]
+
+
+# ---------------------------------------------------------------- admin-edited tables
+
+
+class ProgramItem(Model):
+    """key = "program": the program's settings. Flat strings an admin can edit."""
+
+    class Meta:
+        table_name = _S.programs_table
+        region = _S.region
+
+    program_id = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True, default="program")
+    display_name = UnicodeAttribute(null=True)
+    hotline_number = UnicodeAttribute(null=True)
+    crisis_line = UnicodeAttribute(null=True)
+    mobile_crisis_team = UnicodeAttribute(null=True)
+    emergency_department = UnicodeAttribute(null=True)
+    emergency_department_phone = UnicodeAttribute(null=True)
+    ladder_imminent = UnicodeAttribute(null=True)
+    ladder_high = UnicodeAttribute(null=True)
+    ladder_moderate = UnicodeAttribute(null=True)
+    ladder_low = UnicodeAttribute(null=True)
+
+    FIELDS = (
+        "display_name", "hotline_number", "crisis_line", "mobile_crisis_team",
+        "emergency_department", "emergency_department_phone",
+        "ladder_imminent", "ladder_high", "ladder_moderate", "ladder_low",
+    )
+
+
+class RotaItem(Model):
+    """key = "rota#<name>": a weekly (or n-day) rotation. See domain/rota.py."""
+
+    class Meta:
+        table_name = _S.programs_table
+        region = _S.region
+
+    program_id = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+    timezone = UnicodeAttribute(null=True)
+    handoff = UnicodeAttribute(null=True)
+    shift_days = NumberAttribute(null=True)
+    starts_on = UnicodeAttribute(null=True)
+    members = ListAttribute[str](null=True)
+
+    FIELDS = ("timezone", "handoff", "shift_days", "starts_on", "members")
+
+
+class ClinicianItem(Model):
+    class Meta:
+        table_name = _S.clinicians_table
+        region = _S.region
+
+    clinician_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+
+    FIELDS = ("name", "phone")
+
+
+_BAD_TYPE = re.compile(r"Cannot deserialize '(?P<field>[^']+)' attribute from type: (?P<t>\w+)")
+_TYPE_NAMES = {"S": "text", "N": "a number", "L": "a list", "M": "a map", "BOOL": "true/false",
+               "SS": "a string set", "NS": "a number set", "NULL": "null"}
+
+
+def _read(model: type[_M], table: str, key_text: str, hash_key: str,
+          range_key: str | None = None) -> _M | None:
+    """Get an admin-edited item; a DynamoDB type an admin got wrong becomes InvalidItem."""
+    try:
+        return model.get(hash_key, range_key, consistent_read=True)
+    except model.DoesNotExist:
+        return None
+    except AttributeDeserializationError as exc:
+        m = _BAD_TYPE.search(str(exc))
+        field = m["field"] if m else "?"
+        got = _TYPE_NAMES.get(m["t"], m["t"]) if m else "another type"
+        raise InvalidItem(table, key_text, field, f"has the wrong DynamoDB type ({got})") from None
+
+
+class DynamoDirectory:
+    """The Directory port: programs, rotas and clinicians, validated on every read."""
+
+    def program(self, program_id: str) -> Program | None:
+        item = _read(ProgramItem, "programs", f"{program_id} / program", program_id, "program")
+        if item is None:
+            return None
+        return program_from_fields(program_id, {f: getattr(item, f) for f in ProgramItem.FIELDS})
+
+    def rota(self, program_id: str, name: str) -> Rota | None:
+        key = f"rota#{name}"
+        item = _read(RotaItem, "programs", f"{program_id} / {key}", program_id, key)
+        if item is None:
+            return None
+        fields = {f: getattr(item, f) for f in RotaItem.FIELDS}
+        if isinstance(fields["shift_days"], float) and fields["shift_days"].is_integer():
+            fields["shift_days"] = int(fields["shift_days"])
+        return rota_from_fields(program_id, name, **fields)
+
+    def clinician(self, clinician_id: str) -> Clinician | None:
+        item = _read(ClinicianItem, "clinicians", clinician_id, clinician_id)
+        if item is None:
+            return None
+        return clinician_from_fields(
+            clinician_id, {f: getattr(item, f) for f in ClinicianItem.FIELDS}
+        )

@@ -1,0 +1,58 @@
+"""The hotline: its shared secrets (Secrets Manager) and signed status callbacks."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..domain.errors import CallbackError
+from ..domain.signature import signed_headers
+
+CALLBACK_TIMEOUT_S = 5
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def callback_url_problem(url: str, allow_http_loopback: bool) -> str | None:
+    """Why a callback URL is not acceptable, or None. https only (loopback http locally)."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return "callback_url must be an absolute URL"
+    if parts.scheme == "https":
+        return None
+    if parts.scheme == "http" and allow_http_loopback and parts.hostname in LOOPBACK_HOSTS:
+        return None
+    return "callback_url must use https"
+
+
+class HotlineGateway:
+    def __init__(self, load_secrets: Callable[[], dict[str, str]]) -> None:
+        self._load = load_secrets
+
+    def secret_for(self, hotline_id: str) -> str | None:
+        secret = self._load().get(hotline_id)
+        return secret if isinstance(secret, str) and secret else None
+
+    def post(self, url: str, hotline_id: str, payload: dict[str, Any]) -> int:
+        secret = self.secret_for(hotline_id)
+        if secret is None:
+            raise CallbackError(f"no shared secret for hotline '{hotline_id}'")
+        body = json.dumps(payload, separators=(",", ":"))
+        path = urlsplit(url).path or "/"
+        headers = signed_headers(hotline_id, secret, int(time.time()), "POST", path, body)
+        headers["Content-Type"] = "application/json"
+        if urlsplit(url).scheme not in ("https", "http"):  # intake allows https (loopback http)
+            raise CallbackError("callback_url scheme is not https")
+        request = urllib.request.Request(  # noqa: S310 (scheme checked just above)
+            url, data=body.encode(), headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=CALLBACK_TIMEOUT_S) as response:  # noqa: S310
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            raise CallbackError(f"hotline answered HTTP {exc.code}") from None
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise CallbackError(f"hotline unreachable: {exc}") from None

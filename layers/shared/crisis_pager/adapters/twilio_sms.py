@@ -1,0 +1,35 @@
+"""Outbound SMS through the real Twilio client. Only functions that send import this."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.rest import Client
+
+from ..domain.errors import SmsError
+
+
+class TwilioSms:
+    def __init__(self, credentials: dict[str, str], http_client: Any = None) -> None:
+        self._client = Client(
+            credentials["account_sid"], credentials["auth_token"], http_client=http_client
+        )
+        self._from = credentials.get("from_number") or None
+        self._service = credentials.get("messaging_service_sid") or None
+        if not (self._from or self._service):
+            raise ValueError("Twilio secret needs from_number or messaging_service_sid")
+
+    def send(self, to: str, body: str) -> str:
+        kwargs: dict[str, Any] = {"to": to, "body": body}
+        if self._service:
+            kwargs["messaging_service_sid"] = self._service
+        else:
+            kwargs["from_"] = self._from
+        try:
+            message = self._client.messages.create(**kwargs)
+        except TwilioRestException as exc:
+            raise SmsError(f"Twilio refused the SMS: {exc.msg}", exc.code) from None
+        except TwilioException as exc:
+            raise SmsError(f"Twilio did not take the SMS: {exc}") from None
+        return str(message.sid)

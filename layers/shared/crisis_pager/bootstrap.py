@@ -1,0 +1,128 @@
+"""Wires adapters to use cases, once per cold start, and only what a function asks for.
+
+Each accessor builds its adapter on first use and keeps it: a function that never sends
+SMS never imports twilio.rest, and boto3 clients are created once per container.
+The local stack (and tests) call :func:`configure` before the first handler runs to swap
+the clock and Twilio's HTTP transport; :func:`reset` forgets everything built.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from .config import settings
+from .service.ports import Clock
+
+SECRET_MAX_AGE_S = 300
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+_overrides: dict[str, Any] = {}
+
+
+def configure(*, clock: Clock | None = None, twilio_http_client: Any = None) -> None:
+    if clock is not None:
+        _overrides["clock"] = clock
+    if twilio_http_client is not None:
+        _overrides["twilio_http_client"] = twilio_http_client
+    reset()
+
+
+def reset() -> None:
+    for accessor in _CACHED:
+        accessor.cache_clear()
+    settings.cache_clear()
+
+
+def clock() -> Clock:
+    return _overrides.get("clock") or _system_clock()
+
+
+@cache
+def _system_clock() -> Clock:
+    return SystemClock()
+
+
+@cache
+def _boto(service: str) -> Any:
+    import boto3
+
+    return boto3.client(service, region_name=settings().region)
+
+
+def _secret(arn: str) -> dict[str, str]:
+    from aws_lambda_powertools.utilities import parameters
+
+    value = parameters.get_secret(arn, transform="json", max_age=SECRET_MAX_AGE_S)
+    if not isinstance(value, dict):
+        raise ValueError("secret is not a JSON object")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+@cache
+def incidents() -> Any:
+    from .adapters.dynamo import DynamoIncidents
+
+    return DynamoIncidents()
+
+
+@cache
+def timeline() -> Any:
+    from .adapters.dynamo import DynamoTimeline
+
+    return DynamoTimeline()
+
+
+@cache
+def directory() -> Any:
+    from .adapters.dynamo import DynamoDirectory
+
+    return DynamoDirectory()
+
+
+@cache
+def ladder() -> Any:
+    from .adapters.aws import StepFunctionsLadder
+
+    return StepFunctionsLadder(_boto("stepfunctions"), settings().state_machine_arn)
+
+
+@cache
+def alerts() -> Any:
+    from .adapters.aws import SnsAlerts
+
+    return SnsAlerts(_boto("sns"), settings().alerts_topic_arn)
+
+
+@cache
+def sms() -> Any:
+    from .adapters.twilio_sms import TwilioSms
+
+    return TwilioSms(
+        _secret(settings().twilio_secret_arn), http_client=_overrides.get("twilio_http_client")
+    )
+
+
+@cache
+def twilio_signature() -> Any:
+    from .adapters.twilio_webhook import TwilioSignature
+
+    return TwilioSignature(_secret(settings().twilio_secret_arn)["auth_token"])
+
+
+@cache
+def hotline() -> Any:
+    from .adapters.hotline import HotlineGateway
+
+    arn = settings().hotline_secret_arn
+    return HotlineGateway(lambda: _secret(arn))
+
+
+_CACHED = (_system_clock, _boto, incidents, timeline, directory, ladder, alerts, sms,
+           twilio_signature, hotline)
