@@ -1,0 +1,211 @@
+"""Hotline intake: POST /v1/escalations opens an incident; GET /v1/escalations/{id} reads it.
+
+Every request is signed by the hotline (see crisis_pager.domain.signature). The signature
+is checked before anything else, so an unsigned request learns nothing, not even
+the schema; then Powertools validates the body against the pydantic models below.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from crisis_pager import bootstrap
+from crisis_pager.adapters.hotline import callback_url_problem
+from crisis_pager.config import settings
+from crisis_pager.domain import signature
+from crisis_pager.domain.incident import Severity
+from crisis_pager.service import intake
+from pydantic import BaseModel, ConfigDict, Field
+
+logger = Logger()
+metrics = Metrics()
+app = APIGatewayRestResolver(enable_validation=True)
+
+
+class EscalationRequest(BaseModel):
+    """A crisis reported by a hotline or monitoring system."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    program_id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$",
+                                     description="The IOP program, e.g. west-iop")]
+    severity: Annotated[Severity, Field(description="imminent, high, moderate or low")]
+    participant_ref: Annotated[str, Field(
+        pattern=r"^[A-Za-z0-9_-]{4,64}$",
+        description="Opaque participant id. Never a name, never texted.")]
+    event_id: Annotated[str, Field(
+        min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$",
+        description="The hotline's own id for this event; a retry sends the same one")]
+    callback_url: Annotated[str | None, Field(
+        max_length=2048, description="https URL for signed status callbacks")] = None
+    summary: Annotated[str, Field(
+        min_length=1, max_length=1000,
+        description="Short clinical summary. Stored encrypted; never texted or logged.")]
+
+
+class EscalationAccepted(BaseModel):
+    incident_id: str
+    code: str = Field(description="The short code clinicians see in their pages")
+    status: str
+    created: bool = Field(description="false when this post repeated an event already opened")
+
+
+class RungView(BaseModel):
+    position: int
+    target: str
+
+
+class AcceptedView(BaseModel):
+    clinician_id: str
+    name: str | None
+    at: str
+
+
+class EscalationView(BaseModel):
+    incident_id: str
+    event_id: str
+    program_id: str
+    code: str
+    severity: str
+    status: str
+    opened_at: str
+    current_rung: RungView | None
+    accepted: AcceptedView | None
+    referred_at: str | None
+
+
+class InvalidRequest(Exception):
+    pass
+
+
+def _error(status: int, error: str, message: str, **extra: Any) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
+                    body={"error": error, "message": message, **extra})
+
+
+@app.exception_handler(RequestValidationError)
+def _invalid(exc: RequestValidationError) -> Response:
+    problems = [
+        {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body",
+         "problem": e.get("msg", "is invalid")}
+        for e in exc.errors()
+    ]  # never echo the submitted values back: they may carry participant details
+    return _error(422, "invalid_request", "the request body is not a valid escalation",
+                  problems=problems)
+
+
+@app.exception_handler(InvalidRequest)
+def _bad_field(exc: InvalidRequest) -> Response:
+    return _error(422, "invalid_request", str(exc))
+
+
+@app.exception_handler(intake.UnknownProgram)
+def _unknown_program(exc: intake.UnknownProgram) -> Response:
+    return _error(422, "unknown_program", str(exc))
+
+
+@app.exception_handler(intake.EventConflict)
+def _conflict(exc: intake.EventConflict) -> Response:
+    return _error(409, "event_conflict", str(exc))
+
+
+@app.exception_handler(intake.IncidentNotFound)
+def _not_found(exc: intake.IncidentNotFound) -> Response:
+    return _error(404, "not_found", str(exc))
+
+
+@app.exception_handler(intake.ProgramMisconfigured)
+def _misconfigured(exc: intake.ProgramMisconfigured) -> Response:
+    logger.error("program item is invalid", extra={"problem": str(exc)})
+    return _error(503, "program_misconfigured",
+                  "this program cannot be paged right now; use your fallback procedure")
+
+
+@app.post("/v1/escalations")
+def post_escalation(body: EscalationRequest) -> Response[EscalationAccepted]:
+    if body.callback_url:
+        problem = callback_url_problem(body.callback_url, settings().callback_allow_http_loopback)
+        if problem:
+            raise InvalidRequest(problem)
+    opened = intake.open_incident(
+        intake.OpenEscalation(
+            hotline_id=app.context["hotline_id"],
+            event_id=body.event_id,
+            program_id=body.program_id,
+            severity=body.severity,
+            participant_ref=body.participant_ref,
+            summary=body.summary,
+            callback_url=body.callback_url,
+        ),
+        incidents=bootstrap.incidents(),
+        timeline=bootstrap.timeline(),
+        directory=bootstrap.directory(),
+        ladder=bootstrap.ladder(),
+        clock=bootstrap.clock(),
+    )
+    incident = opened.incident
+    logger.set_correlation_id(incident.incident_id)
+    logger.info("escalation received", extra={"new_incident": opened.created,
+                                              "severity": incident.severity.value,
+                                              "program_id": incident.program_id})
+    if opened.created:
+        metrics.add_metric(name="IncidentsOpened", unit=MetricUnit.Count, value=1)
+    return Response(
+        status_code=202,
+        content_type=content_types.APPLICATION_JSON,
+        body=EscalationAccepted(incident_id=incident.incident_id, code=incident.code,
+                                status=incident.status.value, created=opened.created),
+    )
+
+
+@app.get("/v1/escalations/<incident_id>")
+def get_escalation(
+    incident_id: Annotated[str, Path(pattern=r"^inc_[a-z2-7]{24}$")],
+) -> EscalationView:
+    logger.set_correlation_id(incident_id)
+    view = intake.incident_view(incident_id, app.context["hotline_id"],
+                                incidents=bootstrap.incidents(), directory=bootstrap.directory())
+    return EscalationView.model_validate(view)
+
+
+def authenticate(event: APIGatewayProxyEvent) -> str:
+    """The hotline id of a genuinely signed request; raises SignatureError otherwise."""
+    hotline_id = _header(event, signature.HOTLINE_HEADER)
+    secret = bootstrap.hotline().secret_for(hotline_id) if hotline_id else None
+    signature.verify(
+        secret,
+        timestamp=_header(event, signature.TIMESTAMP_HEADER),
+        signature=_header(event, signature.SIGNATURE_HEADER),
+        method=event.http_method,
+        path=event.path,
+        body=event.decoded_body or "",
+        now_epoch=time.time(),  # the hotline signs with wall-clock time, never a ladder clock
+    )
+    return str(hotline_id)
+
+
+def _header(event: APIGatewayProxyEvent, name: str) -> str | None:
+    return event.get_header_value(name, case_sensitive=False)
+
+
+@logger.inject_lambda_context(log_event=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        hotline_id = authenticate(APIGatewayProxyEvent(event))
+    except signature.SignatureError as exc:
+        logger.warning("rejected unsigned request", extra={"reason": str(exc)})
+        return {"statusCode": 401, "headers": {"Content-Type": "application/json"},
+                "body": json.dumps({"error": "unauthorized", "message": str(exc)})}
+    app.append_context(hotline_id=hotline_id)
+    return app.resolve(event, context)
+

@@ -1,0 +1,40 @@
+"""Page one rung by SMS. Invoked with .waitForTaskToken: the ladder waits for an
+acceptance (or a wake-up) until the rung's window runs out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from crisis_pager import bootstrap
+from crisis_pager.service.ladder import page_rung
+
+logger = Logger()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context(correlation_id_path="incident_id", log_event=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    result = page_rung(
+        event["incident_id"],
+        int(event["position"]),
+        event["target"],
+        event["clinician_id"],
+        event["task_token"],
+        incidents=bootstrap.incidents(),
+        timeline=bootstrap.timeline(),
+        directory=bootstrap.directory(),
+        ladder=bootstrap.ladder(),
+        sms=bootstrap.sms(),
+        clock=bootstrap.clock(),
+    )
+    if result.outcome == "sent":
+        metrics.add_metric(name="PagesSent", unit=MetricUnit.Count, value=1)
+    elif result.outcome == "failed":
+        metrics.add_metric(name="PagesFailed", unit=MetricUnit.Count, value=1)
+    logger.info("rung paged", extra={"outcome": result.outcome, "position": result.position,
+                                     "target": event["target"], "error_code": result.error_code})
+    return {"outcome": result.outcome}
