@@ -1,0 +1,431 @@
+"""template.yaml against the contract (docs/architecture.md) and the code: offline, no AWS.
+
+The checks live in tools/check_template.py (also run by `make template-check`); these tests
+run them, assert the contract's facts directly, and show each check catches a bad template.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DATA_KEY_ARN = {"Fn::GetAtt": ["DataKey", "Arn"]}
+
+
+def _load_checker() -> ModuleType:
+    path = REPO / "tools" / "check_template.py"
+    spec = importlib.util.spec_from_file_location("check_template", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+ct = _load_checker()
+
+FUNCTIONS = {  # logical id -> folder under functions/
+    "HotlineIntakeFunction": "hotline_intake",
+    "SmsInboundFunction": "sms_inbound",
+    "AdvanceFunction": "advance",
+    "PageRungFunction": "page_rung",
+    "EmergencyReferralFunction": "emergency_referral",
+    "HotlineCallbackFunction": "hotline_callback",
+}
+TABLES = {  # logical id -> (env var, [(attribute, key type)])
+    "IncidentsTable": ("INCIDENTS_TABLE", [("pk", "HASH"), ("sk", "RANGE")]),
+    "TimelineTable": ("TIMELINE_TABLE", [("incident_id", "HASH"), ("seq", "RANGE")]),
+    "ProgramsTable": ("PROGRAMS_TABLE", [("program_id", "HASH"), ("key", "RANGE")]),
+    "CliniciansTable": ("CLINICIANS_TABLE", [("clinician_id", "HASH")]),
+}
+EXTRA_ENV = {  # the contract's Environment table, beyond Globals
+    "HotlineIntakeFunction": {
+        "STATE_MACHINE_ARN", "HOTLINE_SECRET_ARN", "CALLBACK_ALLOW_HTTP_LOOPBACK"
+    },
+    "SmsInboundFunction": {"TWILIO_SECRET_ARN", "PUBLIC_BASE_URL"},
+    "AdvanceFunction": {"ALERTS_TOPIC_ARN"},
+    "PageRungFunction": {"TWILIO_SECRET_ARN"},
+    "EmergencyReferralFunction": {"ALERTS_TOPIC_ARN"},
+    "HotlineCallbackFunction": {"HOTLINE_SECRET_ARN", "CALLBACK_ALLOW_HTTP_LOOPBACK"},
+}
+INCIDENTS_READ_WRITE = {
+    ("IncidentsTable", f"dynamodb:{a}") for a in ("GetItem", "PutItem", "UpdateItem", "Query")
+}
+# The least a function needs to work: (resource logical id, action) pairs it must be granted.
+REQUIRED_GRANTS: dict[str, set[tuple[str, str]]] = {
+    "HotlineIntakeFunction": {
+        *INCIDENTS_READ_WRITE,
+        ("TimelineTable", "dynamodb:PutItem"),
+        ("ProgramsTable", "dynamodb:GetItem"),
+        ("ProgramsTable", "dynamodb:Query"),
+        ("LadderStateMachine", "states:StartExecution"),
+        ("LadderStateMachine", "states:DescribeExecution"),
+        ("HotlineSecret", "secretsmanager:GetSecretValue"),
+        ("DataKey", "kms:Decrypt"),
+        ("DataKey", "kms:GenerateDataKey"),
+    },
+    "SmsInboundFunction": {
+        *INCIDENTS_READ_WRITE,
+        ("TimelineTable", "dynamodb:PutItem"),
+        ("CliniciansTable", "dynamodb:GetItem"),
+        ("ProgramsTable", "dynamodb:GetItem"),
+        ("LadderStateMachine", "states:SendTaskSuccess"),
+        ("LadderStateMachine", "states:SendTaskFailure"),
+        ("TwilioSecret", "secretsmanager:GetSecretValue"),
+        ("DataKey", "kms:Decrypt"),
+        ("DataKey", "kms:GenerateDataKey"),
+    },
+    "AdvanceFunction": {
+        *INCIDENTS_READ_WRITE,
+        ("TimelineTable", "dynamodb:PutItem"),
+        ("TimelineTable", "dynamodb:Query"),
+        ("ProgramsTable", "dynamodb:GetItem"),
+        ("ProgramsTable", "dynamodb:Query"),
+        ("CliniciansTable", "dynamodb:GetItem"),
+        ("CliniciansTable", "dynamodb:BatchGetItem"),
+        ("AlertsTopic", "sns:Publish"),
+        ("DataKey", "kms:Decrypt"),
+        ("DataKey", "kms:GenerateDataKey"),
+    },
+    "PageRungFunction": {
+        *INCIDENTS_READ_WRITE,
+        ("TimelineTable", "dynamodb:PutItem"),
+        ("ProgramsTable", "dynamodb:GetItem"),
+        ("CliniciansTable", "dynamodb:GetItem"),
+        ("TwilioSecret", "secretsmanager:GetSecretValue"),
+        ("DataKey", "kms:Decrypt"),
+        ("DataKey", "kms:GenerateDataKey"),
+    },
+    "EmergencyReferralFunction": {
+        ("IncidentsTable", "dynamodb:GetItem"),
+        ("IncidentsTable", "dynamodb:UpdateItem"),
+        ("TimelineTable", "dynamodb:PutItem"),
+        ("ProgramsTable", "dynamodb:GetItem"),
+        ("AlertsTopic", "sns:Publish"),
+        ("DataKey", "kms:Decrypt"),
+        ("DataKey", "kms:GenerateDataKey"),
+    },
+    "HotlineCallbackFunction": {
+        ("IncidentsTable", "dynamodb:GetItem"),
+        ("TimelineTable", "dynamodb:PutItem"),
+        ("TimelineTable", "dynamodb:Query"),
+        ("ProgramsTable", "dynamodb:GetItem"),
+        ("HotlineSecret", "secretsmanager:GetSecretValue"),
+        ("DataKey", "kms:Decrypt"),
+        ("DataKey", "kms:GenerateDataKey"),
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def sam() -> dict[str, Any]:
+    return ct.load_template()
+
+
+@pytest.fixture(scope="module")
+def cfn(sam: dict[str, Any]) -> dict[str, Any]:
+    return ct.sam_transform(sam)
+
+
+def _fresh(template: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(template)
+
+
+def _grants(cfn: dict[str, Any], function: str) -> set[tuple[str, str]]:
+    """(resource logical id, action) pairs granted by the function's role."""
+    role = cfn["Resources"][function]["Properties"]["Role"]["Fn::GetAtt"][0]
+    pairs: set[tuple[str, str]] = set()
+    for name, stmt in ct.role_statements(cfn):
+        if name != role:
+            continue
+        for resource in ct._as_list(stmt["Resource"]):
+            targets = [r for r in cfn["Resources"] if ct._refers_to(resource, r)]
+            if "${AWS::StackName}-ladder" in str(resource):  # built from the machine's name
+                targets.append("LadderStateMachine")
+            pairs |= {(t, a) for t in targets for a in ct._actions(stmt)}
+    return pairs
+
+
+# ---------------------------------------------------------------- the transform
+
+
+def test_offline_transform_produces_the_expected_resources(cfn: dict[str, Any]) -> None:
+    lambdas = ct.resources(cfn, "AWS::Lambda::Function")
+    assert set(lambdas) == set(FUNCTIONS)
+    for name, res in lambdas.items():
+        props = res["Properties"]
+        assert props["Handler"] == "app.lambda_handler", name
+        assert props["Runtime"] == "python3.12", name
+        assert props["Architectures"] == ["x86_64"], name
+        assert props["TracingConfig"] == {"Mode": "Active"}, name
+        assert len(props["Layers"]) == 2, name
+    assert set(ct.resources(cfn, "AWS::StepFunctions::StateMachine")) == {"LadderStateMachine"}
+    assert set(ct.resources(cfn, "AWS::DynamoDB::Table")) == set(TABLES)
+    assert set(ct.resources(cfn, "AWS::ApiGateway::RestApi")) == {"Api"}
+
+
+def test_the_whole_checker_passes() -> None:
+    report = ct.run_checks()
+    assert {check: problems for check, problems in report.items() if problems} == {}
+
+
+def test_every_function_folder_has_exactly_one_function(sam: dict[str, Any]) -> None:
+    functions = ct.resources(sam, ct.SERVERLESS_FUNCTION)
+    assert {n: r["Properties"]["CodeUri"] for n, r in functions.items()} == {
+        n: f"functions/{folder}/" for n, folder in FUNCTIONS.items()
+    }
+    assert ct.function_folders() == set(FUNCTIONS.values())
+    assert ct.check_functions(sam) == []
+
+    twice = _fresh(sam)
+    twice["Resources"]["Copy"] = copy.deepcopy(functions["AdvanceFunction"])
+    assert any("functions/advance/" in p for p in ct.check_functions(twice))
+    missing = _fresh(sam)
+    del missing["Resources"]["PageRungFunction"]
+    assert any("functions/page_rung/" in p for p in ct.check_functions(missing))
+
+
+def test_api_routes(sam: dict[str, Any]) -> None:
+    routes = {
+        (name, e["Properties"]["Method"].upper(), e["Properties"]["Path"])
+        for name, res in ct.resources(sam, ct.SERVERLESS_FUNCTION).items()
+        for e in res["Properties"].get("Events", {}).values()
+        if e["Type"] == "Api" and e["Properties"]["RestApiId"] == {"Ref": "Api"}
+    }
+    assert routes == {
+        ("HotlineIntakeFunction", "POST", "/v1/escalations"),
+        ("HotlineIntakeFunction", "GET", "/v1/escalations/{incident_id}"),
+        ("SmsInboundFunction", "POST", "/twilio/sms"),
+    }
+
+
+# ---------------------------------------------------------------- tables
+
+
+def _key_schema(table: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(k["AttributeName"], k["KeyType"]) for k in table["Properties"]["KeySchema"]]
+
+
+def test_table_keys_match_the_contract(sam: dict[str, Any]) -> None:
+    tables = ct.resources(sam, "AWS::DynamoDB::Table")
+    for name, (_, keys) in TABLES.items():
+        props = tables[name]["Properties"]
+        assert _key_schema(tables[name]) == keys, name
+        types = {d["AttributeName"]: d["AttributeType"] for d in props["AttributeDefinitions"]}
+        assert all(types[attr] == "S" for attr, _ in keys), name
+        assert props["BillingMode"] == "PAY_PER_REQUEST", name
+        assert props["SSESpecification"] == {
+            "SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": DATA_KEY_ARN
+        }, name
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert tables[name]["DeletionPolicy"] == tables[name]["UpdateReplacePolicy"] == "Retain"
+    incidents = tables["IncidentsTable"]["Properties"]
+    (gsi,) = incidents["GlobalSecondaryIndexes"]
+    assert gsi["IndexName"] == "by_phone"
+    assert [(k["AttributeName"], k["KeyType"]) for k in gsi["KeySchema"]] == [
+        ("phone", "HASH"), ("code_key", "RANGE")
+    ]
+    assert gsi["Projection"] == {"ProjectionType": "ALL"}
+    assert incidents["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    for name in ("ProgramsTable", "CliniciansTable"):
+        stream = tables[name]["Properties"]["StreamSpecification"]
+        assert stream == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    env = sam["Globals"]["Function"]["Environment"]["Variables"]
+    assert {var: env[var] for var, _ in TABLES.values()} == {
+        var: {"Ref": name} for name, (var, _) in TABLES.items()
+    }
+
+
+MODELS = {  # model class -> (table logical id, env var, Settings field)
+    "IncidentItem": ("IncidentsTable", "INCIDENTS_TABLE", "incidents_table"),
+    "PageItem": ("IncidentsTable", "INCIDENTS_TABLE", "incidents_table"),
+    "CodeClaimItem": ("IncidentsTable", "INCIDENTS_TABLE", "incidents_table"),
+    "TimelineEntry": ("TimelineTable", "TIMELINE_TABLE", "timeline_table"),
+    "ProgramItem": ("ProgramsTable", "PROGRAMS_TABLE", "programs_table"),
+    "RotaItem": ("ProgramsTable", "PROGRAMS_TABLE", "programs_table"),
+    "ClinicianItem": ("CliniciansTable", "CLINICIANS_TABLE", "clinicians_table"),
+}
+
+
+def test_table_keys_match_models(sam: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    dynamo = pytest.importorskip("crisis_pager.adapters.dynamo")
+    config = pytest.importorskip("crisis_pager.config")
+    tables = ct.resources(sam, "AWS::DynamoDB::Table")
+    env = sam["Globals"]["Function"]["Environment"]["Variables"]
+    loaded = config.settings()
+
+    # Each Settings field reads the env var the template sets to that table's name.
+    for var, field in {(var, field) for _, var, field in MODELS.values()}:
+        monkeypatch.setenv(var, f"probe-{var}")
+        assert getattr(config.settings.__wrapped__(), field) == f"probe-{var}", var
+
+    for model_name, (table, var, field) in MODELS.items():
+        model = getattr(dynamo, model_name)
+        assert env[var] == {"Ref": table}, model_name
+        assert model.Meta.table_name == getattr(loaded, field), model_name
+        schema = model._get_schema()
+        keys = {(k["AttributeName"], k["KeyType"]) for k in schema["key_schema"]}
+        assert keys == set(_key_schema(tables[table])), model_name
+        types = {d["AttributeName"]: d["AttributeType"] for d in schema["attribute_definitions"]}
+        template_types = {
+            d["AttributeName"]: d["AttributeType"]
+            for d in tables[table]["Properties"]["AttributeDefinitions"]
+        }
+        assert {a: template_types[a] for a in types} == types, model_name
+        template_gsis = {
+            g["IndexName"]: {(k["AttributeName"], k["KeyType"]) for k in g["KeySchema"]}
+            for g in tables[table]["Properties"].get("GlobalSecondaryIndexes", [])
+        }
+        for gsi in schema["global_secondary_indexes"]:
+            model_keys = {(k["AttributeName"], k["KeyType"]) for k in gsi["key_schema"]}
+            assert template_gsis.get(gsi["index_name"]) == model_keys, model_name
+    assert dynamo.PageItem._get_schema()["global_secondary_indexes"], "PageItem uses by_phone"
+
+    ttl_attrs = [
+        name for name, attr in dynamo.CodeClaimItem.get_attributes().items()
+        if type(attr).__name__ == "TTLAttribute"
+    ]
+    ttl = tables["IncidentsTable"]["Properties"]["TimeToLiveSpecification"]["AttributeName"]
+    assert ttl_attrs == [ttl]
+
+
+# ---------------------------------------------------------------- IAM
+
+
+def test_timeline_is_append_only(cfn: dict[str, Any]) -> None:
+    assert ct.check_timeline_append_only(cfn) == []
+    for function in FUNCTIONS:
+        granted = {a for r, a in _grants(cfn, function) if r == "TimelineTable"}
+        assert granted <= {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:GetItem"}, function
+
+    bad = _fresh(cfn)
+    role = bad["Resources"]["AdvanceFunctionRole"]["Properties"]["Policies"][0]
+    role["PolicyDocument"]["Statement"].append(
+        {"Effect": "Allow", "Action": ["dynamodb:UpdateItem"],
+         "Resource": {"Fn::GetAtt": ["TimelineTable", "Arn"]}}
+    )
+    assert ct.check_timeline_append_only(bad) == [
+        "AdvanceFunctionRole: ['dynamodb:UpdateItem'] on TimelineTable (append-only)"
+    ]
+
+
+def test_no_dynamodb_wildcards(cfn: dict[str, Any]) -> None:
+    assert ct.check_no_dynamodb_wildcards(cfn) == []
+    for _, stmt in ct.role_statements(cfn):
+        actions = ct._actions(stmt)
+        assert "dynamodb:*" not in actions and "*" not in actions
+        if any(a.startswith("dynamodb:") for a in actions):
+            assert "*" not in ct._as_list(stmt["Resource"])
+
+    bad = _fresh(cfn)
+    statements = bad["Resources"]["PageRungFunctionRole"]["Properties"]["Policies"][0][
+        "PolicyDocument"]["Statement"]
+    statements.append({"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"})
+    statements.append({"Effect": "Allow", "Action": "dynamodb:*",
+                       "Resource": {"Fn::GetAtt": ["IncidentsTable", "Arn"]}})
+    assert len(ct.check_no_dynamodb_wildcards(bad)) == 2
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_each_function_has_what_it_needs(cfn: dict[str, Any], function: str) -> None:
+    missing = REQUIRED_GRANTS[function] - _grants(cfn, function)
+    assert missing == set()
+
+
+def test_state_machine_invokes_exactly_the_four_task_functions(sam: dict[str, Any]) -> None:
+    machine = sam["Resources"]["LadderStateMachine"]["Properties"]
+    tasks = {"AdvanceFunction", "PageRungFunction", "EmergencyReferralFunction",
+             "HotlineCallbackFunction"}
+    assert machine["Type"] == "STANDARD"
+    assert machine["DefinitionUri"] == "infra/statemachines/ladder.asl.json"
+    assert machine["DefinitionSubstitutions"] == {
+        f"{fn}Arn": {"Fn::GetAtt": [fn, "Arn"]} for fn in tasks
+    }
+    invoked = {p["LambdaInvokePolicy"]["FunctionName"]["Ref"] for p in machine["Policies"]}
+    assert invoked == tasks
+
+
+def test_asl_substitutions_check_catches_a_missing_key(sam: dict[str, Any]) -> None:
+    assert ct.check_asl_substitutions(sam) == []
+    bad = _fresh(sam)
+    subs = bad["Resources"]["LadderStateMachine"]["Properties"]["DefinitionSubstitutions"]
+    del subs["PageRungFunctionArn"]
+    subs["UnusedArn"] = "arn:aws:lambda:us-east-1:123456789012:function:nope"
+    problems = ct.check_asl_substitutions(bad)
+    assert any("${PageRungFunctionArn}" in p for p in problems)
+    assert any("UnusedArn" in p for p in problems)
+
+
+# ---------------------------------------------------------------- environment and secrets
+
+
+def test_function_environments_follow_the_contract(sam: dict[str, Any]) -> None:
+    for name, res in ct.resources(sam, ct.SERVERLESS_FUNCTION).items():
+        variables = res["Properties"].get("Environment", {}).get("Variables", {})
+        assert set(variables) == EXTRA_ENV[name], name
+        if "CALLBACK_ALLOW_HTTP_LOOPBACK" in variables:
+            assert variables["CALLBACK_ALLOW_HTTP_LOOPBACK"] == "false", name
+    env = sam["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["POWERTOOLS_SERVICE_NAME"] == "crisis-pager"
+    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "CrisisPager"
+
+
+def test_powertools_never_logs_events(sam: dict[str, Any]) -> None:
+    assert sam["Globals"]["Function"]["Environment"]["Variables"][
+        "POWERTOOLS_LOGGER_LOG_EVENT"] == "false"
+    assert ct.check_log_event(sam) == []
+    bad = _fresh(sam)
+    bad["Resources"]["SmsInboundFunction"]["Properties"]["Environment"]["Variables"][
+        "POWERTOOLS_LOGGER_LOG_EVENT"] = "true"
+    assert ct.check_log_event(bad) == [
+        "SmsInboundFunction: POWERTOOLS_LOGGER_LOG_EVENT is 'true', must be 'false'"
+    ]
+
+
+def test_secrets_are_secrets_manager_references(sam: dict[str, Any]) -> None:
+    assert ct.check_no_plain_secrets(sam) == []
+    for name, res in ct.resources(sam, ct.SERVERLESS_FUNCTION).items():
+        variables = res["Properties"]["Environment"]["Variables"]
+        if "TWILIO_SECRET_ARN" in variables:
+            assert variables["TWILIO_SECRET_ARN"] == {"Ref": "TwilioSecret"}, name
+        if "HOTLINE_SECRET_ARN" in variables:
+            assert variables["HOTLINE_SECRET_ARN"] == {"Ref": "HotlineSecret"}, name
+    secrets = ct.resources(sam, "AWS::SecretsManager::Secret")
+    assert all(s["Properties"]["KmsKeyId"] == DATA_KEY_ARN for s in secrets.values())
+    generated = secrets["HotlineSecret"]["Properties"]["GenerateSecretString"]
+    assert generated["GenerateStringKey"] == "hotline" and generated["PasswordLength"] >= 32
+
+    bad = _fresh(sam)
+    bad["Resources"]["PageRungFunction"]["Properties"]["Environment"]["Variables"][
+        "TWILIO_AUTH_TOKEN"] = "0123456789abcdef"
+    bad["Resources"]["TwilioSecret"]["Properties"]["SecretString"] = '{"auth_token": "x"}'
+    assert len(ct.check_no_plain_secrets(bad)) == 2
+
+
+# ---------------------------------------------------------------- alarms
+
+
+def test_alarms_reach_the_alerts_topic(sam: dict[str, Any]) -> None:
+    alarms = ct.resources(sam, "AWS::CloudWatch::Alarm")
+    assert all(a["Properties"]["AlarmActions"] == [{"Ref": "AlertsTopic"}] for a in alarms.values())
+    states = {a["Properties"].get("MetricName") for a in alarms.values()
+              if a["Properties"].get("Namespace") == "AWS/States"}
+    assert states == {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"}
+    failed = alarms["LadderExecutionFailedAlarm"]["Properties"]
+    assert failed["Dimensions"] == [{"Name": "StateMachineArn",
+                                     "Value": {"Ref": "LadderStateMachine"}}]
+    assert failed["TreatMissingData"] == "notBreaching"
+    custom = {a["Properties"]["MetricName"]: a["Properties"] for a in alarms.values()
+              if a["Properties"].get("Namespace") == "CrisisPager"}
+    assert {"ReferralsMade", "RungsSkipped"} <= set(custom)
+    for metric, props in custom.items():
+        assert props["Dimensions"] == [{"Name": "service", "Value": "crisis-pager"}], metric
+        assert props["Threshold"] == 1 and props["Period"] == 60, metric
+    assert alarms["ReferralRungReachedAlarm"]["Properties"]["MetricName"] == "ReferralsMade"
