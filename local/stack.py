@@ -1,0 +1,506 @@
+"""The one-machine stack: the real handlers, the real ASL and the real Twilio client,
+on moto and a fake Twilio transport. No Docker, no AWS account.
+
+    with LocalStack(scale=0.002) as stack:        # one ladder second lasts 2 ms
+        stack.seed_demo_program()
+        reply = stack.post_escalation({...})      # signed exactly as a hotline signs
+        stack.sms_reply("+15035550101", "A 417")  # signed exactly as Twilio signs
+
+Tables, functions, handlers, environment and the state machine's substitutions are read
+from template.yaml, so what runs here is what deploys.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import logging
+import os
+import secrets
+import sys
+import threading
+import time
+import uuid
+import warnings
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from local import moto_patches
+from local import template as sam
+from local.fake_twilio import FakeTwilioHttpClient, signed_inbound_sms
+from local.hotline_receiver import HotlineReceiver
+
+ROOT = Path(__file__).resolve().parent.parent
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+LOCAL_BASE_URL = "http://127.0.0.1:8787"
+HOTLINE_ID = "demo-hotline"
+SERVICE = "crisis-pager"
+# Programs' own SMS number in the fake Twilio account.
+TWILIO_FROM = "+15005550006"
+
+
+class ScaledClock:
+    """Ladder time, as the handlers see it.
+
+    While some execution sleeps in ladder time (a rung's window, a Wait state, a Retry
+    backoff; moto_patches reports these) and no handler is running, ladder time runs
+    1/scale times faster than the wall clock; the rest of the time (handlers, DynamoDB,
+    Twilio) it runs at real speed. So a page sent after a 5-minute window is stamped 5:00
+    plus the real milliseconds the work took, never magnified by the scale.
+    """
+
+    def __init__(self, scale: float, start: datetime | None = None) -> None:
+        self.scale = scale
+        self.start = start or datetime.now(UTC)
+        self._lock = threading.Lock()
+        self._waiting = 0
+        self._busy = 0
+        self._last = time.perf_counter()
+        self._elapsed = 0.0  # ladder seconds since start
+
+    def _catch_up(self) -> None:
+        now = time.perf_counter()
+        wall = now - self._last
+        fast = self._waiting and not self._busy
+        self._elapsed += wall / self.scale if fast else wall
+        self._last = now
+
+    def waiting(self, started: bool) -> None:
+        with self._lock:
+            self._catch_up()
+            self._waiting += 1 if started else -1
+
+    def busy(self, started: bool) -> None:
+        with self._lock:
+            self._catch_up()
+            self._busy += 1 if started else -1
+
+    def now(self) -> datetime:
+        with self._lock:
+            self._catch_up()
+            return self.start + timedelta(seconds=self._elapsed)
+
+
+class _HandlerOutput(io.TextIOBase):
+    """stdout while the stack runs: what handlers print (EMF metrics) is kept apart from
+    what the operator sees, per thread, so the demo stays readable and tests can scan it."""
+
+    def __init__(self, passthrough: Any, sink: Callable[[str], None]) -> None:
+        self._passthrough = passthrough
+        self._sink = sink
+        self.in_handler = threading.local()
+
+    def write(self, text: str) -> int:
+        if getattr(self.in_handler, "on", False):
+            self._sink(text)
+            return len(text)
+        return int(self._passthrough.write(text))
+
+    def flush(self) -> None:
+        self._passthrough.flush()
+
+
+class _LogCapture(logging.Handler):
+    def __init__(self, sink: Callable[[str], None], formatter: logging.Formatter | None) -> None:
+        super().__init__()
+        self._sink = sink
+        if formatter:
+            self.setFormatter(formatter)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._sink(self.format(record))
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = ""
+    aws_request_id: str = ""
+    log_group_name: str = ""
+    log_stream_name: str = ""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 20_000
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class LocalStack:
+    def __init__(
+        self,
+        *,
+        scale: float = 0.002,
+        start: datetime | None = None,
+        template_path: Path = ROOT / "template.yaml",
+        capture_output: bool = True,
+    ) -> None:
+        self.scale = scale
+        self.clock = ScaledClock(scale, start)
+        self.template = sam.load(template_path)
+        self.twilio = FakeTwilioHttpClient(clock=lambda: self.clock.now().timestamp())
+        self.hotline_secret = secrets.token_hex(24)
+        self.twilio_auth_token = secrets.token_hex(16)
+        self.receiver = HotlineReceiver({HOTLINE_ID: self.hotline_secret})
+        self.log_lines: list[str] = []
+        self.metric_lines: list[str] = []
+        self.errors: list[tuple[str, BaseException]] = []
+        self._capture_output = capture_output
+        self._lock = threading.Lock()
+        self._mock: Any = None
+        self._handlers: dict[str, Callable[..., Any]] = {}
+        self._function_names: dict[str, str] = {}  # moto function name -> folder
+        self._routes: list[tuple[str, str, str]] = []  # (method, path template, folder)
+        self._stdout: _HandlerOutput | None = None
+        self._saved_log_handlers: list[logging.Handler] = []
+        self._saved_env: dict[str, str | None] = {}
+        self.refs: dict[str, str] = {}
+
+    # ------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> LocalStack:
+        from moto import mock_aws
+
+        self._mock = mock_aws(
+            config={"stepfunctions": {"execute_state_machine": True},
+                    "lambda": {"use_docker": False}}
+        )
+        self._mock.start()
+        try:
+            moto_patches.apply(self.scale)
+            moto_patches.set_lambda_router(self._route_invocation)
+            moto_patches.set_wait_observer(self.clock)
+            self._create_resources()
+            self._configure_handlers()
+            self.receiver.start()
+        except BaseException:
+            self._teardown()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._teardown()
+
+    def _teardown(self) -> None:
+        self.stop_executions()
+        moto_patches.set_lambda_router(None)
+        moto_patches.restore()
+        if self._stdout is not None:
+            sys.stdout = self._stdout._passthrough
+            self._stdout = None
+        service_logger = logging.getLogger(SERVICE)
+        if self._saved_log_handlers:
+            service_logger.handlers = self._saved_log_handlers
+            self._saved_log_handlers = []
+        try:
+            self.receiver.stop()
+        except Exception:  # noqa: BLE001,S110 (not started)
+            pass
+        from crisis_pager import bootstrap
+
+        bootstrap.reset()
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    # ------------------------------------------------------------ resources from template.yaml
+
+    def _create_resources(self) -> None:
+        import boto3
+
+        self.refs = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
+                     "AWS::StackName": "crisis-pager-local", "AWS::Partition": "aws",
+                     "AWS::URLSuffix": "amazonaws.com"}
+        for name, default in self.template.parameters.items():
+            self.refs[name] = default
+        self.refs["PublicBaseUrl"] = LOCAL_BASE_URL
+
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        for logical_id, table in self.template.tables.items():
+            name = "crisis-pager-" + logical_id.removesuffix("Table").lower()
+            ddb.create_table(**table.create_table_kwargs(name))
+            self.refs[logical_id] = name
+            self.refs[f"{logical_id}.Arn"] = (
+                f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+            )
+
+        sm_client = boto3.client("secretsmanager", region_name=REGION)
+        secret_values = {
+            "TwilioSecret": {"account_sid": "AC" + "0" * 32, "auth_token": self.twilio_auth_token,
+                             "from_number": TWILIO_FROM, "messaging_service_sid": ""},
+            "HotlineSecret": {HOTLINE_ID: self.hotline_secret},
+        }
+        for logical_id in self.template.secrets:
+            arn = sm_client.create_secret(
+                Name=f"crisis-pager-local/{logical_id}",
+                SecretString=json.dumps(secret_values.get(logical_id, {})),
+            )["ARN"]
+            self.refs[logical_id] = arn
+
+        sns = boto3.client("sns", region_name=REGION)
+        for logical_id in self.template.topics:
+            arn = sns.create_topic(Name=f"crisis-pager-local-{logical_id}")["TopicArn"]
+            self.refs[logical_id] = arn
+            self.refs[f"{logical_id}.TopicArn"] = arn
+
+        iam = boto3.client("iam", region_name=REGION)
+        role = iam.create_role(
+            RoleName="crisis-pager-local", AssumeRolePolicyDocument=json.dumps({})
+        )["Role"]["Arn"]
+        lam = boto3.client("lambda", region_name=REGION)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("app.py", "# routed in-process by local/stack.py\n")
+        for logical_id, fn in self.template.functions.items():
+            name = f"crisis-pager-{fn.folder.replace('_', '-')}"
+            arn = lam.create_function(
+                FunctionName=name, Runtime="python3.12", Role=role, Handler=fn.handler,
+                Code={"ZipFile": buffer.getvalue()},
+            )["FunctionArn"]
+            self.refs[logical_id] = name
+            self.refs[f"{logical_id}.Arn"] = arn
+            self._function_names[name] = fn.folder
+            for method, path in fn.api_events:
+                self._routes.append((method.upper(), path, fn.folder))
+
+        spec = self.template.state_machine
+        definition = spec.definition_path.read_text()
+        for key, value in spec.substitutions.items():
+            definition = definition.replace("${" + key + "}", sam.resolve(value, self.refs))
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        self.state_machine_arn = sfn.create_state_machine(
+            name="crisis-pager-local-ladder", definition=definition, roleArn=role,
+            type="STANDARD",
+        )["stateMachineArn"]
+        self.refs[spec.logical_id] = self.state_machine_arn
+        self.refs[f"{spec.logical_id}.Arn"] = self.state_machine_arn
+        self._sfn = sfn
+
+    def _configure_handlers(self) -> None:
+        env: dict[str, str] = {}
+        for fn in self.template.functions.values():
+            for key, value in fn.environment.items():
+                env[key] = sam.resolve(value, self.refs)
+        env.update({
+            "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
+            "PUBLIC_BASE_URL": LOCAL_BASE_URL,
+            "CALLBACK_ALLOW_HTTP_LOOPBACK": "true",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_LOGGER_LOG_EVENT": "false",
+        })
+        for key, value in env.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+        from crisis_pager import bootstrap
+
+        # Powertools warns on every invocation that adds no metric; on the stack it is noise.
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
+        bootstrap.configure(clock=self.clock, twilio_http_client=self.twilio)
+        for fn in self.template.functions.values():
+            module = importlib.import_module(f"functions.{fn.folder}.app")
+            self._handlers[fn.folder] = getattr(module, fn.handler.split(".")[-1])
+
+        if self._capture_output:
+            service_logger = logging.getLogger(SERVICE)
+            self._saved_log_handlers = list(service_logger.handlers)
+            formatter = self._saved_log_handlers[0].formatter if self._saved_log_handlers else None
+            service_logger.handlers = [_LogCapture(self._keep_log, formatter)]
+            self._stdout = _HandlerOutput(sys.stdout, self._keep_metric)
+            sys.stdout = self._stdout
+
+    def _keep_log(self, line: str) -> None:
+        with self._lock:
+            self.log_lines.append(line)
+
+    def _keep_metric(self, text: str) -> None:
+        if text.strip():
+            with self._lock:
+                self.metric_lines.append(text.strip())
+
+    # ------------------------------------------------------------ invoking handlers
+
+    def _call(self, folder: str, event: dict[str, Any]) -> Any:
+        context = LambdaContext(
+            function_name=f"crisis-pager-{folder}",
+            invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{folder}",
+            aws_request_id=str(uuid.uuid4()),
+        )
+        marker = self._stdout.in_handler if self._stdout else None
+        if marker is not None:
+            marker.on = True
+        self.clock.busy(True)
+        try:
+            return self._handlers[folder](event, context)
+        except BaseException as exc:
+            with self._lock:
+                self.errors.append((folder, exc))
+            raise
+        finally:
+            self.clock.busy(False)
+            if marker is not None:
+                marker.on = False
+
+    def _route_invocation(self, function_name: str, event: dict[str, Any]) -> Any:
+        folder = self._function_names[function_name.split(":")[-1]]
+        return self._call(folder, event)
+
+    def api(self, method: str, path: str, body: str = "",
+            headers: dict[str, str] | None = None) -> ApiResponse:
+        """Send an HTTP request through API Gateway's proxy event to the routed function."""
+        method = method.upper()
+        for route_method, template_path, folder in self._routes:
+            params = _match(template_path, path)
+            if route_method == method and params is not None:
+                event = _rest_event(method, template_path, path, params, body, headers or {})
+                result = self._call(folder, event)
+                return ApiResponse(int(result["statusCode"]),
+                                   {k: str(v) for k, v in (result.get("headers") or {}).items()},
+                                   result.get("body") or "")
+        return ApiResponse(404, {}, json.dumps({"message": "Missing Authentication Token"}))
+
+    # ------------------------------------------------------------ as a hotline and as Twilio
+
+    def signed_request(self, method: str, path: str, body: str = "",
+                       hotline_id: str = HOTLINE_ID, secret: str | None = None,
+                       timestamp: int | None = None) -> ApiResponse:
+        from crisis_pager.domain.signature import signed_headers
+
+        headers = signed_headers(hotline_id, secret or self.hotline_secret,
+                                 timestamp or int(time.time()), method, path, body)
+        headers["Content-Type"] = "application/json"
+        return self.api(method, path, body, headers)
+
+    def post_escalation(self, payload: dict[str, Any], **kwargs: Any) -> ApiResponse:
+        return self.signed_request("POST", "/v1/escalations", json.dumps(payload), **kwargs)
+
+    def get_escalation(self, incident_id: str, **kwargs: Any) -> ApiResponse:
+        return self.signed_request("GET", f"/v1/escalations/{incident_id}", **kwargs)
+
+    def sms_reply(self, from_: str, body: str, *, auth_token: str | None = None) -> ApiResponse:
+        """A clinician's reply, delivered as Twilio delivers it: a signed form post."""
+        headers, form = signed_inbound_sms(
+            LOCAL_BASE_URL + "/twilio/sms", auth_token or self.twilio_auth_token,
+            from_=from_, to=TWILIO_FROM, body=body,
+        )
+        return self.api("POST", "/twilio/sms", form, headers)
+
+    # ------------------------------------------------------------ reading the outcome
+
+    def execution(self, incident_id: str) -> dict[str, Any]:
+        arn = self.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + incident_id
+        return dict(self._sfn.describe_execution(executionArn=arn))
+
+    def wait_until_done(self, incident_id: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = str(self.execution(incident_id)["status"])
+            if status != "RUNNING":
+                return status
+            time.sleep(0.005)
+        raise TimeoutError(f"ladder {incident_id} still running after {timeout}s wall")
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.002)
+        raise TimeoutError("condition not met in time")
+
+    def timeline(self, incident_id: str) -> list[dict[str, Any]]:
+        from crisis_pager import bootstrap
+
+        return list(bootstrap.timeline().entries(incident_id))
+
+    def incident(self, incident_id: str) -> Any:
+        from crisis_pager import bootstrap
+
+        return bootstrap.incidents().get(incident_id)
+
+    def stop_executions(self) -> None:
+        """Stop whatever still runs (a test that ends mid-ladder), so no thread outlives moto."""
+        sfn = getattr(self, "_sfn", None)
+        if sfn is None or self._mock is None:
+            return
+        try:
+            for page in sfn.get_paginator("list_executions").paginate(
+                stateMachineArn=self.state_machine_arn, statusFilter="RUNNING"
+            ):
+                for ex in page["executions"]:
+                    sfn.stop_execution(executionArn=ex["executionArn"])
+        except Exception:  # noqa: BLE001,S110 (teardown is best effort)
+            pass
+
+    # ------------------------------------------------------------ seeding
+
+    def put_items(self, table_logical_id: str, items: list[dict[str, Any]]) -> None:
+        import boto3
+
+        table = boto3.resource("dynamodb", region_name=REGION).Table(self.refs[table_logical_id])
+        for item in items:
+            table.put_item(Item=item)
+
+    def delete_item(self, table_logical_id: str, key: dict[str, Any]) -> None:
+        import boto3
+
+        boto3.resource("dynamodb", region_name=REGION).Table(
+            self.refs[table_logical_id]).delete_item(Key=key)
+
+
+def _match(template_path: str, path: str) -> dict[str, str] | None:
+    t_parts, p_parts = template_path.strip("/").split("/"), path.strip("/").split("/")
+    if len(t_parts) != len(p_parts):
+        return None
+    params: dict[str, str] = {}
+    for t, p in zip(t_parts, p_parts, strict=True):
+        if t.startswith("{") and t.endswith("}"):
+            params[t[1:-1]] = p
+        elif t != p:
+            return None
+    return params
+
+
+def _rest_event(method: str, resource: str, path: str, params: dict[str, str], body: str,
+                headers: dict[str, str]) -> dict[str, Any]:
+    headers = {"Host": "127.0.0.1:8787", **headers}
+    return {
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": params or None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": resource, "httpMethod": method, "path": "/prod" + path,
+            "stage": "prod", "requestId": str(uuid.uuid4()), "accountId": ACCOUNT,
+            "identity": {"sourceIp": "127.0.0.1"},
+        },
+        "body": body or None,
+        "isBase64Encoded": False,
+    }
+
+
+__all__ = ["LocalStack", "ScaledClock", "HOTLINE_ID"]

@@ -1,0 +1,445 @@
+"""Read ``template.yaml`` (SAM) so the local stack cannot drift from what is deployed.
+
+:func:`load` parses the template (CloudFormation short tags such as ``!Ref``/``!Sub`` become
+their long ``{"Ref": ...}``/``{"Fn::Sub": ...}`` forms) into typed specs: DynamoDB tables,
+functions (with Globals merged), the state machine, secrets and SNS topics. Values that are
+intrinsics are kept raw; :func:`resolve` turns the simple ones (``Ref``, ``Fn::GetAtt``,
+``Fn::Sub``, ``Fn::Join``) into strings from a mapping the local stack builds, e.g.
+``{"IncidentsTable": "incidents", "LadderStateMachine": "arn:...",
+"AlertsTopic": "arn:...", "AWS::Region": "us-east-1"}``; ``"X.Arn"`` keys serve ``GetAtt``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "FunctionSpec",
+    "SecretSpec",
+    "StateMachineSpec",
+    "TableSpec",
+    "Template",
+    "TemplateError",
+    "TopicSpec",
+    "UnresolvedReferenceError",
+    "load",
+    "loads",
+    "resolve",
+]
+
+FUNCTION = "AWS::Serverless::Function"
+TABLE = "AWS::DynamoDB::Table"
+STATE_MACHINE = "AWS::Serverless::StateMachine"
+SECRET = "AWS::SecretsManager::Secret"
+TOPIC = "AWS::SNS::Topic"
+_API_EVENT_TYPES = ("Api", "HttpApi")
+
+
+class TemplateError(ValueError):
+    """The template has a shape the local stack cannot use."""
+
+
+class UnresolvedReferenceError(TemplateError):
+    """An intrinsic refers to something the given refs mapping does not provide."""
+
+    def __init__(self, reference: str, expression: Any, known: Mapping[str, str]) -> None:
+        self.reference = reference
+        names = ", ".join(sorted(known)) or "none"
+        super().__init__(
+            f"cannot resolve reference {reference!r} in {json.dumps(expression)}; "
+            f"known references: {names}"
+        )
+
+
+# ----------------------------------------------------------------------------- YAML
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """SafeLoader that turns CloudFormation short tags into their long (JSON) form.
+
+    A subclass, so the process-wide ``yaml.SafeLoader`` is left alone.
+    """
+
+
+def _construct_intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    key = suffix if suffix in ("Ref", "Condition") else f"Fn::{suffix}"
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = str(value).split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    elif isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
+    else:  # pragma: no cover - yaml has no other node kinds
+        raise TemplateError(f"unexpected YAML node for !{suffix}")
+    return {key: value}
+
+
+_CfnLoader.add_multi_constructor("!", _construct_intrinsic)
+
+
+# ----------------------------------------------------------------------------- specs
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    logical_id: str
+    key_schema: list[dict[str, str]]
+    attribute_definitions: list[dict[str, str]]
+    global_secondary_indexes: list[dict[str, Any]] = field(default_factory=list)
+    local_secondary_indexes: list[dict[str, Any]] = field(default_factory=list)
+    ttl_attribute: str | None = None
+    table_name: Any = None  # raw TableName property, if the template sets one
+
+    def create_table_kwargs(self, name: str) -> dict[str, Any]:
+        """Keyword arguments for boto3 ``create_table`` (on-demand; no SSE/PITR/streams)."""
+        kwargs: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": copy.deepcopy(self.key_schema),
+            "AttributeDefinitions": copy.deepcopy(self.attribute_definitions),
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        if self.global_secondary_indexes:
+            kwargs["GlobalSecondaryIndexes"] = copy.deepcopy(self.global_secondary_indexes)
+        if self.local_secondary_indexes:
+            kwargs["LocalSecondaryIndexes"] = copy.deepcopy(self.local_secondary_indexes)
+        return kwargs
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical_id: str
+    folder: str  # e.g. "hotline_intake", the last part of CodeUri
+    code_dir: Path  # CodeUri resolved against the template's directory
+    handler: str  # e.g. "app.lambda_handler"
+    environment: dict[str, Any]  # Globals merged with the function's; raw intrinsic values
+    api_events: list[tuple[str, str]]  # (METHOD, path), e.g. ("POST", "/v1/escalations")
+    properties: dict[str, Any]  # all properties, Globals merged
+
+    @property
+    def handler_module(self) -> str:
+        return self.handler.rsplit(".", 1)[0]
+
+    @property
+    def handler_function(self) -> str:
+        return self.handler.rsplit(".", 1)[1]
+
+    def resolved_environment(self, refs: Mapping[str, str]) -> dict[str, str]:
+        return {
+            name: resolve(value, refs, context=f"{self.logical_id} environment {name}")
+            for name, value in self.environment.items()
+        }
+
+
+@dataclass(frozen=True)
+class StateMachineSpec:
+    logical_id: str
+    definition_path: Path | None  # DefinitionUri resolved against the template's directory
+    definition: dict[str, Any] | None  # inline Definition, when used instead
+    substitutions: dict[str, Any]  # DefinitionSubstitutions, raw
+    properties: dict[str, Any]
+
+    def definition_text(self) -> str:
+        if self.definition_path is not None:
+            return self.definition_path.read_text(encoding="utf-8")
+        if self.definition is not None:
+            return json.dumps(self.definition)
+        raise TemplateError(f"{self.logical_id}: neither DefinitionUri nor Definition")
+
+    def render(self, refs: Mapping[str, str]) -> str:
+        """The definition with every ``${Name}`` from DefinitionSubstitutions replaced."""
+        values = {
+            name: resolve(value, refs, context=f"{self.logical_id} substitution {name}")
+            for name, value in self.substitutions.items()
+        }
+        text = self.definition_text()
+
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in values:
+                raise TemplateError(
+                    f"{self.logical_id}: definition uses ${{{name}}} but "
+                    f"DefinitionSubstitutions has no {name!r}"
+                )
+            return values[name]
+
+        return re.sub(r"\$\{([A-Za-z0-9_.:-]+)\}", substitute, text)
+
+
+@dataclass(frozen=True)
+class SecretSpec:
+    logical_id: str
+    name: Any  # raw Name property
+    properties: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    logical_id: str
+    topic_name: Any  # raw TopicName property
+    properties: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Template:
+    path: Path
+    tables: dict[str, TableSpec]
+    functions: dict[str, FunctionSpec]
+    state_machines: dict[str, StateMachineSpec]
+    secrets: dict[str, SecretSpec]
+    topics: dict[str, TopicSpec]
+    parameters: dict[str, str | None]  # name -> Default as a string (None: no default)
+    parameter_specs: dict[str, dict[str, Any]]  # name -> the raw Parameters entry
+    raw: dict[str, Any]
+
+    @property
+    def state_machine(self) -> StateMachineSpec:
+        """The one state machine (the ladder)."""
+        if len(self.state_machines) != 1:
+            raise TemplateError(
+                f"expected exactly one {STATE_MACHINE}, found {sorted(self.state_machines)}"
+            )
+        return next(iter(self.state_machines.values()))
+
+    def function_by_folder(self, folder: str) -> FunctionSpec:
+        for spec in self.functions.values():
+            if spec.folder == folder:
+                return spec
+        raise KeyError(f"no function with CodeUri folder {folder!r}")
+
+    def parameter_defaults(self) -> dict[str, str]:
+        """Parameters that have a Default, as strings (ready to go into a refs mapping)."""
+        return {name: value for name, value in self.parameters.items() if value is not None}
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def load(path: str | Path) -> Template:
+    path = Path(path)
+    return loads(path.read_text(encoding="utf-8"), base_dir=path.parent, path=path)
+
+
+def loads(text: str, base_dir: str | Path = ".", path: str | Path = "template.yaml") -> Template:
+    doc = yaml.load(text, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+    if not isinstance(doc, dict) or not isinstance(doc.get("Resources"), dict):
+        raise TemplateError(f"{path}: not a CloudFormation/SAM template (no Resources)")
+    base = Path(base_dir)
+    globals_fn = _mapping(_mapping(doc.get("Globals")).get("Function"))
+
+    tables: dict[str, TableSpec] = {}
+    functions: dict[str, FunctionSpec] = {}
+    machines: dict[str, StateMachineSpec] = {}
+    secrets: dict[str, SecretSpec] = {}
+    topics: dict[str, TopicSpec] = {}
+    specs = {name: _mapping(spec) for name, spec in _mapping(doc.get("Parameters")).items()}
+    for logical_id, resource in doc["Resources"].items():
+        if not isinstance(resource, dict):
+            raise TemplateError(f"{path}: resource {logical_id} is not a mapping")
+        kind = resource.get("Type")
+        props = _mapping(resource.get("Properties"))
+        if kind == TABLE:
+            tables[logical_id] = _table(logical_id, props)
+        elif kind == FUNCTION:
+            functions[logical_id] = _function(logical_id, props, globals_fn, base)
+        elif kind == STATE_MACHINE:
+            machines[logical_id] = _state_machine(logical_id, props, base)
+        elif kind == SECRET:
+            secrets[logical_id] = SecretSpec(logical_id, props.get("Name"), props)
+        elif kind == TOPIC:
+            topics[logical_id] = TopicSpec(logical_id, props.get("TopicName"), props)
+    return Template(
+        path=Path(path),
+        tables=tables,
+        functions=functions,
+        state_machines=machines,
+        secrets=secrets,
+        topics=topics,
+        parameters={name: _default(spec) for name, spec in specs.items()},
+        parameter_specs=specs,
+        raw=doc,
+    )
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _default(spec: dict[str, Any]) -> str | None:
+    if "Default" not in spec:
+        return None
+    value = spec["Default"]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _plain(logical_id: str, what: str, value: Any) -> Any:
+    """Reject intrinsics where the local stack needs literal values (key schemas etc.)."""
+    if isinstance(value, dict):
+        if any(k == "Ref" or k.startswith("Fn::") for k in value):
+            raise TemplateError(f"{logical_id}: {what} must be literal, got {json.dumps(value)}")
+        return {k: _plain(logical_id, what, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(logical_id, what, v) for v in value]
+    return value
+
+
+def _table(logical_id: str, props: dict[str, Any]) -> TableSpec:
+    if "KeySchema" not in props or "AttributeDefinitions" not in props:
+        raise TemplateError(f"{logical_id}: a table needs KeySchema and AttributeDefinitions")
+
+    def index(raw: dict[str, Any]) -> dict[str, Any]:
+        out = {k: raw[k] for k in ("IndexName", "KeySchema", "Projection") if k in raw}
+        plain: dict[str, Any] = _plain(logical_id, "index", out)
+        return plain
+
+    ttl = _mapping(props.get("TimeToLiveSpecification"))
+    enabled = ttl.get("Enabled") in (True, "true", "True")
+    return TableSpec(
+        logical_id=logical_id,
+        key_schema=_plain(logical_id, "KeySchema", props["KeySchema"]),
+        attribute_definitions=_plain(logical_id, "AttributeDefinitions",
+                                     props["AttributeDefinitions"]),
+        global_secondary_indexes=[index(i) for i in props.get("GlobalSecondaryIndexes") or []],
+        local_secondary_indexes=[index(i) for i in props.get("LocalSecondaryIndexes") or []],
+        ttl_attribute=ttl.get("AttributeName") if enabled else None,
+        table_name=props.get("TableName"),
+    )
+
+
+def _function(logical_id: str, props: dict[str, Any], globals_fn: dict[str, Any],
+              base: Path) -> FunctionSpec:
+    merged = {**globals_fn, **props}
+    env = {
+        **_mapping(_mapping(globals_fn.get("Environment")).get("Variables")),
+        **_mapping(_mapping(props.get("Environment")).get("Variables")),
+    }
+    merged["Environment"] = {"Variables": env}
+    code_uri = merged.get("CodeUri")
+    handler = merged.get("Handler")
+    if not isinstance(code_uri, str) or not code_uri.strip("/. "):
+        raise TemplateError(f"{logical_id}: CodeUri must be a local folder, got {code_uri!r}")
+    if not isinstance(handler, str) or "." not in handler:
+        raise TemplateError(f"{logical_id}: Handler must look like module.function, "
+                            f"got {handler!r}")
+    api_events: list[tuple[str, str]] = []
+    for name, event in _mapping(merged.get("Events")).items():
+        event = _mapping(event)
+        if event.get("Type") not in _API_EVENT_TYPES:
+            continue
+        ev_props = _mapping(event.get("Properties"))
+        method, ev_path = ev_props.get("Method"), ev_props.get("Path")
+        if not isinstance(method, str) or not isinstance(ev_path, str):
+            raise TemplateError(f"{logical_id}: event {name} needs literal Method and Path")
+        api_events.append((method.upper(), ev_path))
+    return FunctionSpec(
+        logical_id=logical_id,
+        folder=PurePosixPath(code_uri.rstrip("/")).name,
+        code_dir=(base / code_uri).resolve(),
+        handler=handler,
+        environment=env,
+        api_events=api_events,
+        properties=merged,
+    )
+
+
+def _state_machine(logical_id: str, props: dict[str, Any], base: Path) -> StateMachineSpec:
+    uri = props.get("DefinitionUri")
+    definition = props.get("Definition")
+    if uri is not None and not isinstance(uri, str):
+        raise TemplateError(f"{logical_id}: DefinitionUri must be a local path, got {uri!r}")
+    if uri is None and not isinstance(definition, dict):
+        raise TemplateError(f"{logical_id}: needs DefinitionUri or an inline Definition")
+    return StateMachineSpec(
+        logical_id=logical_id,
+        definition_path=(base / uri).resolve() if uri else None,
+        definition=definition if isinstance(definition, dict) else None,
+        substitutions=_mapping(props.get("DefinitionSubstitutions")),
+        properties=props,
+    )
+
+
+# ----------------------------------------------------------------------------- intrinsics
+
+_SUB_VAR = re.compile(r"\$\{([^}]*)\}")
+
+
+def resolve(value: Any, refs: Mapping[str, str], *, context: str = "") -> str:
+    """Resolve a literal or a simple intrinsic to a string using ``refs``.
+
+    ``{"Ref": X}`` -> ``refs[X]`` (pseudo parameters too: ``refs["AWS::Region"]``);
+    ``{"Fn::GetAtt": [X, A]}`` or ``"X.A"`` -> ``refs["X.A"]``; ``{"Fn::Sub": s}`` or
+    ``{"Fn::Sub": [s, {vars}]}`` replaces ``${Name}``/``${X.A}`` (``${!Literal}`` escapes);
+    ``{"Fn::Join": [sep, [parts]]}``. Anything else raises :class:`TemplateError`;
+    a missing name raises :class:`UnresolvedReferenceError` naming it.
+    """
+    try:
+        return _resolve(value, refs)
+    except TemplateError as exc:
+        if context:
+            exc.args = (f"{context}: {exc.args[0]}",)
+        raise
+
+
+def _lookup(name: str, refs: Mapping[str, str], expression: Any) -> str:
+    if refs.get(name) is None:
+        raise UnresolvedReferenceError(name, expression, refs)
+    return str(refs[name])
+
+
+def _resolve(value: Any, refs: Mapping[str, str]) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if not isinstance(value, dict) or len(value) != 1:
+        raise TemplateError(f"cannot resolve {json.dumps(value)} to a string")
+    (fn, arg), = value.items()
+    if fn == "Ref" and isinstance(arg, str):
+        return _lookup(arg, refs, value)
+    if fn == "Fn::GetAtt":
+        parts = arg.split(".", 1) if isinstance(arg, str) else arg
+        if isinstance(parts, list) and len(parts) == 2 and all(isinstance(p, str) for p in parts):
+            return _lookup(f"{parts[0]}.{parts[1]}", refs, value)
+    if fn == "Fn::Sub":
+        return _sub(arg, refs, value)
+    if fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
+        return _resolve(arg[0], refs).join(_resolve(part, refs) for part in arg[1])
+    raise TemplateError(f"unsupported intrinsic {json.dumps(value)} (the local stack resolves "
+                        "Ref, Fn::GetAtt, Fn::Sub and Fn::Join)")
+
+
+def _sub(arg: Any, refs: Mapping[str, str], expression: Any) -> str:
+    if isinstance(arg, str):
+        text, variables = arg, {}
+    elif (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)
+          and isinstance(arg[1], dict)):
+        text = arg[0]
+        variables = {name: _resolve(v, refs) for name, v in arg[1].items()}
+    else:
+        raise TemplateError(f"malformed Fn::Sub {json.dumps(expression)}")
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1).strip()
+        if name.startswith("!"):
+            return "${" + name[1:] + "}"
+        if name in variables:
+            return variables[name]
+        return _lookup(name, refs, expression)
+
+    return _SUB_VAR.sub(replace, text)
