@@ -1,0 +1,297 @@
+"""Use cases with in-memory ports: the rules of opening, paging, accepting and referring."""
+
+from __future__ import annotations
+
+import pytest
+from crisis_pager.domain.incident import Severity, Status
+from crisis_pager.service import intake
+from crisis_pager.service.ladder import advance, notify_hotline, page_rung, refer
+from crisis_pager.service.ports import CallbackError, SmsError
+from crisis_pager.service.replies import handle_sms_reply
+
+from tests.unit.fakes import (
+    FakeAlerts,
+    FakeClock,
+    FakeDirectory,
+    FakeHotline,
+    FakeIncidents,
+    FakeLadder,
+    FakeSms,
+    FakeTimeline,
+)
+
+SUMMARY = "Participant Jane Roe disclosed a plan; safety plan reviewed"
+REF = "p-secret-ref-42"
+
+
+class World:
+    def __init__(self) -> None:
+        self.incidents = FakeIncidents()
+        self.timeline = FakeTimeline()
+        self.directory = FakeDirectory()
+        self.ladder = FakeLadder()
+        self.sms = FakeSms()
+        self.alerts = FakeAlerts()
+        self.hotline = FakeHotline()
+        self.clock = FakeClock()
+
+    def open(self, event_id: str = "evt-1", severity: Severity = Severity.HIGH,
+             summary: str = SUMMARY, **kw: object) -> intake.Opened:
+        cmd = intake.OpenEscalation(
+            hotline_id="hl", event_id=event_id, program_id=str(kw.get("program_id", "west-iop")),
+            severity=severity, participant_ref=REF, summary=summary,
+            callback_url="https://hotline.example/cb",
+        )
+        return intake.open_incident(cmd, incidents=self.incidents, timeline=self.timeline,
+                                    directory=self.directory, ladder=self.ladder,
+                                    clock=self.clock)
+
+    def advance(self, incident_id: str, position: int):  # type: ignore[no-untyped-def]
+        rungs = self.ladder.started[incident_id]["ladder"]["rungs"]
+        return advance(incident_id, position, rungs, incidents=self.incidents,
+                       timeline=self.timeline, directory=self.directory, alerts=self.alerts,
+                       clock=self.clock)
+
+    def page(self, incident_id: str, step, token: str = "tok"):  # type: ignore[no-untyped-def]
+        self.ladder.live_tokens.add(token)
+        return page_rung(incident_id, step.position, step.rung.target, step.clinician_id, token,
+                         incidents=self.incidents, timeline=self.timeline,
+                         directory=self.directory, ladder=self.ladder, sms=self.sms,
+                         clock=self.clock)
+
+    def reply(self, phone: str, body: str):  # type: ignore[no-untyped-def]
+        return handle_sms_reply(phone, body, incidents=self.incidents, timeline=self.timeline,
+                                directory=self.directory, ladder=self.ladder, clock=self.clock)
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def test_open_freezes_the_ladder_into_an_input_without_participant_data(world: World) -> None:
+    opened = world.open()
+    payload = world.ladder.started[opened.incident.incident_id]
+    rungs = payload["ladder"]["rungs"]
+    assert [r["target"] for r in rungs[:4]] == ["primary", "backup", "supervisor", "referral"]
+    assert [r["window_s"] for r in rungs[:3]] == [300, 300, 300]
+    text = repr(payload)
+    assert SUMMARY not in text and REF not in text and "Jane" not in text
+    assert opened.created and opened.incident.status is Status.TRIGGERED
+
+
+def test_policy_edits_after_opening_do_not_change_a_running_ladder(world: World) -> None:
+    opened = world.open()
+    world.directory.programs["west-iop"]["ladder_high"] = "primary 1m, referral"
+    step = world.advance(opened.incident.incident_id, 0)
+    assert step.rung is not None and step.rung.target == "backup"
+
+
+def test_same_event_twice_gives_one_incident_and_one_ladder(world: World) -> None:
+    first = world.open()
+    second = world.open()
+    assert second.incident.incident_id == first.incident.incident_id
+    assert not second.created
+    assert len(world.incidents.items) == 1 and len(world.ladder.started) == 1
+
+
+def test_same_event_with_different_content_is_a_conflict(world: World) -> None:
+    world.open()
+    with pytest.raises(intake.EventConflict):
+        world.open(summary="something else")
+
+
+def test_retry_after_a_failed_start_starts_the_ladder(world: World) -> None:
+    world.ladder.fail_start = True
+    with pytest.raises(RuntimeError):
+        world.open()
+    world.ladder.fail_start = False
+    again = world.open()
+    assert again.incident.incident_id in world.ladder.started
+
+
+def test_unknown_program_stores_nothing(world: World) -> None:
+    with pytest.raises(intake.UnknownProgram):
+        world.open(program_id="nowhere")
+    assert world.incidents.items == {} and world.ladder.started == {}
+    assert world.incidents.codes == {}
+
+
+def test_misconfigured_program_stores_nothing(world: World) -> None:
+    world.directory.programs["west-iop"]["hotline_number"] = "503-555-0100"
+    with pytest.raises(intake.ProgramMisconfigured, match="hotline_number"):
+        world.open()
+    assert world.incidents.items == {}
+
+
+def test_advance_pages_the_on_call_clinician_of_each_rung(world: World) -> None:
+    iid = world.open().incident.incident_id
+    first = world.advance(iid, -1)
+    assert (first.action, first.position, first.clinician_id) == ("page", 0, "clin-ana")
+    second = world.advance(iid, 0)
+    assert (second.action, second.clinician_id) == ("page", "clin-ben")
+    third = world.advance(iid, 1)
+    assert (third.action, third.clinician_id) == ("page", "clin-caro")
+    assert world.advance(iid, 2).action == "referral"
+
+
+@pytest.mark.parametrize("breakage", ["missing", "bad_timezone", "unknown_clinician"])
+def test_a_rung_nobody_covers_is_skipped_at_once_with_an_alert(world: World,
+                                                                breakage: str) -> None:
+    if breakage == "missing":
+        del world.directory.rotas[("west-iop", "backup")]
+    elif breakage == "bad_timezone":
+        world.directory.set_rota("backup", ["clin-ben"], timezone="Pacific/Atlantis")
+    else:
+        world.directory.set_rota("backup", ["clin-nobody"])
+    iid = world.open().incident.incident_id
+    step = world.advance(iid, 0)
+    assert (step.action, step.rung.target if step.rung else None) == ("page", "supervisor")
+    assert step.skipped == ("backup",)
+    skipped = [r for r in world.timeline.entries(iid) if r["kind"] == "rung_skipped"]
+    assert len(skipped) == 1 and skipped[0]["target"] == "backup"
+    assert len(world.alerts.published) == 1 and "backup" in world.alerts.published[0][2]
+
+
+def test_page_texts_carry_no_participant_details(world: World) -> None:
+    opened = world.open()
+    iid = opened.incident.incident_id
+    world.page(iid, world.advance(iid, -1))
+    (to, body), = world.sms.sent
+    assert to == "+15035550101"
+    assert f"A {opened.incident.code}" in body and "West IOP" in body and "HIGH" in body
+    assert SUMMARY not in body and REF not in body and "Jane" not in body
+
+
+def test_accept_stops_the_ladder_and_wakes_the_waiting_rung(world: World) -> None:
+    opened = world.open()
+    iid, code = opened.incident.incident_id, opened.incident.code
+    world.page(iid, world.advance(iid, -1), token="t0")
+    world.clock.advance(90)
+    outcome = world.reply("+15035550101", f"a {code}")
+    assert outcome.outcome == "accepted" and outcome.seconds_to_accept == 90
+    assert ("t0", {"result": "accepted"}) in world.ladder.woken
+    assert world.incidents.get(iid).status is Status.ACCEPTED  # type: ignore[union-attr]
+    assert world.advance(iid, 0).action == "accepted"
+
+
+def test_acceptance_before_the_page_call_means_no_page(world: World) -> None:
+    """The race: the ladder decided to page the backup, then the primary accepted."""
+    opened = world.open()
+    iid, code = opened.incident.incident_id, opened.incident.code
+    world.page(iid, world.advance(iid, -1), token="t0")
+    backup_step = world.advance(iid, 0)
+    assert world.reply("+15035550101", f"A {code}").outcome == "accepted"
+    result = world.page(iid, backup_step, token="t1")
+    assert result.outcome == "closed"
+    assert [to for to, _ in world.sms.sent] == ["+15035550101"]
+    assert ("t1", {"result": "closed"}) in world.ladder.woken
+
+
+def test_a_retried_page_invocation_does_not_send_twice(world: World) -> None:
+    iid = world.open().incident.incident_id
+    step = world.advance(iid, -1)
+    assert world.page(iid, step, token="t0").outcome == "sent"
+    assert world.page(iid, step, token="t0-retry").outcome == "already_sent"
+    assert len(world.sms.sent) == 1
+    assert world.incidents.get(iid).task_token == "t0-retry"  # type: ignore[union-attr]
+
+
+def test_a_failed_sms_wakes_the_rung_at_once(world: World) -> None:
+    iid = world.open().incident.incident_id
+    world.sms.fail_with = SmsError("invalid number", 21211)
+    result = world.page(iid, world.advance(iid, -1), token="t0")
+    assert (result.outcome, result.error_code) == ("failed", 21211)
+    assert ("t0", {"result": "failed"}) in world.ladder.woken
+    assert "page_failed" in world.timeline.kinds(iid)
+
+
+@pytest.mark.parametrize(
+    ("sender", "body", "expected"),
+    [
+        ("+15035550102", "A {code}", "unknown_code"),  # not paged for this code
+        ("+15035550101", "A 999", "unknown_code"),
+        ("+15035550101", "ok", "unrecognised"),
+        ("+15035550101", "STOP", "unrecognised"),
+    ],
+)
+def test_replies_that_change_nothing(world: World, sender: str, body: str,
+                                     expected: str) -> None:
+    opened = world.open()
+    iid, code = opened.incident.incident_id, opened.incident.code
+    world.page(iid, world.advance(iid, -1))
+    outcome = world.reply(sender, body.format(code=code))
+    assert outcome.outcome == expected and outcome.answer
+    assert world.incidents.get(iid).status is Status.TRIGGERED  # type: ignore[union-attr]
+    assert "accepted" not in world.timeline.kinds(iid)
+
+
+def test_second_acceptor_is_told_who_has_it(world: World) -> None:
+    opened = world.open()
+    iid, code = opened.incident.incident_id, opened.incident.code
+    world.page(iid, world.advance(iid, -1), token="t0")
+    world.page(iid, world.advance(iid, 0), token="t1")
+    assert world.reply("+15035550102", f"A {code}").outcome == "accepted"
+    late = world.reply("+15035550101", f"A {code}")
+    assert late.outcome == "taken" and "Ben" in late.answer
+    again = world.reply("+15035550102", f"A {code}")
+    assert again.outcome == "already_yours"
+    assert world.incidents.get(iid).accepted_by == "clin-ben"  # type: ignore[union-attr]
+
+
+def test_referral_records_resources_and_only_once(world: World) -> None:
+    iid = world.open().incident.incident_id
+    assert refer(iid, 3, incidents=world.incidents, timeline=world.timeline,
+                 directory=world.directory, alerts=world.alerts, clock=world.clock).referred
+    incident = world.incidents.get(iid)
+    assert incident is not None and incident.status is Status.REFERRED
+    assert incident.referral and incident.referral["crisis_line"] == "+15035550111"
+    assert not refer(iid, 3, incidents=world.incidents, timeline=world.timeline,
+                     directory=world.directory, alerts=world.alerts, clock=world.clock).referred
+    assert world.timeline.kinds(iid).count("referred") == 1
+
+
+def test_referral_still_happens_when_the_program_item_is_broken(world: World) -> None:
+    iid = world.open().incident.incident_id
+    world.directory.programs["west-iop"]["crisis_line"] = "call 988"
+    result = refer(iid, 3, incidents=world.incidents, timeline=world.timeline,
+                   directory=world.directory, alerts=world.alerts, clock=world.clock)
+    assert result.referred
+    assert "crisis_line" in world.incidents.get(iid).referral["source"]  # type: ignore[index,union-attr]
+
+
+def test_supervisor_can_still_accept_after_the_referral(world: World) -> None:
+    opened = world.open()
+    iid, code = opened.incident.incident_id, opened.incident.code
+    refer(iid, 3, incidents=world.incidents, timeline=world.timeline,
+          directory=world.directory, alerts=world.alerts, clock=world.clock)
+    step = world.advance(iid, 3)
+    assert (step.action, step.clinician_id) == ("page", "clin-caro")
+    world.page(iid, step)
+    assert "REFERRED" in world.sms.sent[-1][1]
+    assert world.reply("+15035550103", f"A {code}").outcome == "accepted"
+
+
+def test_hotline_callback_is_signed_content_without_participant_data(world: World) -> None:
+    opened = world.open()
+    iid, code = opened.incident.incident_id, opened.incident.code
+    world.page(iid, world.advance(iid, -1))
+    world.reply("+15035550101", f"A {code}")
+    outcome = notify_hotline(iid, "accepted", incidents=world.incidents,
+                             timeline=world.timeline, directory=world.directory,
+                             hotline=world.hotline, clock=world.clock)
+    assert outcome == "sent"
+    (_, payload), = world.hotline.posted
+    assert payload["event"] == "accepted" and payload["accepted"]["clinician_id"] == "clin-ana"
+    assert SUMMARY not in repr(payload) and REF not in repr(payload)
+
+
+def test_hotline_callback_failure_raises_for_the_state_machine_to_retry(world: World) -> None:
+    iid = world.open().incident.incident_id
+    refer(iid, 3, incidents=world.incidents, timeline=world.timeline,
+          directory=world.directory, alerts=world.alerts, clock=world.clock)
+    world.hotline.fail = True
+    with pytest.raises(CallbackError):
+        notify_hotline(iid, "referred", incidents=world.incidents, timeline=world.timeline,
+                       directory=world.directory, hotline=world.hotline, clock=world.clock)
+    assert "callback_failed" in world.timeline.kinds(iid)
