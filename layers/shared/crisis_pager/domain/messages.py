@@ -53,8 +53,8 @@ def help_reply() -> str:
 
 def referral_repage_sms(program: str, code: str, hotline_number: str) -> str:
     return (
-        f"{program}: incident {code} was REFERRED to local emergency services; nobody "
-        f"accepted. Reply A {code} to take it, hotline {_pretty(hotline_number)}."
+        f"{program}: incident {code} REFERRED to local emergency services, nobody "
+        f"accepted. Reply A {code} to take it. Hotline {_pretty(hotline_number)}."
     )
 
 

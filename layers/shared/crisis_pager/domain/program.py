@@ -10,7 +10,6 @@ from .incident import Severity
 from .ladder import DEFAULT_POLICIES, Rung, parse_policy
 
 E164 = re.compile(r"\+[1-9][0-9]{6,14}")  # always fullmatch: no trailing newline, ASCII digits
-PROGRAM_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
 
 
 @dataclass(frozen=True)
