@@ -200,7 +200,8 @@ class LocalStack:
         moto_patches.set_lambda_router(None)
         moto_patches.restore()
         if self._stdout is not None:
-            sys.stdout = self._stdout._passthrough
+            if sys.stdout is self._stdout:
+                sys.stdout = self._stdout._passthrough
             self._stdout = None
         service_logger = logging.getLogger(SERVICE)
         if self._saved_log_handlers:
@@ -325,8 +326,19 @@ class LocalStack:
             self._saved_log_handlers = list(service_logger.handlers)
             formatter = self._saved_log_handlers[0].formatter if self._saved_log_handlers else None
             service_logger.handlers = [_LogCapture(self._keep_log, formatter)]
-            self._stdout = _HandlerOutput(sys.stdout, self._keep_metric)
-            sys.stdout = self._stdout
+
+    def _handler_stdout(self) -> _HandlerOutput | None:
+        """The stdout proxy, (re)installed if someone (pytest's capture) replaced stdout."""
+        if not self._capture_output:
+            return None
+        with self._lock:
+            if sys.stdout is not self._stdout:
+                if self._stdout is None or not isinstance(sys.stdout, _HandlerOutput):
+                    self._stdout = _HandlerOutput(sys.stdout, self._keep_metric)
+                    sys.stdout = self._stdout
+                else:
+                    self._stdout = sys.stdout
+            return self._stdout
 
     def _keep_log(self, line: str) -> None:
         with self._lock:
@@ -345,7 +357,8 @@ class LocalStack:
             invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{folder}",
             aws_request_id=str(uuid.uuid4()),
         )
-        marker = self._stdout.in_handler if self._stdout else None
+        proxy = self._handler_stdout()
+        marker = proxy.in_handler if proxy else None
         if marker is not None:
             marker.on = True
         self.clock.busy(True)
