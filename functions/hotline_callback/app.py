@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from crisis_pager import bootstrap
 from crisis_pager.service.ladder import notify_hotline
 

@@ -18,13 +18,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field
+
 from crisis_pager import bootstrap
 from crisis_pager.adapters.hotline import callback_url_problem
 from crisis_pager.config import settings
 from crisis_pager.domain import signature
 from crisis_pager.domain.incident import Severity
 from crisis_pager.service import intake
-from pydantic import BaseModel, ConfigDict, Field
 
 logger = Logger()
 metrics = Metrics()
@@ -194,7 +195,7 @@ def authenticate(event: APIGatewayProxyEvent) -> str:
 
 
 def _header(event: APIGatewayProxyEvent, name: str) -> str | None:
-    return event.get_header_value(name, case_sensitive=False)
+    return event.headers.get(name)  # case-insensitive in Powertools v3
 
 
 @logger.inject_lambda_context(log_event=False)

@@ -13,6 +13,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from crisis_pager import bootstrap
 from crisis_pager.adapters.twilio_webhook import sms_twiml
 from crisis_pager.config import settings
@@ -30,14 +31,14 @@ def public_url() -> str:
     base = settings().public_base_url
     if base:
         return base + event.path
-    host = event.get_header_value("Host", case_sensitive=False) or ""
+    host = event.headers.get("Host") or ""
     return f"https://{host}{event.request_context.path}"
 
 
 @app.post("/twilio/sms")
 def sms_reply() -> Response:
     params = dict(parse_qsl(app.current_event.decoded_body or "", keep_blank_values=True))
-    signed = app.current_event.get_header_value("X-Twilio-Signature", case_sensitive=False)
+    signed = app.current_event.headers.get("X-Twilio-Signature")
     if not bootstrap.twilio_signature().valid(public_url(), params, signed):
         logger.warning("rejected inbound SMS: bad Twilio signature")
         return Response(status_code=403, content_type="text/plain", body="invalid signature")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from crisis_pager.domain.incident import (
     ACCEPT_FROM,
     OPEN_STATUSES,
@@ -17,8 +20,6 @@ from crisis_pager.domain.incident import (
 )
 from crisis_pager.domain.program import program_from_fields
 from crisis_pager.domain.referral import build_referral
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 PROPERTY = settings(max_examples=200, deadline=None)
 # what hotline_intake lets through: printable ASCII ids (event_id pattern ^[\x21-\x7e]+$)

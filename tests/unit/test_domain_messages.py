@@ -5,11 +5,12 @@ from __future__ import annotations
 import inspect
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from crisis_pager.domain import messages
 from crisis_pager.domain.incident import Severity
 from crisis_pager.domain.replies import Accept, parse_reply
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 PROPERTY = settings(max_examples=200, deadline=None)
 ALLOWED_PARAMETERS = {"program", "severity", "code", "hotline_number", "by_name", "rota", "reason"}

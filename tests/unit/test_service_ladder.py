@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+
 from crisis_pager.domain.incident import Severity, Status
 from crisis_pager.service import intake
 from crisis_pager.service.ladder import advance, notify_hotline, page_rung, refer
 from crisis_pager.service.ports import CallbackError, SmsError
 from crisis_pager.service.replies import handle_sms_reply
-
 from tests.unit.fakes import (
     FakeAlerts,
     FakeClock,

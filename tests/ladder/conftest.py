@@ -1,0 +1,58 @@
+"""The local stack for ladder tests: moto running the real ASL, the real handlers, the real
+Twilio client on a fake transport, and ladder time scaled (one ladder second = 1 ms)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from local import seed
+from local.stack import LocalStack
+
+SCALE = 0.001
+SUMMARY = "Maria Gonzalez said she has pills saved; safety plan: call sister Rosa"
+PARTICIPANT_REF = "ptc-8842-zulu"
+
+
+@pytest.fixture
+def stack() -> Iterator[LocalStack]:
+    with LocalStack(scale=SCALE) as s:
+        seed.seed(s)
+        yield s
+
+
+def escalation(stack: LocalStack, event_id: str = "evt-1", **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "program_id": seed.PROGRAM_ID,
+        "severity": "high",
+        "participant_ref": PARTICIPANT_REF,
+        "event_id": event_id,
+        "callback_url": stack.receiver.url,
+        "summary": SUMMARY,
+    }
+    body.update(overrides)
+    return body
+
+
+def open_incident(stack: LocalStack, event_id: str = "evt-1", **overrides: Any) -> tuple[str, str]:
+    response = stack.post_escalation(escalation(stack, event_id, **overrides))
+    assert response.status == 202, response.body
+    body = response.json()
+    return body["incident_id"], body["code"]
+
+
+def ladder_seconds(stack: LocalStack, incident_id: str, at: float) -> float:
+    opened: datetime = stack.incident(incident_id).opened_at
+    return at - opened.timestamp()
+
+
+def pages(stack: LocalStack, code: str) -> list[tuple[str, float]]:
+    """(phone, ladder-clock epoch seconds) of every SMS carrying this incident's code."""
+    return [(m.to, m.at) for m in stack.twilio.messages if f" {code}" in m.body]
+
+
+def wait_for_pages(stack: LocalStack, code: str, n: int, timeout: float = 20.0) -> None:
+    stack.wait_for(lambda: len(pages(stack, code)) >= n, timeout=timeout)

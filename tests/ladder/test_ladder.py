@@ -1,0 +1,332 @@
+"""Whole incidents through the real ASL on the local stack. Read like GoAlert's smoke
+tests: a crisis comes in, the fake clock runs, the fake phones receive pages."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import boto3
+import pytest
+
+from local import seed
+from local.stack import LocalStack
+from tests.ladder.conftest import (
+    PARTICIPANT_REF,
+    SUMMARY,
+    escalation,
+    ladder_seconds,
+    open_incident,
+    pages,
+    wait_for_pages,
+)
+
+ANA, BEN, CARO = (seed.phone_of(c) for c in ("clin-ana", "clin-ben", "clin-caro"))
+# Ladder-clock slack for real work between rungs (handlers, moto), in ladder seconds.
+SLACK = 30
+
+
+def test_nobody_answers_primary_backup_supervisor_then_referral(stack: LocalStack) -> None:
+    incident_id, code = open_incident(stack)
+    assert stack.wait_until_done(incident_id, timeout=60) == "SUCCEEDED"
+
+    sent = pages(stack, code)
+    who = [phone for phone, _ in sent]
+    assert who[:3] == [ANA, BEN, CARO]
+    assert set(who[3:]) == {CARO}, "after the referral only the supervisor is paged again"
+    starts = [ladder_seconds(stack, incident_id, at) for _, at in sent[:3]]
+    for got, expected in zip(starts, [0, 300, 600], strict=True):
+        assert expected <= got <= expected + SLACK, (starts, "pages at 0:00, 5:00, 10:00")
+
+    timeline = stack.timeline(incident_id)
+    referred = [e for e in timeline if e["kind"] == "referred"]
+    assert len(referred) == 1
+    assert referred[0]["crisis_line"] == seed.PROGRAM["crisis_line"]
+    referral_at = ladder_seconds(stack, incident_id,
+                                 stack.incident(incident_id).referred_at.timestamp())
+    assert 900 <= referral_at <= 900 + SLACK, "referral at 15:00"
+    assert stack.incident(incident_id).status.value == "referred"
+    assert stack.receiver.events(incident_id) == ["referred"]
+    callback = next(c for c in stack.receiver.callbacks if c.payload["event"] == "referred")
+    assert callback.verified and callback.payload["referral"]["mobile_crisis_team"]
+    assert timeline[-1]["kind"] == "ladder_exhausted"
+
+
+@pytest.mark.parametrize(("rung", "phone"), [(0, ANA), (1, BEN), (2, CARO)])
+def test_acceptance_at_each_rung_stops_the_ladder(stack: LocalStack, rung: int,
+                                                  phone: str) -> None:
+    incident_id, code = open_incident(stack)
+    wait_for_pages(stack, code, rung + 1)
+    answer = stack.sms_reply(phone, f"A {code}")
+    assert answer.status == 200 and "Accepted" in answer.body
+    assert stack.wait_until_done(incident_id, timeout=30) == "SUCCEEDED"
+
+    incident = stack.incident(incident_id)
+    assert incident.status.value == "accepted"
+    sent = pages(stack, code)
+    assert len(sent) == rung + 1, "nobody is paged after the acceptance"
+    assert all(at <= incident.accepted_at.timestamp() for _, at in sent)
+    assert stack.receiver.events(incident_id) == ["accepted"]
+    kinds = [e["kind"] for e in stack.timeline(incident_id)]
+    assert "referred" not in kinds and kinds.count("accepted") == 1
+
+
+def test_supervisor_accepting_after_the_referral_stops_the_repeats(stack: LocalStack) -> None:
+    incident_id, code = open_incident(stack)
+    stack.wait_for(lambda: stack.incident(incident_id).referred_at is not None, timeout=30)
+    wait_for_pages(stack, code, 4)  # the supervisor's first page after the referral
+    assert stack.sms_reply(CARO, f"{code} a").status == 200
+    assert stack.wait_until_done(incident_id, timeout=30) == "SUCCEEDED"
+    assert stack.incident(incident_id).status.value == "accepted"
+    assert stack.receiver.events(incident_id) == ["referred", "accepted"]
+    n = len(pages(stack, code))
+    assert n == 4
+
+
+def test_replies_racing_the_timeout_never_lead_to_a_page_after_acceptance(
+    stack: LocalStack,
+) -> None:
+    """The primary answers right around the end of their window, when the ladder may be
+    deciding to page the backup. Whatever wins, no page goes out after the acceptance."""
+    for attempt, offset in enumerate([-2.0, -0.5, 0.0, 0.3, 1.0, 3.0]):
+        incident_id, code = open_incident(stack, event_id=f"race-{attempt}")
+        wait_for_pages(stack, code, 1)
+        opened = stack.incident(incident_id).opened_at.timestamp()
+        stack.wait_for(lambda o=opened, d=offset: stack.clock.now().timestamp() - o >= 300 + d,
+                       timeout=10)
+        assert stack.sms_reply(ANA, f"A {code}").status == 200
+        assert stack.wait_until_done(incident_id, timeout=30) == "SUCCEEDED"
+        accepted_at = stack.incident(incident_id).accepted_at.timestamp()
+        late = [(p, at - accepted_at) for p, at in pages(stack, code) if at > accepted_at]
+        assert late == [], f"offset {offset}: page after acceptance"
+        assert stack.incident(incident_id).accepted_by == "clin-ana"
+
+
+def test_the_same_event_posted_twice_gives_one_incident_and_one_ladder(
+    stack: LocalStack,
+) -> None:
+    first = stack.post_escalation(escalation(stack, "evt-dup"))
+    second = stack.post_escalation(escalation(stack, "evt-dup"))
+    assert first.status == second.status == 202
+    assert first.json()["incident_id"] == second.json()["incident_id"]
+    assert (first.json()["created"], second.json()["created"]) == (True, False)
+    incident_id, code = first.json()["incident_id"], first.json()["code"]
+    wait_for_pages(stack, code, 1)
+    executions = _executions(stack)
+    assert len(executions) == 1 and executions[0]["name"] == incident_id
+
+
+def test_the_same_event_posted_concurrently_gives_one_incident(stack: LocalStack) -> None:
+    body = escalation(stack, "evt-burst")
+    results: list[dict[str, object]] = []
+    barrier = threading.Barrier(6)
+
+    def post() -> None:
+        barrier.wait()
+        response = stack.post_escalation(body)
+        results.append({**response.json(), "http": response.status})
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {r["http"] for r in results} == {202}
+    assert len({r["incident_id"] for r in results}) == 1
+    assert sum(bool(r["created"]) for r in results) == 1
+    code = str(results[0]["code"])
+    wait_for_pages(stack, code, 1)
+    assert len(_executions(stack)) == 1
+    assert len(_incident_items(stack)) == 1
+    assert [p for p, _ in pages(stack, code)] == [ANA], "paged exactly once"
+
+
+def test_a_rung_whose_rota_has_nobody_is_skipped_without_waiting(stack: LocalStack) -> None:
+    stack.delete_item("ProgramsTable", {"program_id": seed.PROGRAM_ID, "key": "rota#backup"})
+    incident_id, code = open_incident(stack)
+    wait_for_pages(stack, code, 2)
+    (p1, t1), (p2, t2) = pages(stack, code)[:2]
+    assert (p1, p2) == (ANA, CARO), "backup skipped, supervisor paged"
+    assert 300 <= ladder_seconds(stack, incident_id, t2) <= 300 + SLACK, (
+        "the supervisor is paged when the primary's window ends, not a window later")
+    skipped = [e for e in stack.timeline(incident_id) if e["kind"] == "rung_skipped"]
+    assert [e["target"] for e in skipped] == ["backup"]
+    assert "rota#backup" in skipped[0]["reason"]
+
+
+def test_a_malformed_rota_is_a_gap_not_a_crash(stack: LocalStack) -> None:
+    rota = next(r for r in seed.rotas(stack.clock.now()) if r["key"] == "rota#primary")
+    stack.put_items("ProgramsTable", [{**rota, "timezone": "Pacific/Atlantis"}])
+    incident_id, code = open_incident(stack)
+    wait_for_pages(stack, code, 1)
+    assert pages(stack, code)[0][0] == BEN
+    skipped = [e for e in stack.timeline(incident_id) if e["kind"] == "rung_skipped"]
+    assert "timezone" in skipped[0]["reason"] and "Pacific/Atlantis" in skipped[0]["reason"]
+    assert stack.errors == []
+
+
+def test_status_endpoint_shows_rung_and_who_accepted(stack: LocalStack) -> None:
+    incident_id, code = open_incident(stack)
+    wait_for_pages(stack, code, 2)
+    during = stack.get_escalation(incident_id)
+    assert during.status == 200
+    assert during.json()["status"] == "triggered"
+    assert during.json()["current_rung"] == {"position": 1, "target": "backup"}
+    stack.sms_reply(BEN, f"A {code}")
+    after = stack.get_escalation(incident_id).json()
+    assert after["status"] == "accepted"
+    assert after["accepted"]["clinician_id"] == "clin-ben"
+    assert after["accepted"]["name"] == "Ben Okafor"
+    assert SUMMARY not in json.dumps(after) and PARTICIPANT_REF not in json.dumps(after)
+
+
+def test_a_forged_twilio_reply_is_refused_and_changes_nothing(stack: LocalStack) -> None:
+    incident_id, code = open_incident(stack)
+    wait_for_pages(stack, code, 1)
+    forged = stack.sms_reply(ANA, f"A {code}", auth_token="0" * 32)
+    assert forged.status == 403
+    assert stack.incident(incident_id).status.value == "triggered"
+
+
+def test_replies_that_do_not_accept_get_an_answer_and_change_nothing(
+    stack: LocalStack,
+) -> None:
+    incident_id, code = open_incident(stack)
+    wait_for_pages(stack, code, 1)
+    for sender, text, says in [(BEN, f"A {code}", "No open page"),  # Ben was not paged yet
+                               (ANA, "A 000", "No open page"),
+                               (ANA, "ok", "reply A and its code")]:
+        answer = stack.sms_reply(sender, text)
+        assert answer.status == 200 and says in answer.body
+    assert stack.incident(incident_id).status.value == "triggered"
+
+
+def test_nothing_about_the_participant_leaves_dynamodb(stack: LocalStack) -> None:
+    """SMS, logs, metrics, execution inputs and histories, hotline callbacks: none carries
+    the summary or the participant reference."""
+    incident_id, code = open_incident(stack)
+    wait_for_pages(stack, code, 2)
+    stack.sms_reply(BEN, f"A {code}")
+    stack.wait_until_done(incident_id, timeout=30)
+
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    arn = stack.execution(incident_id)["executionArn"]
+    history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    seen = {
+        "sms": [m.body for m in stack.twilio.messages],
+        "logs": stack.log_lines,
+        "metrics": stack.metric_lines,
+        "execution": [json.dumps(stack.execution(incident_id), default=str),
+                      json.dumps(history, default=str)],
+        "callbacks": [json.dumps(c.payload) for c in stack.receiver.callbacks],
+    }
+    assert seen["logs"] and seen["metrics"], "the scan must see real output"
+    for channel, texts in seen.items():
+        for text in texts:
+            for secret in (SUMMARY, PARTICIPANT_REF, "Maria", "Rosa", "pills"):
+                assert secret not in text, f"{secret!r} leaked into {channel}"
+
+
+def test_metrics_record_pages_acceptances_and_time_to_accept(stack: LocalStack) -> None:
+    incident_id, code = open_incident(stack)
+    wait_for_pages(stack, code, 2)
+    stack.sms_reply(BEN, f"A {code}")
+    stack.wait_until_done(incident_id, timeout=30)
+    emitted: dict[str, list[float]] = {}
+    for line in stack.metric_lines:
+        blob = json.loads(line)
+        for definition in blob["_aws"]["CloudWatchMetrics"][0]["Metrics"]:
+            value = blob[definition["Name"]]
+            emitted.setdefault(definition["Name"], []).extend(
+                value if isinstance(value, list) else [value])
+    assert emitted["PagesSent"] == [1.0, 1.0]
+    assert emitted["Acceptances"] == [1.0]
+    assert emitted["HighestRung"] == [1.0]
+    (seconds,) = emitted["SecondsToAcceptance"]
+    assert 300 <= seconds <= 300 + 300, "accepted during the backup's window"
+    assert emitted["IncidentsOpened"] == [1.0]
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def _executions(stack: LocalStack) -> list[dict[str, object]]:
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    return list(sfn.list_executions(stateMachineArn=stack.state_machine_arn)["executions"])
+
+
+def _incident_items(stack: LocalStack) -> list[dict[str, object]]:
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(stack.refs["IncidentsTable"])
+    return [i for i in table.scan()["Items"] if i["sk"] == "incident"]
+
+
+def _nothing_happened(stack: LocalStack) -> None:
+    dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
+    for table in ("IncidentsTable", "TimelineTable"):
+        assert dynamodb.Table(stack.refs[table]).scan()["Items"] == [], f"{table} written"
+    assert _executions(stack) == [] and stack.twilio.messages == []
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "names"),
+    [
+        ({"severity": "urgent"}, 422, "severity"),
+        ({"program_id": None}, 422, "program_id"),
+        ({"participant_ref": "Maria Gonzalez"}, 422, "participant_ref"),
+        ({"summary": "x" * 1001}, 422, "summary"),
+        ({"nickname": "Mo"}, 422, "nickname"),
+        ({"event_id": ""}, 422, "event_id"),
+        ({"callback_url": "http://hotline.example/cb"}, 422, "https"),
+        ({"program_id": "east-iop"}, 422, "east-iop"),
+    ],
+)
+def test_bad_fields_are_named_and_nothing_is_stored(stack: LocalStack, change: dict[str, object],
+                                                    status: int, names: str) -> None:
+    body = escalation(stack, "evt-bad")
+    for key, value in change.items():
+        if value is None:
+            body.pop(key)
+        else:
+            body[key] = value
+    response = stack.post_escalation(body)
+    assert response.status == status, response.body
+    assert names in response.body
+    assert "Maria" not in response.body, "submitted values are never echoed back"
+    _nothing_happened(stack)
+
+
+def test_malformed_json_is_a_named_4xx(stack: LocalStack) -> None:
+    response = stack.signed_request("POST", "/v1/escalations", '{"program_id": "west-iop",')
+    assert response.status == 422 and "invalid_request" in response.body
+    _nothing_happened(stack)
+
+
+@pytest.mark.parametrize("forgery", ["wrong_secret", "unknown_hotline", "stale", "future",
+                                     "tampered"])
+def test_unsigned_or_forged_requests_are_refused(stack: LocalStack, forgery: str) -> None:
+    import time
+
+    body = json.dumps(escalation(stack, "evt-forged"))
+    now = int(time.time())
+    if forgery == "tampered":
+        from crisis_pager.domain.signature import signed_headers
+
+        headers = signed_headers("demo-hotline", stack.hotline_secret, now, "POST",
+                                 "/v1/escalations", body)
+        response = stack.api("POST", "/v1/escalations", body.replace("high", "low"), headers)
+    else:
+        kwargs = {"wrong_secret": {"secret": "not-the-secret"},
+                  "unknown_hotline": {"hotline_id": "someone-else"},
+                  "stale": {"timestamp": now - 301},
+                  "future": {"timestamp": now + 301}}[forgery]
+        response = stack.signed_request("POST", "/v1/escalations", body, **kwargs)
+    assert response.status == 401
+    assert json.loads(response.body)["error"] == "unauthorized"
+    _nothing_happened(stack)
+
+
+def test_a_hotline_cannot_read_another_hotlines_incident(stack: LocalStack) -> None:
+    incident_id, _ = open_incident(stack)
+    assert stack.get_escalation("inc_" + "a" * 24).status == 404
+    # a valid signature, but from a hotline id the secret does not belong to: refused
+    assert stack.get_escalation(incident_id, hotline_id="other").status == 401
