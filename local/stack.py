@@ -148,8 +148,10 @@ class LocalStack:
         start: datetime | None = None,
         template_path: Path = ROOT / "template.yaml",
         capture_output: bool = True,
+        public_base_url: str = LOCAL_BASE_URL,
     ) -> None:
         self.scale = scale
+        self.public_base_url = public_base_url.rstrip("/")  # the URL Twilio signs against
         self.clock = ScaledClock(scale, start)
         self.template = sam.load(template_path)
         self.twilio = FakeTwilioHttpClient(clock=lambda: self.clock.now().timestamp())
@@ -233,7 +235,7 @@ class LocalStack:
                      "AWS::URLSuffix": "amazonaws.com"}
         for name, default in self.template.parameters.items():
             self.refs[name] = default
-        self.refs["PublicBaseUrl"] = LOCAL_BASE_URL
+        self.refs["PublicBaseUrl"] = self.public_base_url
 
         ddb = boto3.client("dynamodb", region_name=REGION)
         for logical_id, table in self.template.tables.items():
@@ -303,7 +305,7 @@ class LocalStack:
                 env[key] = sam.resolve(value, self.refs)
         env.update({
             "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
-            "PUBLIC_BASE_URL": LOCAL_BASE_URL,
+            "PUBLIC_BASE_URL": self.public_base_url,
             "CALLBACK_ALLOW_HTTP_LOOPBACK": "true",
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_LOGGER_LOG_EVENT": "false",
@@ -412,7 +414,7 @@ class LocalStack:
     def sms_reply(self, from_: str, body: str, *, auth_token: str | None = None) -> ApiResponse:
         """A clinician's reply, delivered as Twilio delivers it: a signed form post."""
         headers, form = signed_inbound_sms(
-            LOCAL_BASE_URL + "/twilio/sms", auth_token or self.twilio_auth_token,
+            self.public_base_url + "/twilio/sms", auth_token or self.twilio_auth_token,
             from_=from_, to=TWILIO_FROM, body=body,
         )
         return self.api("POST", "/twilio/sms", form, headers)

@@ -84,6 +84,35 @@ class EscalationView(BaseModel):
     referred_at: str | None
 
 
+class Problem(BaseModel):
+    field: str
+    problem: str
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="unauthorized, invalid_request, unknown_program, "
+                                   "event_conflict, not_found or program_misconfigured")
+    message: str
+    problems: list[Problem] | None = None
+
+
+def _responses(*codes: int, ok: tuple[int, type[BaseModel], str] | None = None
+               ) -> dict[int, dict[str, Any]]:
+    """OpenAPI responses: this API's own error body for every error it can answer."""
+    meaning = {401: "missing, wrong or stale signature", 404: "no such incident for this hotline",
+               409: "event_id reused with a different body",
+               422: "a field is invalid (each named), or the program is unknown",
+               503: "the program's configuration is broken; use your fallback procedure"}
+    out: dict[int, dict[str, Any]] = {
+        code: {"description": meaning[code],
+               "content": {"application/json": {"model": ErrorBody}}} for code in codes}
+    if ok:
+        status, model, description = ok
+        out[status] = {"description": description,
+                       "content": {"application/json": {"model": model}}}
+    return out
+
+
 class InvalidRequest(Exception):
     pass
 
@@ -131,7 +160,12 @@ def _misconfigured(exc: intake.ProgramMisconfigured) -> Response:
                   "this program cannot be paged right now; use your fallback procedure")
 
 
-@app.post("/v1/escalations")
+@app.post(
+    "/v1/escalations",
+    summary="Report a crisis",
+    responses=_responses(401, 409, 422, 503, ok=(
+        202, EscalationAccepted, "the incident is open and its ladder is running")),
+)
 def post_escalation(body: EscalationRequest) -> Response[EscalationAccepted]:
     if body.callback_url:
         problem = callback_url_problem(body.callback_url, settings().callback_allow_http_loopback)
@@ -168,7 +202,11 @@ def post_escalation(body: EscalationRequest) -> Response[EscalationAccepted]:
     )
 
 
-@app.get("/v1/escalations/<incident_id>")
+@app.get(
+    "/v1/escalations/<incident_id>",
+    summary="Read an incident's status",
+    responses=_responses(401, 404, 422, ok=(200, EscalationView, "the incident's status")),
+)
 def get_escalation(
     incident_id: Annotated[str, Path(pattern=r"^inc_[a-z2-7]{24}$")],
 ) -> EscalationView:
