@@ -1,0 +1,860 @@
+"""`make bench` (``python -m benchmarks.run``): the figures benchmarks/README.md explains.
+
+1. Cold import of every ``functions/<name>/app.py`` in fresh interpreters with the
+   environment its Lambda has, then the first-invocation wiring (the bootstrap accessors
+   its handler calls, AWS stubbed), and which heavy modules each one loads.
+2. AWS API calls per handler invocation on the local stack, by service.operation: an
+   intake POST, one rung's page, an acceptance by SMS (cold and warm container).
+3. Wall time of a whole no-answer ``high`` ladder at the demo's scale, and the wall time
+   of each handler invocation during it.
+4. timeit of the domain hot paths.
+
+Figures are printed, never asserted. Everything here stays inside this process and its
+children: moto and the fake Twilio transport stand in for AWS and Twilio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import timeit
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = 7
+SCALE = 0.002  # the demo's: one ladder second lasts 2 ms
+ACCEPT_RUNS = 5  # warm acceptance runs after the cold one
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+# label -> module whose presence in sys.modules means the function pays for it
+HEAVY = {
+    "boto3": "boto3",
+    "botocore": "botocore.client",
+    "pynamodb": "pynamodb.models",
+    "twilio.rest": "twilio.rest",
+    "twilio-light": "twilio.request_validator",
+    "pydantic": "pydantic",
+    "resolver": "aws_lambda_powertools.event_handler.api_gateway",
+    "pt-params": "aws_lambda_powertools.utilities.parameters",
+    "requests": "requests",
+    "xray": "aws_xray_sdk",
+}
+SHORT = {"dynamodb": "ddb", "stepfunctions": "sfn", "secretsmanager": "secrets"}
+
+# Runs in a fresh interpreter: import one function's module (timed), then call the
+# bootstrap accessors its handler calls (timed), with botocore's API calls stubbed
+# (GetSecretValue answers a fake secret; anything else fails loudly).
+PROBE = r"""
+import sys, time
+name, accessors, heavy = sys.argv[1], sys.argv[2].split(","), sys.argv[3].split(",")
+models = sys.argv[4] == "models"
+import importlib
+sys.stderr.write("@@bench-import-start\n")
+t0 = time.perf_counter()
+importlib.import_module("functions." + name + ".app")
+t1 = time.perf_counter()
+sys.stderr.write("@@bench-import-end\n")
+after_import = [m for m in heavy if m in sys.modules]
+modules_import = len(sys.modules)
+calls = []
+SECRET = ('{"account_sid": "AC00000000000000000000000000000000", "auth_token": '
+          '"0123456789abcdef0123456789abcdef", "from_number": "+15005550006", '
+          '"messaging_service_sid": ""}')
+def stub(module):
+    def fake(self, operation, params):
+        calls.append(self.meta.service_model.service_name + "." + operation)
+        if operation == "GetSecretValue":
+            return {"ARN": params["SecretId"], "Name": "bench", "SecretString": SECRET}
+        raise RuntimeError("the probe has no AWS: " + operation)
+    module.BaseClient._make_api_call = fake
+if "botocore.client" in sys.modules:
+    stub(sys.modules["botocore.client"])
+else:
+    import importlib.util
+    class Hook:
+        def find_spec(self, fullname, path=None, target=None):
+            if fullname != "botocore.client":
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.util.find_spec(fullname)
+            run = spec.loader.exec_module
+            def exec_module(module):
+                run(module)
+                stub(module)
+            spec.loader.exec_module = exec_module
+            return spec
+    sys.meta_path.insert(0, Hook())
+t2 = time.perf_counter()
+from crisis_pager import bootstrap
+for accessor in accessors:
+    if accessor:
+        getattr(bootstrap, accessor)()
+t3 = time.perf_counter()
+modules_wired = len(sys.modules)
+after_wiring = [m for m in heavy if m in sys.modules]
+clients = {}
+if models:  # what each PynamoDB model's first request builds: its own session and client
+    from pynamodb.models import Model
+    from crisis_pager.adapters import dynamo
+    for key, cls in vars(dynamo).items():
+        if isinstance(cls, type) and issubclass(cls, Model) and cls is not Model:
+            t4 = time.perf_counter()
+            cls._get_connection().connection.client
+            clients[key] = time.perf_counter() - t4
+import json
+print(json.dumps({"import_s": t1 - t0, "wiring_s": t3 - t2, "after_import": after_import,
+                  "after_wiring": after_wiring, "modules_import": modules_import,
+                  "modules_wired": modules_wired, "calls": calls, "clients": clients}))
+"""
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def p95(values: list[float]) -> float:
+    if len(values) < 2:
+        return values[0]
+    return statistics.quantiles(values, n=20, method="inclusive")[18]
+
+
+def breakdown(calls: Counter[str]) -> str:
+    if not calls:
+        return "-"
+    parts = []
+    for op, n in sorted(calls.items()):
+        service, _, operation = op.partition(".")
+        parts.append(f"{SHORT.get(service, service)}.{operation}" + (f" x{n}" if n > 1 else ""))
+    return ", ".join(parts)
+
+
+def table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> None:
+    right = right or set()
+    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=True)]
+
+    def line(cells: list[str]) -> str:
+        out = []
+        for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+            last = i == len(cells) - 1
+            text = str(cell).rjust(width) if i in right else (
+                str(cell) if last else str(cell).ljust(width))
+            out.append(text)
+        return "  ".join(out).rstrip()
+
+    print(line(headers))
+    print(line(["-" * w for w in widths]))
+    for row in rows:
+        print(line(row))
+
+
+def folders() -> list[str]:
+    return sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py"))
+
+
+def accessors_of(folder: str) -> list[str]:
+    """The bootstrap accessors a handler calls, in order of first appearance."""
+    source = (ROOT / "functions" / folder / "app.py").read_text(encoding="utf-8")
+    return list(dict.fromkeys(re.findall(r"bootstrap\.(\w+)\(", source)))
+
+
+# ----------------------------------------------------------------------------- 1. imports
+
+
+class _FakeRefs(dict[str, str]):
+    """Template references resolved to plausible names and ARNs (nothing is called)."""
+
+    def __missing__(self, key: str) -> str:
+        name, _, attr = key.partition(".")
+        return f"arn:aws:bench:{REGION}:{ACCOUNT}:{name}" if attr else f"crisis-pager-{name}"
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self[key]
+
+
+def lambda_environments() -> dict[str, dict[str, str]]:
+    from local import template as sam
+
+    tpl = sam.load(ROOT / "template.yaml")
+    refs = _FakeRefs({"AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
+                      "AWS::StackName": "crisis-pager", "AWS::Partition": "aws",
+                      "AWS::URLSuffix": "amazonaws.com", **tpl.parameter_defaults()})
+    for lid in tpl.tables:
+        refs[lid] = "crisis-pager-" + lid.removesuffix("Table").lower()
+    for lid in tpl.secrets:
+        refs[lid] = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:crisis-pager/{lid}-AbCdEf"
+    for lid in tpl.topics:
+        refs[lid] = f"arn:aws:sns:{REGION}:{ACCOUNT}:crisis-pager-{lid}"
+    for lid in tpl.state_machines:
+        refs[lid] = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:crisis-pager-ladder"
+    envs = {}
+    for folder in folders():
+        spec = tpl.function_by_folder(folder)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": os.environ.get("HOME", "/tmp"),
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            # Lambda hands every function role credentials in the environment; fakes here
+            # (the probe never signs a request). No config files: nothing from this machine.
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+            "AWS_LAMBDA_FUNCTION_NAME": "crisis-pager-" + folder.replace("_", "-"),
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "_HANDLER": spec.handler,
+        }
+        env.update(spec.resolved_environment(refs))
+        envs[folder] = env
+    return envs
+
+
+def _probe(folder: str, env: dict[str, str], *, importtime: bool = False,
+           models: bool = False) -> tuple[dict[str, Any], str]:
+    argv = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", PROBE,
+            folder, ",".join(accessors_of(folder)), ",".join(HEAVY.values()),
+            "models" if models else "-"]
+    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+                          timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"probe of {folder} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
+
+
+def _self_time_by_package(stderr: str) -> Counter[str]:
+    """Self import time (us) per top-level package, between the probe's markers."""
+    inside, by_package = False, Counter[str]()
+    for line in stderr.splitlines():
+        if line.startswith("@@bench-import-start"):
+            inside = True
+        elif line.startswith("@@bench-import-end"):
+            break
+        elif inside and line.startswith("import time:"):
+            parts = line.split("|")
+            if len(parts) == 3 and parts[0].split(":")[1].strip().isdigit():
+                by_package[parts[2].strip().split(".")[0]] += int(parts[0].split(":")[1])
+    return by_package
+
+
+@dataclass
+class ImportFigures:
+    folder: str
+    import_s: list[float]
+    wiring_s: list[float]
+    after_import: list[str]
+    after_wiring: list[str]
+    modules: tuple[int, int]
+    calls: list[str]
+    packages: Counter[str]
+
+
+@dataclass
+class Imports:
+    functions: list[ImportFigures]
+    model_client_s: dict[str, list[float]]  # PynamoDB model -> first-request client build
+
+
+def measure_imports(runs: int) -> Imports:
+    envs = lambda_environments()
+    label = {module: name for name, module in HEAVY.items()}
+    figures = []
+    model_client_s: dict[str, list[float]] = {}
+    for i, folder in enumerate(folders()):
+        # One untimed run first (bytecode written, file cache warm) under -X importtime,
+        # used only to attribute import time to packages.
+        _, stderr = _probe(folder, envs[folder], importtime=True)
+        # The first function's runs also time each PynamoDB model's first client, after
+        # everything else is measured (the same for every function).
+        samples = [_probe(folder, envs[folder], models=i == 0)[0] for _ in range(runs)]
+        for sample in samples:
+            for model, seconds in sample["clients"].items():
+                model_client_s.setdefault(model, []).append(seconds)
+        last = samples[-1]
+        figures.append(ImportFigures(
+            folder=folder,
+            import_s=[s["import_s"] for s in samples],
+            wiring_s=[s["wiring_s"] for s in samples],
+            after_import=[label[m] for m in last["after_import"]],
+            after_wiring=[label[m] for m in last["after_wiring"]
+                          if m not in last["after_import"]],
+            modules=(last["modules_import"], last["modules_wired"]),
+            calls=last["calls"],
+            packages=_self_time_by_package(stderr),
+        ))
+    return Imports(figures, model_client_s)
+
+
+def print_imports(imports: Imports, runs: int) -> None:
+    figures = imports.functions
+    print(f"1. Cold import per function (fresh interpreter, Lambda env; median/min of {runs}, ms)")
+    rows = []
+    for f in figures:
+        rows.append([
+            f.folder,
+            ms(statistics.median(f.import_s)), ms(min(f.import_s)),
+            ms(statistics.median(f.wiring_s)), ms(min(f.wiring_s)),
+            f"{f.modules[0]}/{f.modules[1]}",
+            ", ".join(f.after_import) or "-",
+            ", ".join(f.after_wiring) or "-",
+        ])
+    table(["function", "import", "min", "+wiring", "min", "modules", "heavy at import",
+           "added by wiring"], rows, right={1, 2, 3, 4, 5})
+    wired = [f"{f.folder}: {breakdown(Counter(f.calls))}" for f in figures if f.calls]
+    if wired:
+        print("   AWS calls made by the wiring itself (stubbed): " + "; ".join(wired))
+    if imports.model_client_s:
+        per_model = {m: statistics.median(v) for m, v in imports.model_client_s.items()}
+        print(f"   first request on each PynamoDB model builds its own botocore session + client: "
+              f"median {ms(statistics.median(per_model.values()))} ms per model")
+        print("     " + ", ".join(f"{m} {ms(v)}" for m, v in per_model.items()))
+    print()
+    print("   where import time goes (self time by top-level package, one -X importtime run, ms)")
+    rows = []
+    for f in figures:
+        total = sum(f.packages.values())
+        top = ", ".join(f"{pkg} {us / 1000:.0f}" for pkg, us in f.packages.most_common(5))
+        rows.append([f.folder, f"{total / 1000:.0f}", top])
+    table(["function", "total", "top packages"], rows, right={1})
+    print()
+
+
+# ----------------------------------------------------------------------------- 2 + 3. stack
+
+
+@dataclass
+class Invocation:
+    folder: str
+    cold: bool  # the first invocation of its function (its container was new)
+    calls: Counter[str] = field(default_factory=Counter)
+    models: list[str] = field(default_factory=list)  # PynamoDB connections it had to create
+    wall_s: float = 0.0
+    aws_s: float = 0.0  # of wall_s, inside its AWS calls (on the stack: moto's emulation)
+
+
+def _models() -> list[Any]:
+    from pynamodb.models import Model
+
+    from crisis_pager.adapters import dynamo
+
+    return [v for v in vars(dynamo).values()
+            if isinstance(v, type) and issubclass(v, Model) and v is not Model]
+
+
+class Containers:
+    """One Lambda container per function, inside this one process.
+
+    The local stack runs every handler in one interpreter, so whatever one function builds
+    (bootstrap's adapters and boto3 clients, boto3's default session, Powertools' cached
+    secrets, PynamoDB's per-model connections) the others would reuse, and no first
+    invocation after the very first would look cold. Here each function keeps its own:
+    bootstrap's cached accessors dispatch on the function running on this thread, and the
+    process-wide ones are swapped in and out around each invocation. That needs handler
+    invocations to run one at a time (a lock; no handler waits for another, so this only
+    delays the next state by the rest of the one running).
+    """
+
+    OUTSIDE = "(outside handlers)"
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self._local = threading.local()
+        self._caches: dict[str, dict[tuple[str, tuple[Any, ...]], Any]] = {}
+        self._globals: dict[str, dict[str, Any]] = {}
+        self._current = self.OUTSIDE
+        self.seen: set[str] = set()
+
+    def folder(self) -> str:
+        return getattr(self._local, "folder", None) or self.OUTSIDE
+
+    def _cached(self, name: str, build: Callable[..., Any]) -> Callable[..., Any]:
+        def accessor(*args: Any) -> Any:
+            cache = self._caches.setdefault(self.folder(), {})
+            key = (name, args)
+            if key not in cache:
+                cache[key] = build(*args)
+            return cache[key]
+
+        accessor.cache_clear = lambda: self._caches.clear()  # type: ignore[attr-defined]
+        return accessor
+
+    def _read_globals(self) -> dict[str, Any]:
+        import boto3
+        from aws_lambda_powertools.utilities.parameters import base
+
+        return {"boto3": boto3.DEFAULT_SESSION, "providers": dict(base.DEFAULT_PROVIDERS),
+                "models": {m: m._connection for m in _models()}}
+
+    def _write_globals(self, state: dict[str, Any] | None) -> None:
+        import boto3
+        from aws_lambda_powertools.utilities.parameters import base
+
+        state = state or {}
+        boto3.DEFAULT_SESSION = state.get("boto3")
+        base.DEFAULT_PROVIDERS.clear()
+        base.DEFAULT_PROVIDERS.update(state.get("providers", {}))
+        for model in _models():
+            model._connection = state.get("models", {}).get(model)
+
+    def _switch(self, folder: str) -> None:
+        if folder != self._current:
+            self._globals[self._current] = self._read_globals()
+            self._write_globals(self._globals.get(folder))
+            self._current = folder
+
+    @contextmanager
+    def installed(self) -> Iterator[Containers]:
+        from crisis_pager import bootstrap
+
+        originals = {
+            name: value for name, value in vars(bootstrap).items()
+            if callable(value) and hasattr(value, "cache_clear") and hasattr(value, "__wrapped__")
+            and getattr(value, "__module__", "") == bootstrap.__name__
+        }
+        for name, value in originals.items():
+            setattr(bootstrap, name, self._cached(name, value.__wrapped__))
+        try:
+            yield self
+        finally:
+            with self.lock:
+                self._switch(self.OUTSIDE)
+            for name, value in originals.items():
+                setattr(bootstrap, name, value)
+
+    @contextmanager
+    def enter(self, folder: str) -> Iterator[bool]:
+        """Run as `folder`'s container; yields True when the container is new (cold)."""
+        with self.lock:
+            outer = self.folder()
+            self._switch(folder)
+            self._local.folder = folder
+            cold = folder not in self.seen
+            self.seen.add(folder)
+            try:
+                yield cold
+            finally:
+                self._local.folder = None if outer == self.OUTSIDE else outer
+                self._switch(outer)
+
+
+class Recorder:
+    """Counts botocore API calls per handler invocation and times each invocation.
+
+    ``LocalStack._call`` wraps every handler invocation (API Gateway and the state
+    machine's Lambda tasks alike); while one runs, its thread carries the invocation and
+    every outermost ``BaseClient._make_api_call`` on that thread is the handler's. Calls
+    moto makes itself (the Step Functions engine invoking Lambda, on its own threads, or
+    anything nested inside an app call) are not counted.
+    """
+
+    def __init__(self, stack: Any) -> None:
+        self.stack = stack
+        self.containers = Containers()
+        self.records: list[Invocation] = []
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    @contextmanager
+    def installed(self) -> Iterator[Recorder]:
+        import botocore.client
+        from pynamodb.models import Model
+
+        original_api = botocore.client.BaseClient._make_api_call
+        original_connection = Model.__dict__["_get_connection"]
+        original_call = self.stack._call
+        local = self._local
+
+        def counted(client: Any, operation: str, params: Any) -> Any:
+            rec = getattr(local, "rec", None)
+            if rec is None:
+                return original_api(client, operation, params)
+            outermost = local.depth == 0
+            if outermost:
+                rec.calls[f"{client.meta.service_model.service_name}.{operation}"] += 1
+            local.depth += 1
+            started = time.perf_counter()
+            try:
+                return original_api(client, operation, params)
+            finally:
+                local.depth -= 1
+                if outermost:
+                    rec.aws_s += time.perf_counter() - started
+
+        def connection(cls: Any) -> Any:
+            fresh = cls._connection is None
+            conn = original_connection.__func__(cls)
+            rec = getattr(local, "rec", None)
+            if fresh and rec is not None:
+                rec.models.append(cls.__name__)
+            return conn
+
+        def timed(folder: str, event: dict[str, Any]) -> Any:
+            with self.containers.enter(folder) as cold:
+                rec = Invocation(folder, cold)
+                saved = (getattr(local, "rec", None), getattr(local, "depth", 0))
+                local.rec, local.depth = rec, 0
+                started = time.perf_counter()
+                try:
+                    return original_call(folder, event)
+                finally:
+                    rec.wall_s = time.perf_counter() - started
+                    local.rec, local.depth = saved
+                    with self._lock:
+                        self.records.append(rec)
+
+        botocore.client.BaseClient._make_api_call = counted  # type: ignore[method-assign]
+        Model._get_connection = classmethod(connection)  # type: ignore[method-assign,assignment]
+        self.stack._call = timed
+        try:
+            with self.containers.installed():
+                yield self
+        finally:
+            botocore.client.BaseClient._make_api_call = original_api  # type: ignore[method-assign]
+            Model._get_connection = original_connection  # type: ignore[method-assign]
+            del self.stack._call
+
+    def since(self, mark: int) -> list[Invocation]:
+        with self._lock:
+            return list(self.records[mark:])
+
+
+def wait_done(stack: Any, incident_id: str, timeout: float) -> str:
+    """LocalStack.wait_until_done without its cost: it calls DescribeExecution through moto
+    every 5 ms, and that CPU (and the GIL) comes out of the handlers' wall time (about 1.5x
+    on 2 cores). Reading moto's backend directly costs microseconds."""
+    try:
+        from moto.stepfunctions.responses import get_backend
+
+        from local.stack import ACCOUNT as STACK_ACCOUNT
+        from local.stack import REGION as STACK_REGION
+
+        backend = get_backend(STACK_ACCOUNT, STACK_REGION)
+        arn = stack.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + incident_id
+        backend.describe_execution(arn)
+    except Exception:  # noqa: BLE001 (moto's internals moved: the public way)
+        return str(stack.wait_until_done(incident_id, timeout=timeout))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = str(getattr(backend.describe_execution(arn), "status", "RUNNING"))
+        if status != "RUNNING":
+            return status
+        time.sleep(0.001)
+    raise TimeoutError(f"ladder {incident_id} still running after {timeout} s wall")
+
+
+def _escalation(stack: Any, n: int) -> dict[str, Any]:
+    from local import seed
+
+    return {"program_id": seed.PROGRAM_ID, "severity": "high",
+            "participant_ref": f"p-bench{n:03d}", "event_id": f"bench-evt-{n}",
+            "callback_url": stack.receiver.url,
+            "summary": "Benchmark escalation; no participant data."}
+
+
+@dataclass
+class LadderFigures:
+    status: str
+    wall_s: float
+    ladder_s: float
+    pages: int
+    records: list[Invocation]
+
+
+@dataclass
+class AcceptFigures:
+    status: str
+    answer: str
+    intake: Invocation
+    page: Invocation
+    sms: Invocation
+    after: list[Invocation]
+
+
+@dataclass
+class StackFigures:
+    up_s: float
+    ladder: LadderFigures
+    accepts: list[AcceptFigures]  # the first one's sms_inbound is cold, the rest warm
+    errors: list[tuple[str, BaseException]]
+
+    @property
+    def cold_accept(self) -> AcceptFigures:
+        return self.accepts[0]
+
+    @property
+    def warm_accept(self) -> AcceptFigures:
+        return self.accepts[-1]
+
+
+def run_no_answer(stack: Any, rec: Recorder) -> LadderFigures:
+    """The first invocation of every function here is its cold start."""
+    mark = len(rec.records)
+    started = time.perf_counter()
+    response = stack.post_escalation(_escalation(stack, 1))
+    incident_id = response.json()["incident_id"]
+    status = wait_done(stack, incident_id, timeout=120)
+    wall = time.perf_counter() - started
+    opened = stack.incident(incident_id).opened_at
+    last = datetime.fromisoformat(stack.timeline(incident_id)[-1]["at"])
+    records = rec.since(mark)
+    return LadderFigures(status, wall, (last - opened).total_seconds(),
+                         sum(1 for r in records if r.folder == "page_rung"), records)
+
+
+def run_acceptance(stack: Any, rec: Recorder, n: int) -> AcceptFigures:
+    """Open a `high` incident, wait for the primary's page, accept it by SMS at once."""
+    from local import seed
+
+    mark = len(rec.records)
+    body = stack.post_escalation(_escalation(stack, n)).json()
+    incident_id, code = body["incident_id"], body["code"]
+    deadline = time.monotonic() + 30
+    while not any(r.folder == "page_rung" for r in rec.since(mark)):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the primary was never paged")
+        time.sleep(0.001)
+    reply_mark = len(rec.records)
+    answer = stack.sms_reply(seed.phone_of("clin-ana"), f"A {code}")
+    status = wait_done(stack, incident_id, timeout=60)
+    before, after = rec.since(mark)[: reply_mark - mark], rec.since(reply_mark)
+    sms = next(r for r in after if r.folder == "sms_inbound")
+    return AcceptFigures(
+        status=status,
+        answer=answer.body,
+        intake=next(r for r in before if r.folder == "hotline_intake"),
+        page=next(r for r in before if r.folder == "page_rung"),
+        sms=sms,
+        after=[r for r in after if r is not sms],
+    )
+
+
+def measure_stack() -> StackFigures:
+    from local import seed
+    from local.stack import LocalStack
+
+    started = time.perf_counter()
+    with LocalStack(scale=SCALE) as stack:
+        up = time.perf_counter() - started
+        seed.seed(stack)
+        rec = Recorder(stack)
+        with rec.installed():
+            ladder = run_no_answer(stack, rec)
+            accepts = [run_acceptance(stack, rec, n) for n in range(2, 3 + ACCEPT_RUNS)]
+        errors = list(stack.errors)
+    return StackFigures(up, ladder, accepts, errors)
+
+
+def print_calls(fig: StackFigures) -> None:
+    ladder = fig.ladder.records
+    first = {f: next((r for r in ladder if r.folder == f), None) for f in folders()}
+    pages = [r for r in ladder if r.folder == "page_rung"]
+    print("2. AWS API calls per handler invocation (local stack; counted while the handler runs)")
+    rows: list[list[str]] = []
+
+    def row(label: str, inv: Invocation | None) -> None:
+        if inv is not None:
+            rows.append([label, "cold" if inv.cold else "warm", str(sum(inv.calls.values())),
+                         breakdown(inv.calls)])
+
+    row("(a) intake POST", first["hotline_intake"])
+    row("(a) intake POST", fig.cold_accept.intake)
+    row("(b) page_rung, one rung", first["page_rung"])
+    row("(b) page_rung, one rung", pages[1] if len(pages) > 1 else None)
+    row("(c) SMS acceptance", fig.cold_accept.sms)
+    row("(c) SMS acceptance", fig.warm_accept.sms)
+    for inv in fig.warm_accept.after:
+        row(f"    then {inv.folder}", inv)
+    row("advance (pages a rung)", first["advance"])
+    row("emergency_referral", first["emergency_referral"])
+    row("hotline_callback (referred)", first["hotline_callback"])
+    table(["what", "container", "calls", "by service.operation"], rows, right={2})
+    whole: Counter[str] = Counter()
+    for r in ladder:
+        whole.update(r.calls)
+    per_fn = Counter[str]()
+    for r in ladder:
+        per_fn[r.folder] += sum(r.calls.values())
+    print(f"   whole no-answer ladder: {sum(whole.values())} calls in {len(ladder)} invocations ("
+          + ", ".join(f"{f} {n}" for f, n in per_fn.most_common()) + ")")
+    print(f"     {breakdown(whole)}")
+    print()
+
+
+def _timing_row(label: str, mine: list[Invocation]) -> list[str]:
+    cold = next((r for r in mine if r.cold), None)
+    warm = [r for r in mine if not r.cold]
+    walls = [r.wall_s for r in warm]
+    built = (len(cold.models) if cold else 0, sum(len(r.models) for r in warm))
+    return [label, str(len(mine)), ms(cold.wall_s) if cold else "-",
+            ms(statistics.median(walls)) if walls else "-",
+            ms(statistics.median(r.aws_s for r in warm)) if warm else "-",
+            ms(statistics.median(r.wall_s - r.aws_s for r in warm)) if warm else "-",
+            ms(p95(walls)) if walls else "-", ms(max(walls)) if walls else "-",
+            f"{built[0]} / {built[1]}"]
+
+
+TIMING_HEADERS = ["handler", "n", "cold", "median", "in AWS", "rest", "p95", "max",
+                  "ddb clients cold / warm"]
+
+
+def print_ladder(fig: StackFigures) -> None:
+    lad = fig.ladder
+    m, s = divmod(round(lad.ladder_s), 60)
+    print(f"3. No-answer `high` ladder at scale {SCALE} (one ladder minute = {SCALE * 60:.2f} s)")
+    print(f"   POST -> execution end: {lad.wall_s:.2f} s wall, ladder time {m}:{s:02d} "
+          f"({lad.ladder_s:.0f} s), {lad.pages} pages, status {lad.status}; "
+          f"local stack up in {fig.up_s:.2f} s")
+    busy = sum(r.wall_s for r in lad.records)
+    print(f"   handlers busy {busy:.2f} s of it ({sum(r.aws_s for r in lad.records):.2f} s inside "
+          "moto); the rest is rung windows and the Step Functions engine")
+    print("   per handler during the ladder (wall ms; median/in AWS/rest/p95/max over warm "
+          "invocations)")
+    rows = [_timing_row(f, [r for r in lad.records if r.folder == f]) for f in folders()
+            if any(r.folder == f for r in lad.records)]
+    table(TIMING_HEADERS, rows, right={1, 2, 3, 4, 5, 6, 7, 8})
+    accepts = fig.accepts
+    ok = sum(1 for a in accepts if "Accepted" in a.answer and a.status == "SUCCEEDED")
+    print(f"   API handlers over {len(accepts)} acceptance runs (POST, page, 'A <code>' at once; "
+          f"{ok}/{len(accepts)} accepted and succeeded)")
+    rows = [
+        _timing_row("hotline_intake", [a.intake for a in accepts]),
+        _timing_row("sms_inbound", [a.sms for a in accepts]),
+    ]
+    table(TIMING_HEADERS, rows, right={1, 2, 3, 4, 5, 6, 7, 8})
+    if fig.errors:
+        print(f"   handler errors: {[(f, repr(e)) for f, e in fig.errors]}")
+    print()
+
+
+def cold_invocations(fig: StackFigures) -> dict[str, Invocation]:
+    cold = {r.folder: r for r in reversed(fig.ladder.records) if r.cold}
+    if fig.cold_accept.sms.cold:
+        cold["sms_inbound"] = fig.cold_accept.sms
+    return cold
+
+
+def print_estimate(imports: Imports, fig: StackFigures) -> None:
+    """Init + the first invocation's own setup, as a Lambda on this machine would pay it."""
+    per_model = statistics.median(
+        statistics.median(v) for v in imports.model_client_s.values()
+    ) if imports.model_client_s else 0.0
+    cold = cold_invocations(fig)
+    print("5. Cold start estimate per function on this machine (ms): import + wiring + one "
+          "DynamoDB client per PynamoDB model its first invocation used")
+    rows = []
+    for f in imports.functions:
+        inv = cold.get(f.folder)
+        n = len(inv.models) if inv else 0
+        imp, wire = statistics.median(f.import_s), statistics.median(f.wiring_s)
+        rows.append([f.folder, ms(imp), ms(wire), f"{n} x {ms(per_model)}",
+                     ms(imp + wire + n * per_model),
+                     ", ".join(inv.models) if inv else "(not invoked)"])
+    table(["function", "import", "wiring", "ddb clients", "total", "models used"], rows,
+          right={1, 2, 3, 4})
+    print()
+
+
+# ----------------------------------------------------------------------------- 4. hot paths
+
+
+def per_call(fn: Callable[[], object], repeat: int = 5) -> tuple[float, float]:
+    timer = timeit.Timer(fn)
+    number, _ = timer.autorange()
+    number = max(1, number // 2)  # ~0.1 s per repeat
+    samples = [t / number for t in timer.repeat(repeat=repeat, number=number)]
+    return min(samples), statistics.median(samples)
+
+
+def measure_hot_paths() -> list[tuple[str, float, float]]:
+    from crisis_pager.domain.incident import Severity
+    from crisis_pager.domain.ladder import DEFAULT_POLICIES, parse_policy
+    from crisis_pager.domain.replies import parse_reply
+    from crisis_pager.domain.rota import rota_from_fields, who_is_on_call
+
+    members = ["clin-ana", "clin-ben", "clin-caro"]
+    weekly = rota_from_fields("west-iop", "primary", timezone="America/Los_Angeles",
+                              handoff="08:00", shift_days=7, starts_on="2026-01-05",
+                              members=members)
+    gap = rota_from_fields("west-iop", "primary", timezone="America/Los_Angeles",
+                           handoff="02:30", shift_days=1, starts_on="2026-01-05",
+                           members=members)
+    now = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+    spring = datetime(2026, 3, 8, 20, 0, tzinfo=UTC)  # the shift began in the DST gap
+    high = DEFAULT_POLICIES[Severity.HIGH]
+    cases: list[tuple[str, Callable[[], object]]] = [
+        ("who_is_on_call (weekly rota)", lambda: who_is_on_call(weekly, now)),
+        ("who_is_on_call (handoff in DST gap)", lambda: who_is_on_call(gap, spring)),
+        ("parse_reply('A 417')", lambda: parse_reply("A 417")),
+        ("parse_reply(unrecognised, 60 chars)",
+         lambda: parse_reply("On my way, calling the hotline in two minutes, thanks team")),
+        ("parse_policy(default high, 10 rungs)", lambda: parse_policy(high)),
+    ]
+    return [(label, *per_call(fn)) for label, fn in cases]
+
+
+def print_hot_paths(results: list[tuple[str, float, float]]) -> None:
+    print("4. Domain hot paths (timeit; best and median of 5 repeats, us per call)")
+    table(["call", "best", "median"],
+          [[label, f"{best * 1e6:.2f}", f"{med * 1e6:.2f}"] for label, best, med in results],
+          right={1, 2})
+    print()
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=RUNS,
+                        help=f"fresh interpreters per function (default {RUNS})")
+    parser.add_argument("--only", choices=["imports", "stack", "hot"], action="append",
+                        help="run only these sections (repeatable)")
+    args = parser.parse_args(argv)
+    only = set(args.only or ["imports", "stack", "hot"])
+    started = time.perf_counter()
+    print(f"crisis-pager benchmarks: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+          f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    print()
+    errors = 0
+    imports = fig = None
+    if "imports" in only:
+        imports = measure_imports(args.runs)
+        print_imports(imports, args.runs)
+    if "stack" in only:
+        fig = measure_stack()
+        print_calls(fig)
+        print_ladder(fig)
+        errors = len(fig.errors)
+    if "hot" in only:
+        print_hot_paths(measure_hot_paths())
+    if imports is not None and fig is not None:
+        print_estimate(imports, fig)
+    print(f"(benchmarks took {time.perf_counter() - started:.0f} s)")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
