@@ -182,6 +182,9 @@ class LocalStack:
                     "lambda": {"use_docker": False}}
         )
         self._mock.start()
+        # moto logs every Catch-handled error (a rung's timeout is one) at ERROR: that is
+        # the ladder's normal flow, not a failure. Failed executions still show as FAILED.
+        logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         try:
             moto_patches.apply(self.scale)
             moto_patches.set_lambda_router(self._route_invocation)

@@ -9,7 +9,9 @@ from typing import Any
 
 from crisis_pager.domain.incident import Incident, Page, Status
 from crisis_pager.domain.program import Clinician, Program, program_from_fields
-from crisis_pager.domain.rota import Rota, rota_from_fields
+from crisis_pager.domain.errors import InvalidItem
+from crisis_pager.domain.rota import rota_from_fields
+from crisis_pager.domain.schedule import Schedule
 from crisis_pager.service.ports import CallbackError, SmsError
 
 T0 = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)  # 10:00 in Los Angeles
@@ -154,11 +156,19 @@ class FakeDirectory:
         fields = self.programs.get(program_id)
         return program_from_fields(program_id, fields) if fields is not None else None
 
-    def rota(self, program_id: str, name: str) -> Rota | None:
-        fields = self.rotas.get((program_id, name))
-        if fields is None:
-            return None
-        return rota_from_fields(program_id, name, **fields)  # type: ignore[arg-type]
+    def schedule(self, program_id: str) -> Schedule:
+        rotas, invalid = [], []
+        for (pid, name), fields in sorted(self.rotas.items()):
+            if pid != program_id:
+                continue
+            try:
+                rotas.append(rota_from_fields(program_id, name, **fields))  # type: ignore[arg-type]
+            except InvalidItem as exc:
+                invalid.append(exc)
+        return Schedule(program_id, tuple(rotas), (), tuple(invalid))
+
+    def clinicians(self, clinician_ids: list[str]) -> dict[str, Clinician | InvalidItem | None]:
+        return {cid: self.clinicians.get(cid) for cid in clinician_ids}
 
     def clinician(self, clinician_id: str) -> Clinician | None:
         return self.clinicians.get(clinician_id)

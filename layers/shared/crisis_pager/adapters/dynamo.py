@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -36,6 +37,7 @@ from ..domain.errors import InvalidItem
 from ..domain.incident import Incident, Page, Severity, Status
 from ..domain.program import Clinician, Program, clinician_from_fields, program_from_fields
 from ..domain.rota import Rota, rota_from_fields
+from ..domain.schedule import Override, Schedule, override_from_fields
 
 _S = settings()
 _M = TypeVar("_M", bound=Model)
@@ -384,8 +386,10 @@ class ProgramItem(Model):
     ladder_high = UnicodeAttribute(null=True)
     ladder_moderate = UnicodeAttribute(null=True)
     ladder_low = UnicodeAttribute(null=True)
+    admin_phones = ListAttribute[str](null=True)
 
     FIELDS = (
+        "admin_phones",
         "display_name", "hotline_number", "crisis_line", "mobile_crisis_team",
         "emergency_department", "emergency_department_phone",
         "ladder_imminent", "ladder_high", "ladder_moderate", "ladder_low",
@@ -404,10 +408,32 @@ class RotaItem(Model):
     timezone = UnicodeAttribute(null=True)
     handoff = UnicodeAttribute(null=True)
     shift_days = NumberAttribute(null=True)
+    shift_hours = NumberAttribute(null=True)
     starts_on = UnicodeAttribute(null=True)
     members = ListAttribute[str](null=True)
+    active = ListAttribute[str](null=True)
 
-    FIELDS = ("timezone", "handoff", "shift_days", "starts_on", "members")
+    FIELDS = ("timezone", "handoff", "shift_days", "shift_hours", "starts_on", "members",
+              "active")
+
+
+class OverrideItem(Model):
+    """key = "override#<role>#<when>#<id>": one clinician covers a role for a window."""
+
+    class Meta:
+        table_name = _S.programs_table
+        region = _S.region
+
+    program_id = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+    rota = UnicodeAttribute(null=True)
+    clinician = UnicodeAttribute(null=True)
+    starts = UnicodeAttribute(null=True)
+    ends = UnicodeAttribute(null=True)
+    timezone = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)
+
+    FIELDS = ("rota", "clinician", "starts", "ends", "timezone", "created_at")
 
 
 class ClinicianItem(Model):
@@ -435,10 +461,39 @@ def _read(model: type[_M], table: str, key_text: str, hash_key: str,
     except model.DoesNotExist:
         return None
     except AttributeDeserializationError as exc:
-        m = _BAD_TYPE.search(str(exc))
-        field = m["field"] if m else "?"
-        got = _TYPE_NAMES.get(m["t"], m["t"]) if m else "another type"
-        raise InvalidItem(table, key_text, field, f"has the wrong DynamoDB type ({got})") from None
+        raise _type_error(table, key_text, exc) from None
+
+
+def _type_error(table: str, key_text: str, exc: AttributeDeserializationError) -> InvalidItem:
+    m = _BAD_TYPE.search(str(exc))
+    field = m["field"] if m else "?"
+    expected = _TYPE_NAMES.get(m["t"], m["t"]) if m else "another type"
+    return InvalidItem(table, key_text, field, f"must be {expected} (it has another DynamoDB type)")
+
+
+def _partition(model: type[Model], hash_key: str) -> Iterator[dict[str, Any]]:
+    """Raw items of one partition, every page (so one bad item cannot hide the others)."""
+    connection = model._get_connection()
+    start: dict[str, Any] | None = None
+    while True:
+        page = connection.query(hash_key, consistent_read=True, exclusive_start_key=start)
+        yield from page.get("Items", [])
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return
+
+
+def _from_raw(model: type[_M], raw: dict[str, Any], key_text: str) -> _M:
+    try:
+        return model.from_raw_data(raw)
+    except AttributeDeserializationError as exc:
+        raise _type_error("programs", key_text, exc) from None
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 class DynamoDirectory:
@@ -450,15 +505,37 @@ class DynamoDirectory:
             return None
         return program_from_fields(program_id, {f: getattr(item, f) for f in ProgramItem.FIELDS})
 
-    def rota(self, program_id: str, name: str) -> Rota | None:
-        key = f"rota#{name}"
-        item = _read(RotaItem, "programs", f"{program_id} / {key}", program_id, key)
-        if item is None:
-            return None
-        fields = {f: getattr(item, f) for f in RotaItem.FIELDS}
-        if isinstance(fields["shift_days"], float) and fields["shift_days"].is_integer():
-            fields["shift_days"] = int(fields["shift_days"])
-        return rota_from_fields(program_id, name, **fields)
+    def schedule(self, program_id: str) -> Schedule:
+        """Every rota and override of a program in one query. Each item is validated on
+        its own: a malformed one is listed in ``invalid`` and the others still cover."""
+        rotas: list[Rota] = []
+        overrides: list[Override] = []
+        invalid: list[InvalidItem] = []
+        for raw in _partition(ProgramItem, program_id):
+            key = str(raw.get("key", {}).get("S", ""))
+            try:
+                if key.startswith("rota#"):
+                    item = _from_raw(RotaItem, raw, f"{program_id} / {key}")
+                    fields = {f: _number(getattr(item, f)) for f in RotaItem.FIELDS}
+                    rotas.append(rota_from_fields(program_id, key.removeprefix("rota#"),
+                                                  **fields))
+                elif key.startswith("override#"):
+                    o = _from_raw(OverrideItem, raw, f"{program_id} / {key}")
+                    overrides.append(override_from_fields(
+                        program_id, key, {f: getattr(o, f) for f in OverrideItem.FIELDS}))
+            except InvalidItem as exc:
+                invalid.append(exc)
+        return Schedule(program_id, tuple(rotas), tuple(overrides), tuple(invalid))
+
+    def clinicians(self, clinician_ids: list[str]) -> dict[str, Clinician | InvalidItem | None]:
+        """Validated clinician items by id (None: no such item)."""
+        found: dict[str, Clinician | InvalidItem | None] = dict.fromkeys(clinician_ids)
+        for cid in clinician_ids:
+            try:
+                found[cid] = self.clinician(cid)
+            except InvalidItem as exc:
+                found[cid] = exc
+        return found
 
     def clinician(self, clinician_id: str) -> Clinician | None:
         item = _read(ClinicianItem, "clinicians", clinician_id, clinician_id)

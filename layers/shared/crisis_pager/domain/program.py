@@ -38,6 +38,16 @@ class Program:
     hotline_number: str  # the number a paged clinician calls for the warm handoff
     resources: LocalResources
     policies: dict[Severity, tuple[Rung, ...]]
+    admin_phones: tuple[str, ...] = ()  # texted when a rota edit leaves a gap
+
+    def roles(self) -> list[str]:
+        """The rotas the ladders page, in the order the most urgent ladder pages them."""
+        seen: list[str] = []
+        for severity in Severity:  # imminent first
+            for rung in self.policies[severity]:
+                if rung.target != "referral" and rung.target not in seen:
+                    seen.append(rung.target)
+        return seen
 
     def ladder_for(self, severity: Severity) -> tuple[Rung, ...]:
         return self.policies[severity]
@@ -87,8 +97,13 @@ def program_from_fields(program_id: str, fields: dict[str, object]) -> Program:
             "programs", key, "emergency_department_phone", fields.get("emergency_department_phone")
         ),
     )
+    admins = fields.get("admin_phones") or []
+    if not isinstance(admins, (list, tuple)):
+        raise InvalidItem("programs", key, "admin_phones", "is not a list of E.164 numbers")
+    admin_phones = tuple(_phone("programs", key, "admin_phones", a) for a in admins)
     return Program(
         program_id=program_id,
+        admin_phones=admin_phones,
         display_name=text("display_name", 40),
         hotline_number=_phone("programs", key, "hotline_number", fields.get("hotline_number")),
         resources=resources,

@@ -17,7 +17,8 @@ from ..domain.incident import Incident, Page, Status, seconds_between
 from ..domain.ladder import Rung, RungKind
 from ..domain.program import Clinician, Program
 from ..domain.referral import build_referral
-from ..domain.rota import Gap, OnCall, who_is_on_call
+from ..domain.rota import Gap, OnCall
+from ..domain.schedule import on_call as schedule_on_call
 from .ports import (
     Alerts,
     CallbackError,
@@ -72,14 +73,11 @@ def _program_or_none(directory: Directory, program_id: str) -> Program | None:
 
 
 def resolve_on_call(
-    directory: Directory, program_id: str, rota_name: str, clock: Clock
+    directory: Directory, program_id: str, role: str, clock: Clock
 ) -> tuple[Clinician, OnCall] | Gap:
-    """Who answers for a rota now, or an explicit gap. Malformed items are gaps."""
+    """Who answers for a role now, or an explicit gap. Malformed items are gaps."""
     try:
-        rota = directory.rota(program_id, rota_name)
-        if rota is None:
-            return Gap(f"there is no rota item 'rota#{rota_name}' for program '{program_id}'")
-        on_call = who_is_on_call(rota, clock.now())
+        on_call = schedule_on_call(directory.schedule(program_id), role, clock.now())
         if isinstance(on_call, Gap):
             return on_call
         clinician = directory.clinician(on_call.clinician_id)

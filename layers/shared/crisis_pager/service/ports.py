@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from ..domain.errors import CallbackError, SmsError
+from ..domain.errors import CallbackError, InvalidItem, SmsError
 from ..domain.incident import Incident, Page
 from ..domain.program import Clinician, Program
-from ..domain.rota import Rota
+from ..domain.schedule import Schedule
 
 __all__ = ["CallbackError", "SmsError"]
 
@@ -78,9 +78,14 @@ class Directory(Protocol):
 
     def program(self, program_id: str) -> Program | None: ...
 
-    def rota(self, program_id: str, name: str) -> Rota | None: ...
+    def schedule(self, program_id: str) -> Schedule:
+        """All rotas and overrides of the program; malformed ones listed as invalid."""
+        ...
 
     def clinician(self, clinician_id: str) -> Clinician | None: ...
+
+    def clinicians(self, clinician_ids: list[str]) -> dict[str, Clinician | InvalidItem | None]:
+        ...
 
 
 class Ladder(Protocol):
