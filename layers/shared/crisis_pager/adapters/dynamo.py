@@ -544,3 +544,82 @@ class DynamoDirectory:
         return clinician_from_fields(
             clinician_id, {f: getattr(item, f) for f in ClinicianItem.FIELDS}
         )
+
+
+# ---------------------------------------------------------------- admin reads and writes
+
+
+def program_ids() -> list[str]:
+    """Every configured program (its program item), for the daily coverage check."""
+    return sorted({item.program_id for item in ProgramItem.scan(ProgramItem.key == "program")})
+
+
+def programs_naming(clinician_id: str) -> list[str]:
+    """Programs whose rotas or overrides name this clinician (a clinician edit affects them)."""
+    found: set[str] = set()
+    for item in RotaItem.scan(RotaItem.members.contains(clinician_id)):
+        found.add(item.program_id)
+    for override in OverrideItem.scan(OverrideItem.clinician == clinician_id):
+        found.add(override.program_id)
+    return sorted(found)
+
+
+TRANSACTION_LIMIT = 100  # DynamoDB TransactWriteItems
+
+
+def _item_for(program_id: str, key: str, fields: dict[str, Any]) -> Model:
+    model: type[RotaItem] | type[OverrideItem]
+    if key.startswith("rota#"):
+        model = RotaItem
+    elif key.startswith("override#"):
+        model = OverrideItem
+    else:
+        raise ValueError(f"not a rota or override key: {key}")
+    item = model(program_id, key)
+    for name in model.FIELDS:
+        setattr(item, name, fields.get(name))
+    return item
+
+
+def raw_schedule_items(program_id: str) -> list[dict[str, Any]]:
+    """The program's rota and override items as plain dicts (for export)."""
+    out: list[dict[str, Any]] = []
+    for raw in _partition(ProgramItem, program_id):
+        key = str(raw.get("key", {}).get("S", ""))
+        if key.startswith(("rota#", "override#")):
+            model = RotaItem if key.startswith("rota#") else OverrideItem
+            try:
+                item = model.from_raw_data(raw)
+            except AttributeDeserializationError as exc:
+                raise _type_error("programs", f"{program_id} / {key}", exc) from None
+            fields = {f: _number(getattr(item, f)) for f in model.FIELDS}  # type: ignore[attr-defined]
+            out.append({"key": key, **{k: v for k, v in fields.items() if v is not None}})
+    return out
+
+
+def replace_schedule(program_id: str, items: list[dict[str, Any]]) -> int:
+    """Make the program's rotas and overrides exactly ``items`` (each with its "key"), in one
+    transaction: all of it is written, or none of it. Validate before calling."""
+    from pynamodb.connection import Connection
+    from pynamodb.transactions import TransactWrite
+
+    wanted = {item["key"] for item in items}
+    stale = [raw["key"]["S"] for raw in _partition(ProgramItem, program_id)
+             if raw["key"]["S"].startswith(("rota#", "override#"))
+             and raw["key"]["S"] not in wanted]
+    if len(items) + len(stale) > TRANSACTION_LIMIT:
+        raise ValueError(f"{len(items) + len(stale)} changes; one import writes at most "
+                         f"{TRANSACTION_LIMIT} items")
+    with TransactWrite(connection=Connection(region=_S.region)) as transaction:
+        for item in items:
+            fields = {k: v for k, v in item.items() if k != "key"}
+            transaction.save(_item_for(program_id, item["key"], fields))
+        for key in stale:
+            model = RotaItem if key.startswith("rota#") else OverrideItem
+            transaction.delete(model(program_id, key))
+    return len(items) + len(stale)
+
+
+def put_override(program_id: str, key: str, fields: dict[str, Any]) -> None:
+    """Add one override item; never overwrites an existing one."""
+    _item_for(program_id, key, fields).save(condition=OverrideItem.key.does_not_exist())
