@@ -29,6 +29,17 @@ def callback_url_problem(url: str, allow_http_loopback: bool) -> str | None:
     return "callback_url must use https"
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A callback answered with a redirect is not delivered: urllib would re-send it as a
+    GET without its body, to an address nobody checked, carrying our signature headers."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]  # noqa: ANN001, PLR0913
+        raise urllib.error.HTTPError(req.full_url, code, f"redirected ({msg})", headers, fp)
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 class HotlineGateway:
     def __init__(self, load_secrets: Callable[[], dict[str, str]]) -> None:
         self._load = load_secrets
@@ -50,7 +61,7 @@ class HotlineGateway:
         request = urllib.request.Request(  # noqa: S310 (scheme checked just above)
             url, data=body.encode(), headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=CALLBACK_TIMEOUT_S) as response:  # noqa: S310
+            with _OPENER.open(request, timeout=CALLBACK_TIMEOUT_S) as response:
                 return int(response.status)
         except urllib.error.HTTPError as exc:
             raise CallbackError(f"hotline answered HTTP {exc.code}") from None

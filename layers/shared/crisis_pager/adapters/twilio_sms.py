@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from requests.exceptions import RequestException
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
@@ -30,6 +31,7 @@ class TwilioSms:
             message = self._client.messages.create(**kwargs)
         except TwilioRestException as exc:
             raise SmsError(f"Twilio refused the SMS: {exc.msg}", exc.code) from None
-        except TwilioException as exc:
-            raise SmsError(f"Twilio did not take the SMS: {exc}") from None
+        except (TwilioException, RequestException) as exc:
+            # Network failures surface from the HTTP transport (requests), not from Twilio.
+            raise SmsError(f"Twilio did not take the SMS: {type(exc).__name__}") from None
         return str(message.sid)

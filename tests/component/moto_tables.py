@@ -1,0 +1,99 @@
+"""The four DynamoDB tables in moto, with the key schemas of template.yaml.
+
+The PynamoDB models read their table names from the environment at import time; the
+test environment leaves them unset, so the models use the defaults in ``TABLE_NAMES``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto import mock_aws
+
+from local import template as sam
+
+ROOT = Path(__file__).resolve().parents[2]
+REGION = "us-east-1"
+TABLE_NAMES = {
+    "IncidentsTable": "crisis-pager-incidents",
+    "TimelineTable": "crisis-pager-timeline",
+    "ProgramsTable": "crisis-pager-programs",
+    "CliniciansTable": "crisis-pager-clinicians",
+}
+
+
+def _check_model_names() -> None:
+    """Fail loudly if the models were imported with other table names than these."""
+    from crisis_pager.adapters import dynamo
+
+    used = {
+        "IncidentsTable": dynamo.IncidentItem.Meta.table_name,
+        "TimelineTable": dynamo.TimelineEntry.Meta.table_name,
+        "ProgramsTable": dynamo.ProgramItem.Meta.table_name,
+        "CliniciansTable": dynamo.ClinicianItem.Meta.table_name,
+    }
+    assert used == TABLE_NAMES, f"PynamoDB models use {used}, the fixtures create {TABLE_NAMES}"
+
+
+@contextlib.contextmanager
+def mocked_tables(config: dict[str, Any] | None = None) -> Iterator[Any]:
+    """Inside ``mock_aws``: create the tables from template.yaml; yield a boto3 resource."""
+    _check_model_names()
+    template = sam.load(ROOT / "template.yaml")
+    with mock_aws(config=config):  # type: ignore[arg-type]
+        client = boto3.client("dynamodb", region_name=REGION)
+        for logical_id, name in TABLE_NAMES.items():
+            client.create_table(**template.tables[logical_id].create_table_kwargs(name))
+        yield boto3.resource("dynamodb", region_name=REGION)
+
+
+def put_raw(resource: Any, logical_id: str, item: dict[str, Any]) -> None:
+    """Write an item as an admin would at the console: raw attributes, no model."""
+    resource.Table(TABLE_NAMES[logical_id]).put_item(Item=item)
+
+
+def get_raw(resource: Any, logical_id: str, key: dict[str, Any]) -> dict[str, Any] | None:
+    item: dict[str, Any] | None = (
+        resource.Table(TABLE_NAMES[logical_id]).get_item(Key=key, ConsistentRead=True).get("Item")
+    )
+    return item
+
+
+_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+
+
+@contextlib.contextmanager
+def atomic_writes() -> Iterator[None]:
+    """Make moto's DynamoDB writes atomic, as DynamoDB's are.
+
+    moto 5.2.5 evaluates a ConditionExpression and then writes, with no lock: two threads
+    can both pass ``status IN (...)`` and both "win". Real DynamoDB serialises writes to an
+    item. Wrapping moto's backend writes in one lock restores that, so concurrency tests
+    test the adapter's conditions and not moto's races.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    originals = {name: getattr(DynamoDBBackend, name) for name in _WRITES}
+
+    def locked(method: Any) -> Any:
+        @functools.wraps(method)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(*args, **kwargs)
+
+        return wrapper
+
+    for name, method in originals.items():
+        setattr(DynamoDBBackend, name, locked(method))
+    try:
+        yield
+    finally:
+        for name, method in originals.items():
+            setattr(DynamoDBBackend, name, method)

@@ -1,0 +1,593 @@
+"""The DynamoDB adapters (PynamoDB) against moto, with the tables of template.yaml."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from pynamodb.exceptions import UpdateError
+
+from crisis_pager.adapters import dynamo
+from crisis_pager.adapters.dynamo import DynamoDirectory, DynamoIncidents, DynamoTimeline
+from crisis_pager.domain.errors import InvalidItem
+from crisis_pager.domain.incident import Incident, Page, Severity, Status
+from crisis_pager.domain.ladder import RungKind
+from tests.component.moto_tables import atomic_writes, get_raw, mocked_tables, put_raw
+
+T0 = datetime(2025, 3, 4, 17, 30, 0, 250000, tzinfo=UTC)
+PROGRAM = "west-iop"
+
+
+@pytest.fixture
+def ddb() -> Iterator[Any]:
+    with mocked_tables() as resource:
+        yield resource
+
+
+def incident(incident_id: str = "inc_a", **overrides: Any) -> Incident:
+    fields: dict[str, Any] = {
+        "incident_id": incident_id,
+        "hotline_id": "hl-west",
+        "event_id": f"evt-{incident_id}",
+        "program_id": PROGRAM,
+        "severity": Severity.HIGH,
+        "participant_ref": "ptc-8842",
+        "summary": "said she has pills saved",
+        "code": "417",
+        "status": Status.TRIGGERED,
+        "opened_at": T0,
+        "fingerprint": "f" * 64,
+        "callback_url": "https://hotline.example/cb",
+        "rungs": (
+            {"kind": "page", "target": "primary", "window_s": 300},
+            {"kind": "referral", "target": "referral", "window_s": 0},
+        ),
+    }
+    fields.update(overrides)
+    return Incident(**fields)
+
+
+def page(incident_id: str = "inc_a", position: int = 0, **overrides: Any) -> Page:
+    fields: dict[str, Any] = {
+        "incident_id": incident_id,
+        "position": position,
+        "target": "primary",
+        "clinician_id": "clin-ana",
+        "phone": "+15035550101",
+        "code": "417",
+        "sent_at": T0 + timedelta(seconds=5),
+    }
+    fields.update(overrides)
+    return Page(**fields)
+
+
+def raw_incident(ddb: Any, incident_id: str) -> dict[str, Any] | None:
+    return get_raw(ddb, "IncidentsTable", {"pk": incident_id, "sk": "incident"})
+
+
+def raw_claim(ddb: Any, program_id: str, code: str) -> dict[str, Any] | None:
+    return get_raw(ddb, "IncidentsTable", {"pk": f"code#{program_id}#{code}", "sk": "claim"})
+
+
+# ------------------------------------------------------------------ incidents: create / get
+
+
+def test_create_round_trips_the_incident(ddb: Any) -> None:
+    store = DynamoIncidents()
+    original = incident()
+    assert store.create(original) is True
+    assert store.get("inc_a") == original
+    assert store.get("inc_missing") is None
+
+
+def test_second_create_of_the_same_id_returns_false_and_keeps_the_first(ddb: Any) -> None:
+    store = DynamoIncidents()
+    first = incident()
+    assert store.create(first) is True
+    assert store.create(incident(summary="another request", severity=Severity.LOW,
+                                 code="999")) is False
+    assert store.get("inc_a") == first
+
+
+# ------------------------------------------------------------------ incidents: short codes
+
+
+class _ScriptedRandom:
+    """Stands in for the `secrets` module inside dynamo.py: randbelow answers from a script."""
+
+    def __init__(self, values: list[int]) -> None:
+        self.values = list(values)
+
+    def randbelow(self, n: int) -> int:
+        value = self.values.pop(0) if len(self.values) > 1 else self.values[0]
+        assert 0 <= value < n
+        return value
+
+
+def _script(monkeypatch: pytest.MonkeyPatch, *values: int) -> None:
+    fake = _ScriptedRandom(list(values))
+    monkeypatch.setattr(dynamo, "secrets", SimpleNamespace(randbelow=fake.randbelow,
+                                                           token_hex=dynamo.secrets.token_hex))
+
+
+def test_fifty_claims_in_one_program_are_distinct_three_digit_codes(ddb: Any) -> None:
+    store = DynamoIncidents()
+    codes = [store.claim_code(PROGRAM, f"inc_{i}", T0) for i in range(50)]
+    assert len(set(codes)) == 50
+    assert all(len(c) == 3 and c.isdigit() and c[0] != "0" for c in codes)
+    for i, code in enumerate(codes):
+        claim = raw_claim(ddb, PROGRAM, code)
+        assert claim is not None and claim["incident_id"] == f"inc_{i}"
+        assert claim["expires_at"] == int((T0 + dynamo.CODE_HOLD).timestamp())
+
+
+def test_a_held_code_is_skipped_an_expired_one_is_reclaimed(
+    ddb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = DynamoIncidents()
+    _script(monkeypatch, 23)  # 100 + 23
+    assert store.claim_code(PROGRAM, "inc_a", T0) == "123"
+
+    _script(monkeypatch, 23, 23, 24)  # 123 is held (six days later): the next draw wins
+    assert store.claim_code(PROGRAM, "inc_b", T0 + timedelta(days=6)) == "124"
+    assert raw_claim(ddb, PROGRAM, "123")["incident_id"] == "inc_a"
+
+    _script(monkeypatch, 23)  # eight days later inc_a's claim has expired
+    later = T0 + timedelta(days=8)
+    assert store.claim_code(PROGRAM, "inc_c", later) == "123"
+    claim = raw_claim(ddb, PROGRAM, "123")
+    assert claim["incident_id"] == "inc_c"
+    assert claim["expires_at"] == int((later + dynamo.CODE_HOLD).timestamp())
+
+
+def test_the_same_code_in_another_program_is_free(
+    ddb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = DynamoIncidents()
+    _script(monkeypatch, 23)
+    assert store.claim_code(PROGRAM, "inc_a", T0) == "123"
+    assert store.claim_code("east-iop", "inc_b", T0) == "123"
+    assert raw_claim(ddb, PROGRAM, "123")["incident_id"] == "inc_a"
+    assert raw_claim(ddb, "east-iop", "123")["incident_id"] == "inc_b"
+
+
+def test_a_crowded_three_digit_space_widens_to_four_digits(
+    ddb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = DynamoIncidents()
+    _script(monkeypatch, 23)
+    assert store.claim_code(PROGRAM, "inc_a", T0) == "123"
+    assert store.claim_code(PROGRAM, "inc_b", T0) == "1023"  # 30 collisions, then 1000 + 23
+
+
+def test_release_code_only_deletes_the_claim_held_by_that_incident(
+    ddb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = DynamoIncidents()
+    _script(monkeypatch, 23)
+    assert store.claim_code(PROGRAM, "inc_a", T0) == "123"
+
+    store.release_code(PROGRAM, "123", "inc_other")
+    assert raw_claim(ddb, PROGRAM, "123")["incident_id"] == "inc_a"
+    store.release_code("east-iop", "123", "inc_a")
+    assert raw_claim(ddb, PROGRAM, "123")["incident_id"] == "inc_a"
+
+    store.release_code(PROGRAM, "123", "inc_a")
+    assert raw_claim(ddb, PROGRAM, "123") is None
+    store.release_code(PROGRAM, "123", "inc_a")  # already gone: no error, nothing created
+    assert raw_claim(ddb, PROGRAM, "123") is None
+    assert store.claim_code(PROGRAM, "inc_b", T0) == "123"  # free again at once
+
+
+# ------------------------------------------------------------------ incidents: rungs and pages
+
+
+def test_claim_rung_moves_forward_retries_and_refuses_older_positions(ddb: Any) -> None:
+    store = DynamoIncidents()
+    store.create(incident())
+
+    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0") is True
+    got = store.get("inc_a")
+    assert (got.position, got.current_target, got.task_token) == (0, "primary", "token-0")
+    assert raw_incident(ddb, "inc_a")["current_clinician"] == "clin-ana"
+
+    # a retried invocation of the same rung gets a new task token: it must be stored
+    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0b") is True
+    assert store.get("inc_a").task_token == "token-0b"
+
+    assert store.claim_rung("inc_a", 2, "backup", "clin-ben", "token-2") is True
+    assert store.claim_rung("inc_a", 1, "primary", "clin-ana", "token-1") is False
+    got = store.get("inc_a")
+    assert (got.position, got.current_target, got.task_token) == (2, "backup", "token-2")
+
+
+@pytest.mark.parametrize("status", [Status.ACCEPTED, Status.RESOLVED])
+def test_claim_rung_fails_once_the_incident_is_closed(ddb: Any, status: Status) -> None:
+    store = DynamoIncidents()
+    store.create(incident(status=status))
+    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0") is False
+    got = store.get("inc_a")
+    assert (got.position, got.task_token) == (-1, None)
+
+
+def test_claim_rung_after_accept_fails_and_a_referred_incident_still_pages(ddb: Any) -> None:
+    store = DynamoIncidents()
+    store.create(incident("inc_a"))
+    store.create(incident("inc_b", status=Status.REFERRED))
+    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0") is True
+    assert store.accept("inc_a", "clin-ana", T0 + timedelta(minutes=1)) is True
+    assert store.claim_rung("inc_a", 1, "backup", "clin-ben", "token-1") is False
+    assert store.get("inc_a").task_token == "token-0"
+
+    assert store.claim_rung("inc_b", 4, "supervisor", "clin-caro", "token-4") is True
+
+
+def test_writes_to_a_missing_incident_fail_and_create_nothing(ddb: Any) -> None:
+    store = DynamoIncidents()
+    assert store.claim_rung("inc_x", 0, "primary", "clin-ana", "t") is False
+    assert store.accept("inc_x", "clin-ana", T0) is False
+    assert store.refer("inc_x", T0, {"crisis_line": "+15035550111"}) is False
+    store.mark_ladder_started("inc_x")
+    assert raw_incident(ddb, "inc_x") is None
+
+
+def test_mark_ladder_started(ddb: Any) -> None:
+    store = DynamoIncidents()
+    store.create(incident())
+    assert store.get("inc_a").ladder_started is False
+    store.mark_ladder_started("inc_a")
+    assert store.get("inc_a").ladder_started is True
+
+
+def test_record_page_is_conditional_per_position(ddb: Any) -> None:
+    store = DynamoIncidents()
+    first = page(position=0)
+    assert store.record_page(first) is True
+    assert store.record_page(page(position=0, clinician_id="clin-ben",
+                                  phone="+15035550102")) is False
+    assert store.page_for("inc_a", 0) == first
+    assert store.record_page(page(position=1, target="backup")) is True
+    assert store.page_for("inc_a", 1).target == "backup"
+    assert store.page_for("inc_a", 2) is None
+
+
+def test_set_page_sent_stores_the_sid_and_never_creates_a_page(ddb: Any) -> None:
+    store = DynamoIncidents()
+    store.record_page(page(position=0))
+    store.set_page_sent("inc_a", 0, "SM" + "a" * 32)
+    assert store.page_for("inc_a", 0).message_sid == "SM" + "a" * 32
+    with pytest.raises(UpdateError):
+        store.set_page_sent("inc_a", 7, "SM" + "b" * 32)
+    assert store.page_for("inc_a", 7) is None
+
+
+def test_find_page_returns_the_newest_page_for_phone_and_code(ddb: Any) -> None:
+    store = DynamoIncidents()
+    ana, ben = "+15035550101", "+15035550102"
+    older = page("inc_old", 0, phone=ana, code="417", sent_at=T0.replace(microsecond=0))
+    newer = page("inc_new", 2, phone=ana, code="417", sent_at=T0 + timedelta(days=2))
+    between = page("inc_mid", 1, phone=ana, code="417", sent_at=T0 + timedelta(hours=3))
+    for p in (older, newer, between):
+        assert store.record_page(p)
+    assert store.record_page(page("inc_other", 0, phone=ana, code="4170",
+                                  sent_at=T0 + timedelta(days=3)))
+    assert store.record_page(page("inc_ben", 0, phone=ben, code="555"))
+
+    assert store.find_page(ana, "417") == newer
+    assert store.find_page(ana, "4170").incident_id == "inc_other"
+    assert store.find_page(ana, "41") is None  # a prefix of a code is not the code
+    assert store.find_page(ana, "555") is None  # another phone's code
+    assert store.find_page(ben, "417") is None  # another phone
+    assert store.find_page("+15035550199", "417") is None
+    assert store.find_page(ben, "555").incident_id == "inc_ben"
+
+
+# ------------------------------------------------------------------ incidents: accept / refer
+
+
+def test_accept_is_conditional_and_keeps_the_first_clinician(ddb: Any) -> None:
+    store = DynamoIncidents()
+    store.create(incident())
+    first_at = T0 + timedelta(minutes=2)
+    assert store.accept("inc_a", "clin-ana", first_at) is True
+    assert store.accept("inc_a", "clin-ben", first_at + timedelta(seconds=3)) is False
+    got = store.get("inc_a")
+    assert (got.status, got.accepted_by, got.accepted_at) == (Status.ACCEPTED, "clin-ana",
+                                                             first_at)
+
+
+@pytest.mark.parametrize(("status", "accepted"), [
+    (Status.REFERRED, True), (Status.RESOLVED, False), (Status.ACCEPTED, False),
+])
+def test_accept_only_from_an_open_status(ddb: Any, status: Status, accepted: bool) -> None:
+    store = DynamoIncidents()
+    store.create(incident(status=status))
+    assert store.accept("inc_a", "clin-ana", T0) is accepted
+    assert store.get("inc_a").status is (Status.ACCEPTED if accepted else status)
+
+
+def test_refer_only_from_triggered(ddb: Any) -> None:
+    store = DynamoIncidents()
+    referral = {"crisis_line": "+15035550111", "emergency_department": "Providence ED"}
+    store.create(incident("inc_a"))
+    at = T0 + timedelta(minutes=15)
+    assert store.refer("inc_a", at, referral) is True
+    got = store.get("inc_a")
+    assert (got.status, got.referred_at, got.referral) == (Status.REFERRED, at, referral)
+    assert store.refer("inc_a", at + timedelta(minutes=1), {"crisis_line": "x"}) is False
+    assert store.get("inc_a").referral == referral
+
+    store.create(incident("inc_b"))
+    assert store.accept("inc_b", "clin-ana", at) is True
+    assert store.refer("inc_b", at, referral) is False
+    got = store.get("inc_b")
+    assert (got.status, got.referral, got.referred_at) == (Status.ACCEPTED, None, None)
+
+
+def test_concurrent_accepts_exactly_one_wins(ddb: Any) -> None:
+    # moto's conditional writes are not atomic across threads (DynamoDB's are): see
+    # moto_tables.atomic_writes. Without it this test sees two winners about one run in ten.
+    store = DynamoIncidents()
+    store.create(incident())
+    # Warm botocore/moto's lazy per-operation set-up (success and conditional-failure
+    # paths) in this thread, so the race below is only the one under test.
+    store.mark_ladder_started("inc_a")
+    assert store.accept("inc_missing", "clin-x", T0) is False
+    barrier = threading.Barrier(8)
+    results: dict[str, bool] = {}
+
+    def accept(clinician_id: str) -> None:
+        barrier.wait()
+        results[clinician_id] = store.accept("inc_a", clinician_id, T0)
+
+    threads = [threading.Thread(target=accept, args=(f"clin-{i}",)) for i in range(8)]
+    with atomic_writes():
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+    assert len(results) == 8
+    winners = [c for c, won in results.items() if won]
+    assert len(winners) == 1
+    assert store.get("inc_a").accepted_by == winners[0]
+
+
+# ------------------------------------------------------------------ timeline
+
+
+def test_timeline_entries_come_back_in_time_order_with_details(ddb: Any) -> None:
+    timeline = DynamoTimeline()
+    pacific = timezone(timedelta(hours=-8))
+    timeline.append("inc_a", T0 + timedelta(minutes=5), "paged", position=1, target="backup",
+                    message_sid="SM1")
+    timeline.append("inc_a", T0, "opened", severity="high", code="417")
+    # 17:31 UTC written as 09:31-08:00: sorts by instant, not by wall-clock text
+    timeline.append("inc_a", (T0 + timedelta(minutes=1)).astimezone(pacific), "paged",
+                    position=0, target="primary", error_code=None)
+    timeline.append("inc_b", T0, "opened", severity="low")
+
+    entries = timeline.entries("inc_a")
+    assert [e["kind"] for e in entries] == ["opened", "paged", "paged"]
+    assert entries[0] == {"at": T0.isoformat(), "kind": "opened", "severity": "high",
+                          "code": "417"}
+    assert entries[1] == {"at": (T0 + timedelta(minutes=1)).isoformat(), "kind": "paged",
+                          "position": 0, "target": "primary"}
+    assert entries[2]["position"] == 1 and isinstance(entries[2]["position"], int)
+    assert entries[2]["message_sid"] == "SM1"
+    assert timeline.entries("inc_none") == []
+
+
+def test_timeline_appends_at_the_same_instant_both_remain(ddb: Any) -> None:
+    timeline = DynamoTimeline()
+    timeline.append("inc_a", T0, "accept_rejected", clinician_id="clin-ben")
+    timeline.append("inc_a", T0, "accepted", clinician_id="clin-ana")
+    entries = timeline.entries("inc_a")
+    assert len(entries) == 2
+    assert {e["clinician_id"] for e in entries} == {"clin-ana", "clin-ben"}
+
+
+# ------------------------------------------------------------------ directory (admin items)
+
+PROGRAM_ITEM: dict[str, Any] = {
+    "program_id": PROGRAM,
+    "key": "program",
+    "display_name": "West IOP",
+    "hotline_number": "+15035550100",
+    "crisis_line": "+15035550111",
+    "mobile_crisis_team": "+15035550122",
+    "emergency_department": "Providence Portland Medical Center ED",
+    "emergency_department_phone": "+15035550133",
+    "ladder_high": "primary 2m, referral, supervisor 5m x2",
+    "admin_phones": ["+15035550190"],
+}
+ROTA_ITEM: dict[str, Any] = {
+    "program_id": PROGRAM,
+    "key": "rota#primary",
+    "timezone": "America/Los_Angeles",
+    "handoff": "08:00",
+    "shift_days": 7,
+    "starts_on": "2025-03-03",
+    "members": ["clin-ana", "clin-ben"],
+}
+NIGHTS_ITEM: dict[str, Any] = {
+    "program_id": PROGRAM,
+    "key": "rota#backup#nights",
+    "timezone": "America/Chicago",
+    "handoff": "18:00",
+    "shift_hours": 12,
+    "starts_on": "2025-03-01",
+    "members": ["clin-caro"],
+    "active": ["Mon-Fri 18:00-08:00"],
+}
+OVERRIDE_ITEM: dict[str, Any] = {
+    "program_id": PROGRAM,
+    "key": "override#primary#2025-03-10#a1",
+    "rota": "primary",
+    "clinician": "clin-caro",
+    "starts": "2025-03-10 08:00",
+    "ends": "2025-03-11 08:00",
+    "timezone": "America/Los_Angeles",
+    "created_at": "2025-03-05T10:15:00Z",
+}
+CLINICIAN_ITEM: dict[str, Any] = {
+    "clinician_id": "clin-ana", "name": "Ana Alvarez", "phone": "+15035550101",
+}
+
+
+def test_directory_reads_a_console_shaped_program(ddb: Any) -> None:
+    put_raw(ddb, "ProgramsTable", PROGRAM_ITEM)
+    program = DynamoDirectory().program(PROGRAM)
+    assert program.display_name == "West IOP"
+    assert program.hotline_number == "+15035550100"
+    assert program.admin_phones == ("+15035550190",)
+    assert program.resources.emergency_department_phone == "+15035550133"
+    high = program.ladder_for(Severity.HIGH)
+    assert [(r.kind, r.target, r.window_s) for r in high] == [
+        (RungKind.PAGE, "primary", 120), (RungKind.REFERRAL, "referral", 0),
+        (RungKind.PAGE, "supervisor", 300), (RungKind.PAGE, "supervisor", 300),
+    ]
+    assert program.ladder_for(Severity.LOW)  # no ladder_low on the item: the default
+
+
+def test_directory_reads_console_shaped_rotas_and_overrides(ddb: Any) -> None:
+    for item in (PROGRAM_ITEM, ROTA_ITEM, NIGHTS_ITEM, OVERRIDE_ITEM):
+        put_raw(ddb, "ProgramsTable", item)
+    put_raw(ddb, "ProgramsTable", {**ROTA_ITEM, "program_id": "east-iop"})
+    schedule = DynamoDirectory().schedule(PROGRAM)
+
+    assert schedule.invalid == ()
+    assert sorted(r.key for r in schedule.rotas) == ["rota#backup#nights", "rota#primary"]
+    (primary,) = schedule.rotas_for("primary")
+    assert primary.timezone.key == "America/Los_Angeles"
+    assert primary.shift_days == 7 and primary.shift_hours == 7 * 24
+    assert primary.starts_on.isoformat() == "2025-03-03"
+    assert primary.members == ("clin-ana", "clin-ben")
+    assert (primary.handoff.hour, primary.handoff.minute) == (8, 0)
+    (nights,) = schedule.rotas_for("backup")
+    assert (nights.shift_hours, nights.members) == (12, ("clin-caro",))
+    assert nights.active_text == ("Mon-Fri 18:00-08:00",)
+
+    (override,) = schedule.overrides
+    assert (override.role, override.clinician_id) == ("primary", "clin-caro")
+    assert override.starts == datetime(2025, 3, 10, 15, 0, tzinfo=UTC)  # 08:00 PDT
+    assert override.created_at == datetime(2025, 3, 5, 10, 15, tzinfo=UTC)
+
+
+def test_directory_reads_a_console_shaped_clinician(ddb: Any) -> None:
+    put_raw(ddb, "CliniciansTable", CLINICIAN_ITEM)
+    clinician = DynamoDirectory().clinician("clin-ana")
+    assert (clinician.clinician_id, clinician.name, clinician.phone) == (
+        "clin-ana", "Ana Alvarez", "+15035550101")
+
+
+def test_directory_missing_items_are_none_or_empty(ddb: Any) -> None:
+    put_raw(ddb, "ProgramsTable", PROGRAM_ITEM)
+    put_raw(ddb, "CliniciansTable", CLINICIAN_ITEM)
+    directory = DynamoDirectory()
+    assert directory.program("east-iop") is None
+    assert directory.clinician("clin-nobody") is None
+    schedule = directory.schedule(PROGRAM)  # a program item, but no rota yet
+    assert (schedule.rotas, schedule.overrides, schedule.invalid) == ((), (), ())
+    assert directory.schedule("east-iop").rotas == ()
+
+
+def test_directory_clinicians_by_id(ddb: Any) -> None:
+    put_raw(ddb, "CliniciansTable", CLINICIAN_ITEM)
+    put_raw(ddb, "CliniciansTable", {"clinician_id": "clin-ben", "name": "Ben",
+                                     "phone": "503-555-0102"})
+    found = DynamoDirectory().clinicians(["clin-ana", "clin-ben", "clin-nobody"])
+    assert found["clin-ana"].phone == "+15035550101"
+    assert isinstance(found["clin-ben"], InvalidItem) and found["clin-ben"].field == "phone"
+    assert found["clin-nobody"] is None
+
+
+def _check(err: InvalidItem, table: str, key: str, field: str, *reason_words: str) -> None:
+    assert (err.table, err.key, err.field) == (table, key, field)
+    message = str(err)
+    assert message.startswith(f"{table} item {key}: field '{field}' "), message
+    assert message.endswith(err.reason)
+    for word in reason_words:
+        assert word in err.reason, f"{word!r} not in the reason {err.reason!r}"
+
+
+@pytest.mark.parametrize(("overrides", "field", "reason_words"), [
+    ({"shift_days": "7"}, "shift_days", ("must be a number",)),
+    ({"members": {"clin-ana", "clin-ben"}}, "members", ("must be a list",)),
+    ({"timezone": "Pacific/Portland"}, "timezone", ("'Pacific/Portland'", "IANA")),
+    ({"timezone": ""}, "timezone", ("missing",)),
+    ({"shift_days": Decimal("0")}, "shift_days", ("between 1 and 366",)),
+    ({"shift_days": None, "shift_hours": Decimal("5")}, "shift_hours", ("divide a day",)),
+    ({"shift_hours": Decimal("12")}, "shift_days", ("exactly one",)),
+    ({"members": []}, "members", ("empty",)),
+    ({"members": ["clin-ana", "Ben Okafor"]}, "members", ("'Ben Okafor'",)),
+    ({"handoff": "8am"}, "handoff", ("'8am'", "HH:MM")),
+    ({"starts_on": "03/03/2025"}, "starts_on", ("'03/03/2025'", "YYYY-MM-DD")),
+    ({"active": ["weekdays"]}, "active", ("'weekdays'",)),
+])
+def test_a_malformed_rota_is_listed_invalid_naming_table_item_field_and_reason(
+    ddb: Any, overrides: dict[str, Any], field: str, reason_words: tuple[str, ...]
+) -> None:
+    item = {k: v for k, v in {**ROTA_ITEM, **overrides}.items() if v is not None}
+    put_raw(ddb, "ProgramsTable", item)
+    put_raw(ddb, "ProgramsTable", NIGHTS_ITEM)
+    put_raw(ddb, "ProgramsTable", OVERRIDE_ITEM)
+    schedule = DynamoDirectory().schedule(PROGRAM)
+    (err,) = schedule.invalid
+    _check(err, "programs", f"{PROGRAM} / rota#primary", field, *reason_words)
+    # one bad item never hides the others
+    assert [r.key for r in schedule.rotas] == ["rota#backup#nights"]
+    assert len(schedule.overrides) == 1
+
+
+@pytest.mark.parametrize(("overrides", "field", "reason_words"), [
+    ({"timezone": "Mars/Olympus"}, "timezone", ("'Mars/Olympus'", "IANA")),
+    ({"starts": "10/03/2025 08:00"}, "starts", ("'10/03/2025 08:00'",)),
+    ({"ends": "2025-03-09 08:00"}, "ends", ("not after starts",)),
+    ({"created_at": "2025-03-05T10:15:00"}, "created_at", ("offset",)),
+    ({"clinician": Decimal("7")}, "clinician", ("must be text",)),
+])
+def test_a_malformed_override_is_listed_invalid(
+    ddb: Any, overrides: dict[str, Any], field: str, reason_words: tuple[str, ...]
+) -> None:
+    put_raw(ddb, "ProgramsTable", ROTA_ITEM)
+    put_raw(ddb, "ProgramsTable", {**OVERRIDE_ITEM, **overrides})
+    schedule = DynamoDirectory().schedule(PROGRAM)
+    (err,) = schedule.invalid
+    _check(err, "programs", f"{PROGRAM} / {OVERRIDE_ITEM['key']}", field, *reason_words)
+    assert schedule.overrides == () and len(schedule.rotas) == 1
+
+
+@pytest.mark.parametrize(("overrides", "field", "reason_words"), [
+    ({"phone": "503-555-0101"}, "phone", ("'503-555-0101'", "E.164")),
+    ({"phone": Decimal("15035550101")}, "phone", ("must be text",)),
+    ({"name": "  "}, "name", ("missing or empty",)),
+])
+def test_a_malformed_clinician_raises_naming_table_item_field_and_reason(
+    ddb: Any, overrides: dict[str, Any], field: str, reason_words: tuple[str, ...]
+) -> None:
+    put_raw(ddb, "CliniciansTable", {**CLINICIAN_ITEM, **overrides})
+    with pytest.raises(InvalidItem) as exc:
+        DynamoDirectory().clinician("clin-ana")
+    _check(exc.value, "clinicians", "clin-ana", field, *reason_words)
+
+
+@pytest.mark.parametrize(("overrides", "field", "reason_words"), [
+    ({"hotline_number": Decimal("15035550100")}, "hotline_number", ("must be text",)),
+    ({"crisis_line": "988"}, "crisis_line", ("'988'", "E.164")),
+    ({"display_name": ""}, "display_name", ("missing or empty",)),
+    ({"ladder_high": "primary soon"}, "ladder_high", ("primary soon",)),
+    ({"admin_phones": ["+15035550190", "5550191"]}, "admin_phones", ("'5550191'",)),
+    ({"admin_phones": "+15035550190"}, "admin_phones", ("must be a list",)),
+])
+def test_a_malformed_program_raises_naming_table_item_field_and_reason(
+    ddb: Any, overrides: dict[str, Any], field: str, reason_words: tuple[str, ...]
+) -> None:
+    put_raw(ddb, "ProgramsTable", {**PROGRAM_ITEM, **overrides})
+    with pytest.raises(InvalidItem) as exc:
+        DynamoDirectory().program(PROGRAM)
+    _check(exc.value, "programs", f"{PROGRAM} / program", field, *reason_words)
