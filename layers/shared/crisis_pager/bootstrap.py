@@ -124,5 +124,11 @@ def hotline() -> Any:
     return HotlineGateway(lambda: _secret(arn))
 
 
+def calendar_secret() -> str:
+    """The key of the calendar feeds' tokens (secret JSON ``{"calendar": "..."}``). Not
+    kept here: Powertools caches it for SECRET_MAX_AGE_S, so a rotation takes effect."""
+    return _secret(settings().calendar_secret_arn).get("calendar", "")
+
+
 _CACHED = (_system_clock, _boto, incidents, timeline, directory, ladder, alerts, sms,
            twilio_signature, hotline)

@@ -17,6 +17,7 @@ class Settings:
     state_machine_arn: str
     twilio_secret_arn: str
     hotline_secret_arn: str
+    calendar_secret_arn: str
     alerts_topic_arn: str
     public_base_url: str
     callback_allow_http_loopback: bool
@@ -37,6 +38,7 @@ def settings() -> Settings:
         state_machine_arn=_env("STATE_MACHINE_ARN"),
         twilio_secret_arn=_env("TWILIO_SECRET_ARN"),
         hotline_secret_arn=_env("HOTLINE_SECRET_ARN"),
+        calendar_secret_arn=_env("CALENDAR_SECRET_ARN"),
         alerts_topic_arn=_env("ALERTS_TOPIC_ARN"),
         public_base_url=_env("PUBLIC_BASE_URL").rstrip("/"),
         callback_allow_http_loopback=_env("CALLBACK_ALLOW_HTTP_LOOPBACK").lower() == "true",
