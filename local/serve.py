@@ -31,6 +31,8 @@ _API_LOCK = threading.Lock()
 
 HELP = """\
   <clinician id or +phone> <text>   reply by SMS as that clinician, e.g. `clin-ben A 417`
+  rota <command> ...                the rota CLI on this stack, e.g. `rota show west-iop`,
+                                    `rota check west-iop`, `rota --help`
   help                              this text
   quit                              stop (Ctrl-C and Ctrl-D work too)"""
 
@@ -113,6 +115,18 @@ def reply(stack: LocalStack, line: str) -> str:
     return f"  reply to {phone}: {node.text if node is not None else '(no message)'}"
 
 
+def run_rota(line: str) -> int:
+    """`rota <args>`: `crisis-pager rota ...` in this process, against the running stack
+    (its tables and its clock). Returns the command's exit status; never stops the prompt."""
+    from local import cli
+
+    try:
+        return cli.run_line(line)
+    except Exception as exc:  # noqa: BLE001 (a CLI bug must not take the prompt down)
+        print(f"  rota: failed: {exc!r}")
+        return 1
+
+
 def operator(stack: LocalStack, stdin: TextIO | None) -> None:
     """The prompt. Returns on `quit` or EOF; without a terminal, EOF means keep serving."""
     interactive = stdin is not None and stdin.isatty()
@@ -127,6 +141,8 @@ def operator(stack: LocalStack, stdin: TextIO | None) -> None:
             return
         if line == "help":
             print(HELP)
+        elif line == "rota" or line.startswith("rota "):
+            run_rota(line)
         elif line:
             print(reply(stack, line))
     if not interactive:
