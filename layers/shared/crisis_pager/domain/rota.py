@@ -28,7 +28,7 @@ from .errors import InvalidItem
 ROTA_TABLE = "programs"
 _Bad = Callable[[str, str], InvalidItem]  # (field, reason) -> the error naming the item
 _HANDOFF = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")  # always fullmatch
-_CLINICIAN_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+CLINICIAN_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")  # always fullmatch
 _ROTA_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}(#[a-z0-9][a-z0-9_-]{0,39})?")
 _UTC = ZoneInfo("UTC")
 SHIFT_HOURS = (1, 2, 3, 4, 6, 8, 12)
@@ -182,7 +182,7 @@ def rota_from_fields(
     if not isinstance(members, (list, tuple)) or not members:
         raise bad("members", "is empty; list the clinician ids in rotation order")
     for m in members:
-        if not isinstance(m, str) or not _CLINICIAN_ID.fullmatch(m):
+        if not isinstance(m, str) or not CLINICIAN_ID.fullmatch(m):
             raise bad("members", f"'{m}' is not a clinician id such as clin-ana")
     windows_text = _window_texts(active, bad)
     windows: list[Window] = []
@@ -203,10 +203,14 @@ def _shift_hours(shift_days: object, shift_hours: object, bad: _Bad) -> int:
         "shift_hours", shift_hours)
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise make(field, f"'{value}' is not a whole number")
-    try:
-        number = int(str(value)) if not isinstance(value, float) or value.is_integer() else None
-    except ValueError:
-        number = None
+    number: int | None
+    if isinstance(value, float):
+        number = int(value) if value.is_integer() else None
+    else:
+        try:
+            number = int(str(value))
+        except ValueError:
+            number = None
     if number is None:
         what = "days" if field == "shift_days" else "hours"
         raise make(field, f"'{value}' is not a whole number of {what}")

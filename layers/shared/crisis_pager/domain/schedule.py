@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InvalidItem
 from .program import Clinician
-from .rota import Gap, OnCall, Rota, change_points, who_is_on_call
+from .rota import CLINICIAN_ID, Gap, OnCall, Rota, change_points, wall_instant, who_is_on_call
 
 _UTC = ZoneInfo("UTC")
 _LOCAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}")
@@ -61,6 +61,8 @@ def override_from_fields(program_id: str, key: str, fields: Mapping[str, object]
     clinician = fields.get("clinician")
     if not isinstance(clinician, str) or not clinician:
         raise bad("clinician", "is missing; name the clinician id who covers")
+    if not CLINICIAN_ID.fullmatch(clinician):
+        raise bad("clinician", f"'{clinician}' is not a clinician id such as clin-ana")
     tz_name = fields.get("timezone")
     try:
         tz = ZoneInfo(str(tz_name))
@@ -75,7 +77,9 @@ def override_from_fields(program_id: str, key: str, fields: Mapping[str, object]
             naive = datetime.fromisoformat(value.strip().replace(" ", "T"))
         except ValueError:
             raise bad(name, f"'{value}' is not a real date and time") from None
-        return naive.replace(tzinfo=tz).astimezone(_UTC)
+        # The same rule as handoffs: a time in a spring-forward gap is the first instant
+        # after it; one in a fall-back fold is its first occurrence.
+        return wall_instant(tz, naive.date(), naive.time())
 
     starts, ends = local("starts"), local("ends")
     if ends <= starts:
@@ -132,11 +136,15 @@ def on_call(schedule: Schedule, role: str, instant: datetime) -> OnCall | Gap:
     if instant.tzinfo is None:
         raise ValueError("instant must be timezone-aware")
     instant = instant.astimezone(_UTC)
-    covering = [o for o in schedule.overrides_for(role) if o.covers(instant)]
+    overrides = schedule.overrides_for(role)
+    covering = [o for o in overrides if o.covers(instant)]
     if covering:
-        winner = max(covering, key=lambda o: (o.created_at, o.key))
+        winner = max(covering, key=_precedence)
+        # It lasts until it ends, or until a newer override takes over inside it.
+        takeovers = [o.starts for o in overrides
+                     if _precedence(o) > _precedence(winner) and instant < o.starts < winner.ends]
         return OnCall(winner.clinician_id, winner.starts.astimezone(winner.timezone),
-                      winner.ends.astimezone(winner.timezone), winner.key)
+                      min([winner.ends, *takeovers]).astimezone(winner.timezone), winner.key)
     reasons: list[str] = []
     for rota in schedule.rotas_for(role):
         answer = who_is_on_call(rota, instant)
@@ -147,6 +155,11 @@ def on_call(schedule: Schedule, role: str, instant: datetime) -> OnCall | Gap:
     if not reasons:
         return Gap(f"there is no rota item 'rota#{role}' for program '{schedule.program_id}'")
     return Gap("; ".join(reasons))
+
+
+def _precedence(o: Override) -> tuple[datetime, str]:
+    """Overlapping overrides: the one created last wins; on a tie, the greater key."""
+    return (o.created_at, o.key)
 
 
 def _cut_at_next_override(schedule: Schedule, role: str, instant: datetime,
