@@ -822,6 +822,83 @@ def print_hot_paths(results: list[tuple[str, float, float]]) -> None:
     print()
 
 
+# ----------------------------------------------------------------------------- rotas
+
+
+def _schedules(n: int) -> list[Any]:
+    """n programs, each: weekly primary, 12-hour backup split into weeknight/weekend
+    variants with active hours, daily supervisor, and one override."""
+    from crisis_pager.domain.rota import rota_from_fields
+    from crisis_pager.domain.schedule import Schedule, override_from_fields
+
+    zones = ["America/Los_Angeles", "America/New_York", "America/Denver", "America/Chicago"]
+    out = []
+    for i in range(n):
+        pid, tz = f"program-{i:04d}", zones[i % len(zones)]
+        members = [f"clin-{i}-{k}" for k in range(4)]
+
+        def rota(name: str, members: list[str] = members, tz: str = tz, pid: str = pid,
+                 **kw: Any) -> Any:
+            return rota_from_fields(pid, name, timezone=tz, handoff="08:00",
+                                    starts_on="2026-01-05", members=members, **kw)
+
+        rotas = (
+            rota("primary", shift_days=7),
+            rota("backup#weeknights", shift_hours=12, active=["Mon-Fri 18:00-08:00"],
+                 members=members[::-1]),
+            rota("backup#weekends", shift_hours=12, active=["Fri-Mon 18:00-08:00",
+                                                            "Sat-Sun 08:00-18:00"]),
+            rota("supervisor", shift_days=1, members=[f"sup-{i}"]),
+        )
+        cover = override_from_fields(pid, f"override#primary#{i}", {
+            "rota": "primary", "clinician": members[2], "starts": "2026-11-23 18:00",
+            "ends": "2026-11-24 08:00", "timezone": tz,
+            "created_at": "2026-11-20T10:00:00Z"})
+        out.append(Schedule(pid, rotas, (cover,)))
+    return out
+
+
+def measure_rotas() -> list[tuple[str, float, float]]:
+    from crisis_pager.domain.program import Clinician
+    from crisis_pager.domain.rota import rota_from_fields
+    from crisis_pager.domain.schedule import Schedule, coverage, on_call
+
+    schedules = _schedules(1000)
+    roles = ["primary", "backup", "supervisor"]
+    now = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+
+    def resolve_all() -> None:
+        for schedule in schedules:
+            for role in roles:
+                on_call(schedule, role, now)
+
+    one = schedules[0]
+    ids = {m for r in one.rotas for m in r.members} | {o.clinician_id for o in one.overrides}
+    clinicians = {cid: Clinician(cid, cid, "+15035550101") for cid in ids}
+    hourly = Schedule("busy", tuple(
+        rota_from_fields("busy", role, timezone="America/Los_Angeles", handoff="00:00",
+                         shift_hours=1, starts_on="2026-01-05", members=["a", "b", "c"])
+        for role in roles))
+    hourly_clinicians = {c: Clinician(c, c, "+15035550101") for c in "abc"}
+    return [
+        ("who is on call: 1,000 programs x 3 rungs (ms)",
+         *per_call(resolve_all, repeat=3)),
+        ("14-day coverage, one program (4 rotas, 1 override) (ms)",
+         *per_call(lambda: coverage(one, roles, clinicians, now, 14), repeat=3)),
+        ("14-day coverage, 3 roles of 1-hour shifts (ms)",
+         *per_call(lambda: coverage(hourly, roles, hourly_clinicians, now, 14), repeat=3)),
+    ]
+
+
+def print_rotas(results: list[tuple[str, float, float]]) -> None:
+    print("5. Rotas (pure domain; best and median of 3 repeats, ms per run). On AWS each "
+          "program's schedule is one Query plus a GetItem per clinician looked up.")
+    table(["run", "best", "median"],
+          [[label, f"{best * 1e3:.1f}", f"{med * 1e3:.1f}"] for label, best, med in results],
+          right={1, 2})
+    print()
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -830,10 +907,10 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=RUNS,
                         help=f"fresh interpreters per function (default {RUNS})")
-    parser.add_argument("--only", choices=["imports", "stack", "hot"], action="append",
+    parser.add_argument("--only", choices=["imports", "stack", "hot", "rotas"], action="append",
                         help="run only these sections (repeatable)")
     args = parser.parse_args(argv)
-    only = set(args.only or ["imports", "stack", "hot"])
+    only = set(args.only or ["imports", "stack", "hot", "rotas"])
     started = time.perf_counter()
     print(f"crisis-pager benchmarks: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
           f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
@@ -850,6 +927,8 @@ def main(argv: list[str] | None = None) -> int:
         errors = len(fig.errors)
     if "hot" in only:
         print_hot_paths(measure_hot_paths())
+    if "rotas" in only:
+        print_rotas(measure_rotas())
     if imports is not None and fig is not None:
         print_estimate(imports, fig)
     print(f"(benchmarks took {time.perf_counter() - started:.0f} s)")
