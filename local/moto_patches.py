@@ -36,6 +36,15 @@ things moto does not offer, each a small patch here, each checked by :func:`veri
    It is cached per (region, service, interception mode), in the defining module and in
    every parser module that imported it by name.
 
+4. **Streams, quietly.** The local stack delivers the tables' stream records to functions.
+   Waking a thread every 50 ms to call ``GetRecords`` through botocore and moto takes the
+   GIL from the ladder's threads (and shifts their interleaving), so:
+   :func:`set_stream_listener` wraps ``StreamShard.add`` to tell the poller that a record
+   was appended (it sleeps otherwise); :func:`stream_position` reads how many records a
+   table's ``StreamShard`` holds, so GetRecords is called only when that changed; and
+   :func:`forget_shard_iterator` drops a used iterator from
+   ``DynamoDBStreamsBackend.shard_iterators``, where moto keeps every one it issued.
+
 :func:`apply` is idempotent and may be called again to change the scale; :func:`restore`
 undoes everything; :func:`override` is a context manager for tests that must leave the
 process as they found it.
@@ -82,6 +91,9 @@ _M_ENVIRONMENT = f"{_PARSER}.eval.environment"
 _M_BOTO = f"{_PARSER}.utils.boto_client"
 _M_LAMBDA_SIMPLE = "moto.awslambda_simple.models"
 _M_CALLBACK = f"{_M_TASK}.service.state_task_service_callback"
+_M_STREAMS = "moto.dynamodbstreams.models"
+_M_DYNAMODB = "moto.dynamodb.models"
+_M_DYNAMODB_TABLE = "moto.dynamodb.models.table"
 
 # Wall seconds added to the outer timer of a task that waits for a signal. moto starts that
 # timer before it invokes the Lambda, and the task's own callback wait only after the Lambda
@@ -115,6 +127,7 @@ _scale = 1.0
 _applied = False
 _router: LambdaRouter | None = None
 _observer: WaitObserver | None = None
+_stream_listener: Callable[[], None] | None = None
 # (module name, attribute path) -> (owner object, attribute name, original value)
 _originals: dict[tuple[str, str], tuple[Any, str, Any]] = {}
 _clients: dict[tuple[Any, ...], Any] = {}
@@ -175,6 +188,28 @@ def set_lambda_router(router: LambdaRouter | None) -> None:
             _put_back(key)
 
 
+def set_stream_listener(listener: Callable[[], None] | None) -> None:
+    """Call ``listener()`` (on the writing thread, after the write) whenever moto appends a
+    record to a table's stream. ``None`` puts moto's ``StreamShard.add`` back."""
+    global _stream_listener
+    with _lock:
+        verify()
+        _stream_listener = listener
+        key = (_M_DYNAMODB_TABLE, "StreamShard.add")
+        if listener is not None and key not in _originals:
+            original = _original(*key)
+
+            def add(self: Any, old: Any, new: Any) -> None:
+                original(self, old, new)
+                announce = _stream_listener
+                if announce is not None:
+                    announce()
+
+            _replace(key, _module(_M_DYNAMODB_TABLE).StreamShard, "add", add)
+        elif listener is None and key in _originals:
+            _put_back(key)
+
+
 def set_wait_observer(observer: WaitObserver | None) -> None:
     """Tell ``observer`` whenever an execution starts or stops a ladder-time wait."""
     global _observer
@@ -184,7 +219,7 @@ def set_wait_observer(observer: WaitObserver | None) -> None:
 
 def restore() -> None:
     """Undo every patch, drop the client cache, reset the scale to 1.0 and the router."""
-    global _scale, _applied, _router, _observer
+    global _scale, _applied, _router, _observer, _stream_listener
     with _lock:
         for key in list(_originals):
             _put_back(key)
@@ -194,6 +229,23 @@ def restore() -> None:
         _applied = False
         _router = None
         _observer = None
+        _stream_listener = None
+
+
+def stream_position(account_id: str, region: str, table_name: str) -> int:
+    """The sequence number the next record of the table's stream will get (it changes
+    exactly when moto appends a record); -1 when the table has no stream."""
+    verify()
+    table = _module(_M_DYNAMODB).dynamodb_backends[account_id][region].tables.get(table_name)
+    shard = getattr(table, "stream_shard", None)
+    return -1 if shard is None else int(shard.starting_sequence_number) + len(shard.items)
+
+
+def forget_shard_iterator(account_id: str, region: str, iterator: str) -> None:
+    """Drop a DynamoDB stream iterator the caller has used up (moto keeps each forever)."""
+    verify()
+    backend = _module(_M_STREAMS).dynamodbstreams_backends[account_id][region]
+    backend.shard_iterators.pop(iterator, None)
 
 
 @contextlib.contextmanager
@@ -281,6 +333,18 @@ def verify() -> None:
           "(self, function_name, qualifier, body, headers, response_headers)",
           lambda: params(_M_LAMBDA_SIMPLE, "LambdaSimpleBackend.invoke")
           == ["self", "function_name", "qualifier", "body", "headers", "response_headers"])
+    check(f"{_M_STREAMS}.DynamoDBStreamsBackend.shard_iterators (dict by iterator ARN)",
+          lambda: "self.shard_iterators: dict[str, ShardIterator] = {}" in source(
+              _M_STREAMS, "DynamoDBStreamsBackend.__init__")
+          and "self.shard_iterators[iterator_arn]" in source(
+              _M_STREAMS, "DynamoDBStreamsBackend.get_records")
+          and callable(_original(_M_STREAMS, "dynamodbstreams_backends").__getitem__))
+    check(f"{_M_DYNAMODB}.dynamodb_backends[..].tables[name].stream_shard.items (appended to)",
+          lambda: "self.tables: dict[str, Table]" in source(_M_DYNAMODB, "DynamoDBBackend.__init__")
+          and "self.stream_shard: StreamShard | None" in source(_M_DYNAMODB_TABLE, "Table.__init__")
+          and "self.items.append(" in source(_M_DYNAMODB_TABLE, "StreamShard.add")
+          and params(_M_DYNAMODB_TABLE, "StreamShard.add") == ["self", "old", "new"]
+          and "self.starting_sequence_number" in source(_M_DYNAMODB_TABLE, "StreamShard.__init__"))
     check(f"{_M_LAMBDA_SIMPLE}.LambdaSimpleBackend.get_function",
           lambda: callable(_original(_M_LAMBDA_SIMPLE, "LambdaSimpleBackend.get_function")))
 

@@ -7,7 +7,9 @@ on moto and a fake Twilio transport. No Docker, no AWS account.
         stack.sms_reply("+15035550101", "A 417")  # signed exactly as Twilio signs
 
 Tables, functions, handlers, environment and the state machine's substitutions are read
-from template.yaml, so what runs here is what deploys.
+from template.yaml, so what runs here is what deploys. Functions with DynamoDB stream events
+get the tables' changes as Lambda delivers them (local/streams.py: a poller thread, ~50 ms);
+functions with Schedule events run when :meth:`LocalStack.run_daily_checks` says so.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from local import moto_patches
 from local import template as sam
 from local.fake_twilio import FakeTwilioHttpClient, signed_inbound_sms
 from local.hotline_receiver import HotlineReceiver
+from local.streams import StreamPoller
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
@@ -171,6 +174,9 @@ class LocalStack:
         self._saved_log_handlers: list[logging.Handler] = []
         self._saved_env: dict[str, str | None] = {}
         self.refs: dict[str, str] = {}
+        # Stream records to the functions that read them (started in __enter__).
+        self.streams = StreamPoller(self._call_outside_ladder, region=REGION, account=ACCOUNT)
+        self._outside_ladder = threading.local()
 
     # ------------------------------------------------------------ lifecycle
 
@@ -192,6 +198,7 @@ class LocalStack:
             self._create_resources()
             self._configure_handlers()
             self.receiver.start()
+            self._start_streams()
         except BaseException:
             self._teardown()
             raise
@@ -201,6 +208,7 @@ class LocalStack:
         self._teardown()
 
     def _teardown(self) -> None:
+        self.streams.stop()  # before moto stops: the poller reads moto's streams
         self.stop_executions()
         moto_patches.set_lambda_router(None)
         moto_patches.restore()
@@ -243,11 +251,13 @@ class LocalStack:
         ddb = boto3.client("dynamodb", region_name=REGION)
         for logical_id, table in self.template.tables.items():
             name = "crisis-pager-" + logical_id.removesuffix("Table").lower()
-            ddb.create_table(**table.create_table_kwargs(name))
+            created = ddb.create_table(**table.create_table_kwargs(name))["TableDescription"]
             self.refs[logical_id] = name
             self.refs[f"{logical_id}.Arn"] = (
                 f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
             )
+            if created.get("LatestStreamArn"):
+                self.refs[f"{logical_id}.StreamArn"] = created["LatestStreamArn"]
 
         sm_client = boto3.client("secretsmanager", region_name=REGION)
         secret_values = {
@@ -332,6 +342,17 @@ class LocalStack:
             formatter = self._saved_log_handlers[0].formatter if self._saved_log_handlers else None
             service_logger.handlers = [_LogCapture(self._keep_log, formatter)]
 
+    def _start_streams(self) -> None:
+        """One event source mapping per DynamoDB stream event, reading from now on."""
+        for fn in self.template.functions.values():
+            for event in fn.stream_events:
+                arn = self.refs.get(f"{event.table}.StreamArn")
+                if arn is None:
+                    raise sam.TemplateError(f"{fn.logical_id}: event {event.name} reads the "
+                                            f"stream of {event.table}, which has none")
+                self.streams.add(fn.folder, event, arn)
+        self.streams.start()
+
     def _handler_stdout(self) -> _HandlerOutput | None:
         """The stdout proxy, (re)installed if someone (pytest's capture) replaced stdout."""
         if not self._capture_output:
@@ -357,6 +378,8 @@ class LocalStack:
     # ------------------------------------------------------------ invoking handlers
 
     def _call(self, folder: str, event: dict[str, Any]) -> Any:
+        """Run a handler as Lambda would (every invocation goes through here)."""
+        ladder = not getattr(self._outside_ladder, "on", False)
         context = LambdaContext(
             function_name=f"crisis-pager-{folder}",
             invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{folder}",
@@ -366,7 +389,8 @@ class LocalStack:
         marker = proxy.in_handler if proxy else None
         if marker is not None:
             marker.on = True
-        self.clock.busy(True)
+        if ladder:
+            self.clock.busy(True)
         try:
             return self._handlers[folder](event, context)
         except BaseException as exc:
@@ -374,9 +398,19 @@ class LocalStack:
                 self.errors.append((folder, exc))
             raise
         finally:
-            self.clock.busy(False)
+            if ladder:
+                self.clock.busy(False)
             if marker is not None:
                 marker.on = False
+
+    def _call_outside_ladder(self, folder: str, event: dict[str, Any]) -> Any:
+        """An invocation that is not the ladder's work (stream records, schedules): while it
+        runs, ladder time is not held at real speed as it is for the ladder's handlers."""
+        self._outside_ladder.on = True
+        try:
+            return self._call(folder, event)
+        finally:
+            self._outside_ladder.on = False
 
     def _route_invocation(self, function_name: str, event: dict[str, Any]) -> Any:
         folder = self._function_names[function_name.split(":")[-1]]
@@ -395,6 +429,22 @@ class LocalStack:
                                    {k: str(v) for k, v in (result.get("headers") or {}).items()},
                                    result.get("body") or "")
         return ApiResponse(404, {}, json.dumps({"message": "Missing Authentication Token"}))
+
+    def run_daily_checks(self) -> dict[str, Any]:
+        """Invoke every function that has a Schedule event, with EventBridge's payload, as
+        its schedule would; returns each function's result by folder."""
+        results: dict[str, Any] = {}
+        for fn in self.template.functions.values():
+            for event in fn.schedule_events:
+                results[fn.folder] = self._call_outside_ladder(fn.folder, {
+                    "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+                    "source": "aws.events", "account": ACCOUNT,
+                    "time": self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"), "region": REGION,
+                    "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/"
+                                  f"crisis-pager-local-{fn.logical_id}{event.name}"],
+                    "detail": {},
+                })
+        return results
 
     # ------------------------------------------------------------ as a hotline and as Twilio
 

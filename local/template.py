@@ -2,7 +2,8 @@
 
 :func:`load` parses the template (CloudFormation short tags such as ``!Ref``/``!Sub`` become
 their long ``{"Ref": ...}``/``{"Fn::Sub": ...}`` forms) into typed specs: DynamoDB tables,
-functions (with Globals merged), the state machine, secrets and SNS topics. Values that are
+functions (with Globals merged, their DynamoDB stream and Schedule events listed), the state
+machine, secrets and SNS topics. Values that are
 intrinsics are kept raw; :func:`resolve` turns the simple ones (``Ref``, ``Fn::GetAtt``,
 ``Fn::Sub``, ``Fn::Join``) into strings from a mapping the local stack builds, e.g.
 ``{"IncidentsTable": "incidents", "LadderStateMachine": "arn:...",
@@ -23,8 +24,10 @@ import yaml
 
 __all__ = [
     "FunctionSpec",
+    "ScheduleEventSpec",
     "SecretSpec",
     "StateMachineSpec",
+    "StreamEventSpec",
     "TableSpec",
     "Template",
     "TemplateError",
@@ -41,6 +44,7 @@ STATE_MACHINE = "AWS::Serverless::StateMachine"
 SECRET = "AWS::SecretsManager::Secret"
 TOPIC = "AWS::SNS::Topic"
 _API_EVENT_TYPES = ("Api", "HttpApi")
+_SCHEDULE_EVENT_TYPES = ("Schedule", "ScheduleV2")
 
 
 class TemplateError(ValueError):
@@ -100,9 +104,11 @@ class TableSpec:
     local_secondary_indexes: list[dict[str, Any]] = field(default_factory=list)
     ttl_attribute: str | None = None
     table_name: Any = None  # raw TableName property, if the template sets one
+    stream_view_type: str | None = None  # StreamSpecification.StreamViewType, if any
 
     def create_table_kwargs(self, name: str) -> dict[str, Any]:
-        """Keyword arguments for boto3 ``create_table`` (on-demand; no SSE/PITR/streams)."""
+        """Keyword arguments for boto3 ``create_table`` (on-demand, with the template's
+        stream if it has one; no SSE/PITR)."""
         kwargs: dict[str, Any] = {
             "TableName": name,
             "KeySchema": copy.deepcopy(self.key_schema),
@@ -113,7 +119,33 @@ class TableSpec:
             kwargs["GlobalSecondaryIndexes"] = copy.deepcopy(self.global_secondary_indexes)
         if self.local_secondary_indexes:
             kwargs["LocalSecondaryIndexes"] = copy.deepcopy(self.local_secondary_indexes)
+        if self.stream_view_type:
+            kwargs["StreamSpecification"] = {"StreamEnabled": True,
+                                             "StreamViewType": self.stream_view_type}
         return kwargs
+
+
+@dataclass(frozen=True)
+class StreamEventSpec:
+    """A ``Type: DynamoDB`` event: the function reads a table's stream (an event source
+    mapping). Defaults are Lambda's."""
+
+    name: str  # the event's name in the template, e.g. "ProgramsEdited"
+    table: str  # logical id of the table, from ``Stream: !GetAtt <Table>.StreamArn``
+    starting_position: str = "LATEST"
+    batch_size: int = 100
+    batching_window_s: float = 0.0  # MaximumBatchingWindowInSeconds
+    max_retries: int = -1  # MaximumRetryAttempts; -1: until the records expire
+    bisect_on_error: bool = False
+    response_types: tuple[str, ...] = ()  # FunctionResponseTypes
+
+
+@dataclass(frozen=True)
+class ScheduleEventSpec:
+    """A ``Type: Schedule`` (or ``ScheduleV2``) event: EventBridge invokes the function."""
+
+    name: str
+    expression: str  # e.g. "cron(0 15 * * ? *)"
 
 
 @dataclass(frozen=True)
@@ -125,6 +157,8 @@ class FunctionSpec:
     environment: dict[str, Any]  # Globals merged with the function's; raw intrinsic values
     api_events: list[tuple[str, str]]  # (METHOD, path), e.g. ("POST", "/v1/escalations")
     properties: dict[str, Any]  # all properties, Globals merged
+    stream_events: list[StreamEventSpec] = field(default_factory=list)
+    schedule_events: list[ScheduleEventSpec] = field(default_factory=list)
 
     @property
     def handler_module(self) -> str:
@@ -317,6 +351,7 @@ def _table(logical_id: str, props: dict[str, Any]) -> TableSpec:
         local_secondary_indexes=[index(i) for i in props.get("LocalSecondaryIndexes") or []],
         ttl_attribute=ttl.get("AttributeName") if enabled else None,
         table_name=props.get("TableName"),
+        stream_view_type=_mapping(props.get("StreamSpecification")).get("StreamViewType"),
     )
 
 
@@ -336,11 +371,22 @@ def _function(logical_id: str, props: dict[str, Any], globals_fn: dict[str, Any]
         raise TemplateError(f"{logical_id}: Handler must look like module.function, "
                             f"got {handler!r}")
     api_events: list[tuple[str, str]] = []
+    stream_events: list[StreamEventSpec] = []
+    schedule_events: list[ScheduleEventSpec] = []
     for name, event in _mapping(merged.get("Events")).items():
         event = _mapping(event)
+        ev_props = _mapping(event.get("Properties"))
+        if event.get("Type") == "DynamoDB":
+            stream_events.append(_stream_event(logical_id, name, ev_props))
+            continue
+        if event.get("Type") in _SCHEDULE_EVENT_TYPES:
+            expression = ev_props.get("Schedule") or ev_props.get("ScheduleExpression")
+            if not isinstance(expression, str):
+                raise TemplateError(f"{logical_id}: event {name} needs a literal Schedule")
+            schedule_events.append(ScheduleEventSpec(name, expression))
+            continue
         if event.get("Type") not in _API_EVENT_TYPES:
             continue
-        ev_props = _mapping(event.get("Properties"))
         method, ev_path = ev_props.get("Method"), ev_props.get("Path")
         if not isinstance(method, str) or not isinstance(ev_path, str):
             raise TemplateError(f"{logical_id}: event {name} needs literal Method and Path")
@@ -353,7 +399,33 @@ def _function(logical_id: str, props: dict[str, Any], globals_fn: dict[str, Any]
         environment=env,
         api_events=api_events,
         properties=merged,
+        stream_events=stream_events,
+        schedule_events=schedule_events,
     )
+
+
+def _stream_event(logical_id: str, name: str, props: dict[str, Any]) -> StreamEventSpec:
+    stream = props.get("Stream")
+    target = stream.get("Fn::GetAtt") if isinstance(stream, dict) else None
+    parts = target.split(".", 1) if isinstance(target, str) else target
+    if not (isinstance(parts, list) and len(parts) == 2 and parts[1] == "StreamArn"):
+        raise TemplateError(f"{logical_id}: event {name} needs Stream: !GetAtt <Table>.StreamArn, "
+                            f"got {json.dumps(stream)}")
+    defaults = StreamEventSpec(name, str(parts[0]))
+    try:
+        return StreamEventSpec(
+            name=name,
+            table=str(parts[0]),
+            starting_position=str(props.get("StartingPosition", defaults.starting_position)),
+            batch_size=int(props.get("BatchSize", defaults.batch_size)),
+            batching_window_s=float(props.get("MaximumBatchingWindowInSeconds",
+                                              defaults.batching_window_s)),
+            max_retries=int(props.get("MaximumRetryAttempts", defaults.max_retries)),
+            bisect_on_error=props.get("BisectBatchOnFunctionError") in (True, "true", "True"),
+            response_types=tuple(str(t) for t in props.get("FunctionResponseTypes") or ()),
+        )
+    except (TypeError, ValueError):
+        raise TemplateError(f"{logical_id}: event {name} needs literal numbers") from None
 
 
 def _state_machine(logical_id: str, props: dict[str, Any], base: Path) -> StateMachineSpec:

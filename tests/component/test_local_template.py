@@ -328,3 +328,72 @@ def test_bad_shapes_are_reported() -> None:
                   "    Properties: {Handler: app.h}\n")
     with pytest.raises(tpl.TemplateError, match="exactly one"):
         _ = tpl.loads("Resources: {}\n").state_machine
+
+
+STREAMS = """\
+Resources:
+  ProgramsTable:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      KeySchema: [{AttributeName: program_id, KeyType: HASH}]
+      AttributeDefinitions: [{AttributeName: program_id, AttributeType: S}]
+      StreamSpecification: {StreamViewType: NEW_AND_OLD_IMAGES}
+  GuardFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/rota_guard/
+      Handler: app.lambda_handler
+      Events:
+        Edited:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt ProgramsTable.StreamArn
+            StartingPosition: TRIM_HORIZON
+            BatchSize: 25
+            MaximumBatchingWindowInSeconds: 1
+            MaximumRetryAttempts: 3
+            BisectBatchOnFunctionError: true
+            FunctionResponseTypes: [ReportBatchItemFailures]
+        Plain:
+          Type: DynamoDB
+          Properties: {Stream: !GetAtt [ProgramsTable, StreamArn], StartingPosition: LATEST}
+        Daily:
+          Type: Schedule
+          Properties: {Schedule: "cron(0 15 * * ? *)"}
+"""
+
+
+def test_streams_and_schedules_are_read() -> None:
+    template = tpl.loads(STREAMS)
+    table = template.tables["ProgramsTable"]
+    assert table.stream_view_type == "NEW_AND_OLD_IMAGES"
+    assert table.create_table_kwargs("p")["StreamSpecification"] == {
+        "StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    guard = template.functions["GuardFunction"]
+    assert guard.stream_events == [
+        tpl.StreamEventSpec("Edited", "ProgramsTable", "TRIM_HORIZON", 25, 1.0, 3, True,
+                            ("ReportBatchItemFailures",)),
+        tpl.StreamEventSpec("Plain", "ProgramsTable"),  # Lambda's defaults
+    ]
+    assert guard.stream_events[1].batch_size == 100 and guard.stream_events[1].max_retries == -1
+    assert guard.schedule_events == [tpl.ScheduleEventSpec("Daily", "cron(0 15 * * ? *)")]
+    assert guard.api_events == []
+
+
+def test_stream_kwargs_are_accepted_by_moto() -> None:
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        spec = tpl.loads(STREAMS).tables["ProgramsTable"]
+        created = ddb.create_table(**spec.create_table_kwargs("p"))["TableDescription"]
+    assert created["LatestStreamArn"].startswith("arn:aws:dynamodb:us-east-1:")
+
+
+def test_a_stream_event_must_name_a_tables_stream() -> None:
+    bad = STREAMS.replace("!GetAtt ProgramsTable.StreamArn", "arn:aws:dynamodb:x")
+    with pytest.raises(tpl.TemplateError, match="GuardFunction: event Edited needs Stream"):
+        tpl.loads(bad)
+    with pytest.raises(tpl.TemplateError, match="literal numbers"):
+        tpl.loads(STREAMS.replace("BatchSize: 25", "BatchSize: !Ref Size"))

@@ -38,6 +38,7 @@ FUNCTIONS = {  # logical id -> folder under functions/
     "PageRungFunction": "page_rung",
     "EmergencyReferralFunction": "emergency_referral",
     "HotlineCallbackFunction": "hotline_callback",
+    "RotaGuardFunction": "rota_guard",
 }
 TABLES = {  # logical id -> (env var, [(attribute, key type)])
     "IncidentsTable": ("INCIDENTS_TABLE", [("pk", "HASH"), ("sk", "RANGE")]),
@@ -54,6 +55,7 @@ EXTRA_ENV = {  # the contract's Environment table, beyond Globals
     "PageRungFunction": {"TWILIO_SECRET_ARN"},
     "EmergencyReferralFunction": {"ALERTS_TOPIC_ARN"},
     "HotlineCallbackFunction": {"HOTLINE_SECRET_ARN", "CALLBACK_ALLOW_HTTP_LOOPBACK"},
+    "RotaGuardFunction": {"TWILIO_SECRET_ARN", "ALERTS_TOPIC_ARN"},
 }
 INCIDENTS_READ_WRITE = {
     ("IncidentsTable", f"dynamodb:{a}") for a in ("GetItem", "PutItem", "UpdateItem", "Query")
@@ -121,7 +123,19 @@ REQUIRED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("DataKey", "kms:Decrypt"),
         ("DataKey", "kms:GenerateDataKey"),
     },
+    "RotaGuardFunction": {
+        ("ProgramsTable", "dynamodb:GetItem"),
+        ("ProgramsTable", "dynamodb:Query"),
+        ("ProgramsTable", "dynamodb:Scan"),  # every program; programs naming a clinician
+        ("CliniciansTable", "dynamodb:GetItem"),
+        ("AlertsTopic", "sns:Publish"),
+        ("TwilioSecret", "secretsmanager:GetSecretValue"),
+        ("DataKey", "kms:Decrypt"),
+        ("DataKey", "kms:GenerateDataKey"),
+    },
 }
+# What a function may touch beyond REQUIRED_GRANTS (least privilege), where it is pinned.
+ALLOWED_GRANTS: dict[str, set[tuple[str, str]]] = {"RotaGuardFunction": set()}
 
 
 @pytest.fixture(scope="module")
@@ -337,6 +351,32 @@ def test_no_dynamodb_wildcards(cfn: dict[str, Any]) -> None:
 def test_each_function_has_what_it_needs(cfn: dict[str, Any], function: str) -> None:
     missing = REQUIRED_GRANTS[function] - _grants(cfn, function)
     assert missing == set()
+    if function in ALLOWED_GRANTS:
+        extra = _grants(cfn, function) - REQUIRED_GRANTS[function] - ALLOWED_GRANTS[function]
+        assert extra == set(), "least privilege"
+
+
+def test_the_rota_guard_reads_both_streams_and_runs_daily(sam: dict[str, Any],
+                                                          cfn: dict[str, Any]) -> None:
+    events = sam["Resources"]["RotaGuardFunction"]["Properties"]["Events"]
+    streams = {e["Properties"]["Stream"]["Fn::GetAtt"][0]: e["Properties"]
+               for e in events.values() if e["Type"] == "DynamoDB"}
+    assert set(streams) == {"ProgramsTable", "CliniciansTable"}
+    for table, props in streams.items():
+        assert props["Stream"] == {"Fn::GetAtt": [table, "StreamArn"]}
+        assert {k: v for k, v in props.items() if k != "Stream"} == {
+            "StartingPosition": "LATEST", "BatchSize": 25, "MaximumBatchingWindowInSeconds": 1,
+            "MaximumRetryAttempts": 3, "BisectBatchOnFunctionError": True}, table
+    (schedule,) = [e for e in events.values() if e["Type"] == "Schedule"]
+    assert schedule["Properties"]["Schedule"] == "cron(0 15 * * ? *)"
+
+    mappings = ct.resources(cfn, "AWS::Lambda::EventSourceMapping")
+    assert {m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0] for m in mappings.values()} == {
+        "ProgramsTable", "CliniciansTable"}
+    (rule,) = ct.resources(cfn, "AWS::Events::Rule").values()
+    assert rule["Properties"]["ScheduleExpression"] == "cron(0 15 * * ? *)"
+    log_group = sam["Resources"]["RotaGuardLogGroup"]["Properties"]
+    assert log_group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${RotaGuardFunction}"}
 
 
 def test_state_machine_invokes_exactly_the_four_task_functions(sam: dict[str, Any]) -> None:
@@ -429,3 +469,7 @@ def test_alarms_reach_the_alerts_topic(sam: dict[str, Any]) -> None:
         assert props["Dimensions"] == [{"Name": "service", "Value": "crisis-pager"}], metric
         assert props["Threshold"] == 1 and props["Period"] == 60, metric
     assert alarms["ReferralRungReachedAlarm"]["Properties"]["MetricName"] == "ReferralsMade"
+    errors = alarms["FunctionErrorsAlarm"]["Properties"]["Metrics"]
+    watched = {m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"]
+               for m in errors if "MetricStat" in m}
+    assert watched == set(FUNCTIONS), "every function's errors raise the alarm"

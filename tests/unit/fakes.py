@@ -7,9 +7,14 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from crisis_pager.domain.incident import Incident, Page, Status
-from crisis_pager.domain.program import Clinician, Program, program_from_fields
 from crisis_pager.domain.errors import InvalidItem
+from crisis_pager.domain.incident import Incident, Page, Status
+from crisis_pager.domain.program import (
+    Clinician,
+    Program,
+    clinician_from_fields,
+    program_from_fields,
+)
 from crisis_pager.domain.rota import rota_from_fields
 from crisis_pager.domain.schedule import Schedule
 from crisis_pager.service.ports import CallbackError, SmsError
@@ -132,11 +137,23 @@ PROGRAM_FIELDS = {
 }
 
 
+class _Clinicians(dict[str, Clinician | InvalidItem]):
+    """The clinician items by id, and also the Directory's ``clinicians(ids)`` method (the
+    attribute of the same name would otherwise hide it)."""
+
+    def __call__(self, clinician_ids: list[str]) -> dict[str, Clinician | InvalidItem | None]:
+        return {cid: self.get(cid) for cid in clinician_ids}
+
+
 class FakeDirectory:
+    """Programs, rotas and clinicians in memory; also the ProgramIndex port."""
+
     def __init__(self) -> None:
         self.programs: dict[str, dict[str, object]] = {"west-iop": dict(PROGRAM_FIELDS)}
         self.rotas: dict[tuple[str, str], dict[str, object]] = {}
-        self.clinicians: dict[str, Clinician] = {}
+        self.clinicians = _Clinicians()
+        self.naming_lookups: list[str] = []
+        self.broken: set[str] = set()  # programs whose reads raise (a DynamoDB outage)
         for cid, name, phone in [("clin-ana", "Ana", "+15035550101"),
                                  ("clin-ben", "Ben", "+15035550102"),
                                  ("clin-caro", "Caro", "+15035550103")]:
@@ -145,14 +162,32 @@ class FakeDirectory:
                              ("supervisor", "clin-caro")]:
             self.set_rota(rota, [member])
 
-    def set_rota(self, name: str, members: list[str], **overrides: object) -> None:
+    def set_rota(self, name: str, members: list[str], program_id: str = "west-iop",
+                 **overrides: object) -> None:
         fields: dict[str, object] = {"timezone": "America/Los_Angeles", "handoff": "08:00",
                                      "shift_days": 7, "starts_on": "2026-11-02",
                                      "members": members}
         fields.update(overrides)
-        self.rotas[("west-iop", name)] = fields
+        self.rotas[(program_id, name)] = fields
+
+    def set_clinician(self, clinician_id: str, **fields: object) -> None:
+        """Store a clinician item as an admin wrote it; a malformed one reads as invalid."""
+        try:
+            self.clinicians[clinician_id] = clinician_from_fields(clinician_id, fields)
+        except InvalidItem as exc:
+            self.clinicians[clinician_id] = exc
+
+    def program_ids(self) -> list[str]:
+        return sorted(self.programs)
+
+    def programs_naming(self, clinician_id: str) -> list[str]:
+        self.naming_lookups.append(clinician_id)
+        return sorted({pid for (pid, _), f in self.rotas.items()
+                       if clinician_id in f.get("members", [])})  # type: ignore[operator]
 
     def program(self, program_id: str) -> Program | None:
+        if program_id in self.broken:
+            raise RuntimeError("DynamoDB is unavailable")
         fields = self.programs.get(program_id)
         return program_from_fields(program_id, fields) if fields is not None else None
 
@@ -167,11 +202,11 @@ class FakeDirectory:
                 invalid.append(exc)
         return Schedule(program_id, tuple(rotas), (), tuple(invalid))
 
-    def clinicians(self, clinician_ids: list[str]) -> dict[str, Clinician | InvalidItem | None]:
-        return {cid: self.clinicians.get(cid) for cid in clinician_ids}
-
     def clinician(self, clinician_id: str) -> Clinician | None:
-        return self.clinicians.get(clinician_id)
+        item = self.clinicians.get(clinician_id)
+        if isinstance(item, InvalidItem):
+            raise item
+        return item
 
 
 class FakeLadder:

@@ -33,6 +33,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from ..config import settings
+from ..domain.edits import CLINICIANS, PROGRAMS, Edit
 from ..domain.errors import InvalidItem
 from ..domain.incident import Incident, Page, Severity, Status
 from ..domain.program import Clinician, Program, clinician_from_fields, program_from_fields
@@ -545,6 +546,14 @@ class DynamoDirectory:
             clinician_id, {f: getattr(item, f) for f in ClinicianItem.FIELDS}
         )
 
+    # The ProgramIndex port (the rota guard).
+
+    def program_ids(self) -> list[str]:
+        return program_ids()
+
+    def programs_naming(self, clinician_id: str) -> list[str]:
+        return programs_naming(clinician_id)
+
 
 # ---------------------------------------------------------------- admin reads and writes
 
@@ -562,6 +571,24 @@ def programs_naming(clinician_id: str) -> list[str]:
     for override in OverrideItem.scan(OverrideItem.clinician == clinician_id):
         found.add(override.program_id)
     return sorted(found)
+
+
+def edit_from_stream(record: dict[str, Any]) -> Edit | None:
+    """The admin edit a DynamoDB stream record (Lambda's event shape) is about, from its
+    Keys only (never its images, which carry phone numbers); None for items the rota guard
+    does not watch."""
+    keys = record.get("dynamodb", {}).get("Keys") or {}
+
+    def text(name: str) -> str | None:
+        value = keys.get(name)
+        return str(value["S"]) if isinstance(value, dict) and "S" in value else None
+
+    program_id, key = text(ProgramItem.program_id.attr_name), text(ProgramItem.key.attr_name)
+    if program_id is not None and key is not None:
+        watched = key == "program" or key.startswith(("rota#", "override#"))
+        return Edit(PROGRAMS, key, program_id) if watched else None
+    clinician_id = text(ClinicianItem.clinician_id.attr_name)
+    return Edit(CLINICIANS, clinician_id) if clinician_id is not None else None
 
 
 TRANSACTION_LIMIT = 100  # DynamoDB TransactWriteItems

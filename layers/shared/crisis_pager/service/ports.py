@@ -88,6 +88,18 @@ class Directory(Protocol):
         ...
 
 
+class ProgramIndex(Protocol):
+    """Which programs exist, and which an edit of a clinician affects (the rota guard)."""
+
+    def program_ids(self) -> list[str]:
+        """Every configured program (those with a program item)."""
+        ...
+
+    def programs_naming(self, clinician_id: str) -> list[str]:
+        """Programs whose rotas or overrides name this clinician."""
+        ...
+
+
 class Ladder(Protocol):
     """The timer: Step Functions."""
 
