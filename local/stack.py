@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from local import moto_patches
 from local import template as sam
@@ -161,6 +162,7 @@ class LocalStack:
         self.hotline_secret = secrets.token_hex(24)
         self.twilio_auth_token = secrets.token_hex(16)
         self.receiver = HotlineReceiver({HOTLINE_ID: self.hotline_secret})
+        self.secret_values: dict[str, dict[str, str]] = {}
         self.log_lines: list[str] = []
         self.metric_lines: list[str] = []
         self.errors: list[tuple[str, BaseException]] = []
@@ -265,10 +267,17 @@ class LocalStack:
                              "from_number": TWILIO_FROM, "messaging_service_sid": ""},
             "HotlineSecret": {HOTLINE_ID: self.hotline_secret},
         }
-        for logical_id in self.template.secrets:
+        for logical_id, spec in self.template.secrets.items():
+            value = secret_values.get(logical_id)
+            if value is None:  # a secret the template generates: do as Secrets Manager does
+                generate = spec.properties.get("GenerateSecretString") or {}
+                value = json.loads(generate.get("SecretStringTemplate") or "{}")
+                if generate.get("GenerateStringKey"):
+                    value[generate["GenerateStringKey"]] = secrets.token_hex(24)
+            self.secret_values[logical_id] = value
             arn = sm_client.create_secret(
                 Name=f"crisis-pager-local/{logical_id}",
-                SecretString=json.dumps(secret_values.get(logical_id, {})),
+                SecretString=json.dumps(value),
             )["ARN"]
             self.refs[logical_id] = arn
 
@@ -420,10 +429,12 @@ class LocalStack:
             headers: dict[str, str] | None = None) -> ApiResponse:
         """Send an HTTP request through API Gateway's proxy event to the routed function."""
         method = method.upper()
+        path, _, query = path.partition("?")
         for route_method, template_path, folder in self._routes:
             params = _match(template_path, path)
             if route_method == method and params is not None:
-                event = _rest_event(method, template_path, path, params, body, headers or {})
+                event = _rest_event(method, template_path, path, params, body, headers or {},
+                                    query)
                 result = self._call(folder, event)
                 return ApiResponse(int(result["statusCode"]),
                                    {k: str(v) for k, v in (result.get("headers") or {}).items()},
@@ -549,7 +560,8 @@ def _match(template_path: str, path: str) -> dict[str, str] | None:
 
 
 def _rest_event(method: str, resource: str, path: str, params: dict[str, str], body: str,
-                headers: dict[str, str]) -> dict[str, Any]:
+                headers: dict[str, str], query: str = "") -> dict[str, Any]:
+    pairs = parse_qsl(query, keep_blank_values=True)
     headers = {"Host": "127.0.0.1:8787", **headers}
     return {
         "resource": resource,
@@ -557,8 +569,9 @@ def _rest_event(method: str, resource: str, path: str, params: dict[str, str], b
         "httpMethod": method,
         "headers": headers,
         "multiValueHeaders": {k: [v] for k, v in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
+        "queryStringParameters": dict(pairs) or None,
+        "multiValueQueryStringParameters": {k: [v for kk, v in pairs if kk == k]
+                                            for k, _ in pairs} or None,
         "pathParameters": params or None,
         "stageVariables": None,
         "requestContext": {

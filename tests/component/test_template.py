@@ -39,6 +39,7 @@ FUNCTIONS = {  # logical id -> folder under functions/
     "EmergencyReferralFunction": "emergency_referral",
     "HotlineCallbackFunction": "hotline_callback",
     "RotaGuardFunction": "rota_guard",
+    "CalendarFeedFunction": "calendar_feed",
 }
 TABLES = {  # logical id -> (env var, [(attribute, key type)])
     "IncidentsTable": ("INCIDENTS_TABLE", [("pk", "HASH"), ("sk", "RANGE")]),
@@ -56,6 +57,7 @@ EXTRA_ENV = {  # the contract's Environment table, beyond Globals
     "EmergencyReferralFunction": {"ALERTS_TOPIC_ARN"},
     "HotlineCallbackFunction": {"HOTLINE_SECRET_ARN", "CALLBACK_ALLOW_HTTP_LOOPBACK"},
     "RotaGuardFunction": {"TWILIO_SECRET_ARN", "ALERTS_TOPIC_ARN"},
+    "CalendarFeedFunction": {"CALENDAR_SECRET_ARN"},
 }
 INCIDENTS_READ_WRITE = {
     ("IncidentsTable", f"dynamodb:{a}") for a in ("GetItem", "PutItem", "UpdateItem", "Query")
@@ -133,9 +135,17 @@ REQUIRED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("DataKey", "kms:Decrypt"),
         ("DataKey", "kms:GenerateDataKey"),
     },
+    "CalendarFeedFunction": {
+        ("ProgramsTable", "dynamodb:GetItem"),
+        ("ProgramsTable", "dynamodb:Query"),
+        ("CliniciansTable", "dynamodb:GetItem"),
+        ("CalendarSecret", "secretsmanager:GetSecretValue"),
+        ("DataKey", "kms:Decrypt"),
+    },
 }
 # What a function may touch beyond REQUIRED_GRANTS (least privilege), where it is pinned.
-ALLOWED_GRANTS: dict[str, set[tuple[str, str]]] = {"RotaGuardFunction": set()}
+ALLOWED_GRANTS: dict[str, set[tuple[str, str]]] = {"RotaGuardFunction": set(),
+                                                   "CalendarFeedFunction": set()}
 
 
 @pytest.fixture(scope="module")
@@ -217,6 +227,8 @@ def test_api_routes(sam: dict[str, Any]) -> None:
         ("HotlineIntakeFunction", "POST", "/v1/escalations"),
         ("HotlineIntakeFunction", "GET", "/v1/escalations/{incident_id}"),
         ("SmsInboundFunction", "POST", "/twilio/sms"),
+        ("CalendarFeedFunction", "GET", "/v1/calendars/{program_id}/rotas/{feed}"),
+        ("CalendarFeedFunction", "GET", "/v1/calendars/{program_id}/clinicians/{feed}"),
     }
 
 
