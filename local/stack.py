@@ -90,6 +90,10 @@ class ScaledClock:
             self._catch_up()
             return self.start + timedelta(seconds=self._elapsed)
 
+    def wait(self, seconds: float) -> None:
+        """A pause inside a handler: real time (handlers run at real speed)."""
+        time.sleep(seconds)
+
 
 class _HandlerOutput(io.TextIOBase):
     """stdout while the stack runs: what handlers print (EMF metrics) is kept apart from

@@ -15,11 +15,12 @@ from pynamodb.exceptions import UpdateError
 from crisis_pager.adapters import dynamo
 from crisis_pager.adapters.dynamo import DynamoDirectory, DynamoIncidents, DynamoTimeline
 from crisis_pager.domain.errors import InvalidItem
-from crisis_pager.domain.incident import Incident, Page, Severity, Status
+from crisis_pager.domain.incident import AcceptOutcome, Incident, Page, Severity, Status
 from crisis_pager.domain.ladder import RungKind
 from tests.component.moto_tables import atomic_writes, get_raw, mocked_tables, put_raw
 
 T0 = datetime(2025, 3, 4, 17, 30, 0, 250000, tzinfo=UTC)
+LEASE = T0 - timedelta(seconds=1)  # a lease already lapsed: these tests are not about it
 PROGRAM = "west-iop"
 
 
@@ -191,17 +192,17 @@ def test_claim_rung_moves_forward_retries_and_refuses_older_positions(ddb: Any) 
     store = DynamoIncidents()
     store.create(incident())
 
-    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0") is True
+    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", LEASE) is True
     got = store.get("inc_a")
     assert (got.position, got.current_target, got.task_token) == (0, "primary", "token-0")
     assert raw_incident(ddb, "inc_a")["current_clinician"] == "clin-ana"
 
     # a retried invocation of the same rung gets a new task token: it must be stored
-    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0b") is True
+    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0b", LEASE) is True
     assert store.get("inc_a").task_token == "token-0b"
 
-    assert store.claim_rung("inc_a", 2, "backup", "clin-ben", "token-2") is True
-    assert store.claim_rung("inc_a", 1, "primary", "clin-ana", "token-1") is False
+    assert store.claim_rung("inc_a", 2, "backup", "clin-ben", "token-2", LEASE) is True
+    assert store.claim_rung("inc_a", 1, "primary", "clin-ana", "token-1", LEASE) is False
     got = store.get("inc_a")
     assert (got.position, got.current_target, got.task_token) == (2, "backup", "token-2")
 
@@ -210,7 +211,7 @@ def test_claim_rung_moves_forward_retries_and_refuses_older_positions(ddb: Any) 
 def test_claim_rung_fails_once_the_incident_is_closed(ddb: Any, status: Status) -> None:
     store = DynamoIncidents()
     store.create(incident(status=status))
-    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0") is False
+    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", LEASE) is False
     got = store.get("inc_a")
     assert (got.position, got.task_token) == (-1, None)
 
@@ -219,18 +220,19 @@ def test_claim_rung_after_accept_fails_and_a_referred_incident_still_pages(ddb: 
     store = DynamoIncidents()
     store.create(incident("inc_a"))
     store.create(incident("inc_b", status=Status.REFERRED))
-    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0") is True
-    assert store.accept("inc_a", "clin-ana", T0 + timedelta(minutes=1)) is True
-    assert store.claim_rung("inc_a", 1, "backup", "clin-ben", "token-1") is False
+    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", LEASE) is True
+    assert store.accept("inc_a", "clin-ana", T0 + timedelta(minutes=1)) is (
+        AcceptOutcome.ACCEPTED)
+    assert store.claim_rung("inc_a", 1, "backup", "clin-ben", "token-1", LEASE) is False
     assert store.get("inc_a").task_token == "token-0"
 
-    assert store.claim_rung("inc_b", 4, "supervisor", "clin-caro", "token-4") is True
+    assert store.claim_rung("inc_b", 4, "supervisor", "clin-caro", "token-4", LEASE) is True
 
 
 def test_writes_to_a_missing_incident_fail_and_create_nothing(ddb: Any) -> None:
     store = DynamoIncidents()
-    assert store.claim_rung("inc_x", 0, "primary", "clin-ana", "t") is False
-    assert store.accept("inc_x", "clin-ana", T0) is False
+    assert store.claim_rung("inc_x", 0, "primary", "clin-ana", "t", LEASE) is False
+    assert store.accept("inc_x", "clin-ana", T0) is AcceptOutcome.NOT_OPEN
     assert store.refer("inc_x", T0, {"crisis_line": "+15035550111"}) is False
     store.mark_ladder_started("inc_x")
     assert raw_incident(ddb, "inc_x") is None
@@ -294,8 +296,9 @@ def test_accept_is_conditional_and_keeps_the_first_clinician(ddb: Any) -> None:
     store = DynamoIncidents()
     store.create(incident())
     first_at = T0 + timedelta(minutes=2)
-    assert store.accept("inc_a", "clin-ana", first_at) is True
-    assert store.accept("inc_a", "clin-ben", first_at + timedelta(seconds=3)) is False
+    assert store.accept("inc_a", "clin-ana", first_at) is AcceptOutcome.ACCEPTED
+    assert store.accept("inc_a", "clin-ben", first_at + timedelta(seconds=3)) is (
+        AcceptOutcome.NOT_OPEN)
     got = store.get("inc_a")
     assert (got.status, got.accepted_by, got.accepted_at) == (Status.ACCEPTED, "clin-ana",
                                                              first_at)
@@ -307,7 +310,8 @@ def test_accept_is_conditional_and_keeps_the_first_clinician(ddb: Any) -> None:
 def test_accept_only_from_an_open_status(ddb: Any, status: Status, accepted: bool) -> None:
     store = DynamoIncidents()
     store.create(incident(status=status))
-    assert store.accept("inc_a", "clin-ana", T0) is accepted
+    expected = AcceptOutcome.ACCEPTED if accepted else AcceptOutcome.NOT_OPEN
+    assert store.accept("inc_a", "clin-ana", T0) is expected
     assert store.get("inc_a").status is (Status.ACCEPTED if accepted else status)
 
 
@@ -323,7 +327,7 @@ def test_refer_only_from_triggered(ddb: Any) -> None:
     assert store.get("inc_a").referral == referral
 
     store.create(incident("inc_b"))
-    assert store.accept("inc_b", "clin-ana", at) is True
+    assert store.accept("inc_b", "clin-ana", at) is AcceptOutcome.ACCEPTED
     assert store.refer("inc_b", at, referral) is False
     got = store.get("inc_b")
     assert (got.status, got.referral, got.referred_at) == (Status.ACCEPTED, None, None)
@@ -337,13 +341,14 @@ def test_concurrent_accepts_exactly_one_wins(ddb: Any) -> None:
     # Warm botocore/moto's lazy per-operation set-up (success and conditional-failure
     # paths) in this thread, so the race below is only the one under test.
     store.mark_ladder_started("inc_a")
-    assert store.accept("inc_missing", "clin-x", T0) is False
+    assert store.accept("inc_missing", "clin-x", T0) is AcceptOutcome.NOT_OPEN
     barrier = threading.Barrier(8)
     results: dict[str, bool] = {}
 
     def accept(clinician_id: str) -> None:
         barrier.wait()
-        results[clinician_id] = store.accept("inc_a", clinician_id, T0)
+        results[clinician_id] = (
+            store.accept("inc_a", clinician_id, T0) is AcceptOutcome.ACCEPTED)
 
     threads = [threading.Thread(target=accept, args=(f"clin-{i}",)) for i in range(8)]
     with atomic_writes():
@@ -591,3 +596,28 @@ def test_a_malformed_program_raises_naming_table_item_field_and_reason(
     with pytest.raises(InvalidItem) as exc:
         DynamoDirectory().program(PROGRAM)
     _check(exc.value, "programs", f"{PROGRAM} / program", field, *reason_words)
+
+
+def test_an_acceptance_waits_while_a_page_is_being_sent(ddb: Any) -> None:
+    """The paging lease: accept reports a page in flight until the lease is released or
+    lapses, so no SMS goes out after an acceptance."""
+    store = DynamoIncidents()
+    store.create(incident())
+    lease = T0 + timedelta(seconds=10)
+    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", lease)
+    assert store.accept("inc_a", "clin-ana", T0) is AcceptOutcome.PAGE_IN_FLIGHT
+    assert store.get("inc_a").status is Status.TRIGGERED
+    store.release_rung("inc_a", 0)
+    assert store.accept("inc_a", "clin-ana", T0) is AcceptOutcome.ACCEPTED
+
+
+def test_a_lapsed_lease_does_not_block_and_release_only_drops_its_own(ddb: Any) -> None:
+    store = DynamoIncidents()
+    store.create(incident())
+    lease = T0 + timedelta(seconds=10)
+    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", lease)
+    assert store.claim_rung("inc_a", 1, "backup", "clin-ben", "token-1", lease)
+    store.release_rung("inc_a", 0)  # the older rung's release must not drop rung 1's lease
+    assert store.accept("inc_a", "clin-ana", T0) is AcceptOutcome.PAGE_IN_FLIGHT
+    assert store.accept("inc_a", "clin-ana", lease + timedelta(seconds=1)) is (
+        AcceptOutcome.ACCEPTED)

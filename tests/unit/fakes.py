@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crisis_pager.domain.errors import InvalidItem
-from crisis_pager.domain.incident import Incident, Page, Status
+from crisis_pager.domain.incident import AcceptOutcome, Incident, Page, Status
 from crisis_pager.domain.program import (
     Clinician,
     Program,
@@ -32,12 +32,16 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         self.t += timedelta(seconds=seconds)
 
+    def wait(self, seconds: float) -> None:
+        self.advance(seconds)
+
 
 class FakeIncidents:
     def __init__(self) -> None:
         self.items: dict[str, Incident] = {}
         self.pages: dict[tuple[str, int], Page] = {}
         self.codes: dict[tuple[str, str], str] = {}
+        self.leases: dict[str, tuple[int, datetime]] = {}  # a page being sent
         self._lock = threading.Lock()
         self.next_code = 417
 
@@ -76,14 +80,20 @@ class FakeIncidents:
         self._swap(incident_id, None, ladder_started=True)
 
     def claim_rung(self, incident_id: str, position: int, target: str, clinician_id: str,
-                   task_token: str) -> bool:
+                   task_token: str, lease_until: datetime) -> bool:
         with self._lock:
             current = self.items.get(incident_id)
             if current is None or not current.is_open or current.position > position:
                 return False
             self.items[incident_id] = dataclasses.replace(
                 current, position=position, current_target=target, task_token=task_token)
+            self.leases[incident_id] = (position, lease_until)
             return True
+
+    def release_rung(self, incident_id: str, position: int) -> None:
+        with self._lock:
+            if self.leases.get(incident_id, (None, None))[0] == position:
+                del self.leases[incident_id]
 
     def record_page(self, page: Page) -> bool:
         with self._lock:
@@ -104,9 +114,17 @@ class FakeIncidents:
         matches = [p for p in self.pages.values() if p.phone == phone and p.code == code]
         return max(matches, key=lambda p: p.sent_at) if matches else None
 
-    def accept(self, incident_id: str, clinician_id: str, now: datetime) -> bool:
-        return self._swap(incident_id, {Status.TRIGGERED, Status.REFERRED},
-                          status=Status.ACCEPTED, accepted_by=clinician_id, accepted_at=now)
+    def accept(self, incident_id: str, clinician_id: str, now: datetime) -> AcceptOutcome:
+        with self._lock:
+            current = self.items.get(incident_id)
+            lease = self.leases.get(incident_id)
+            if current is not None and current.is_open and lease and lease[1] >= now:
+                return AcceptOutcome.PAGE_IN_FLIGHT
+        if self._swap(incident_id, {Status.TRIGGERED, Status.REFERRED},
+                      status=Status.ACCEPTED, accepted_by=clinician_id, accepted_at=now):
+            self.leases.pop(incident_id, None)
+            return AcceptOutcome.ACCEPTED
+        return AcceptOutcome.NOT_OPEN
 
     def refer(self, incident_id: str, now: datetime, referral: dict[str, str]) -> bool:
         return self._swap(incident_id, {Status.TRIGGERED}, status=Status.REFERRED,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from crisis_pager.domain.incident import Severity, Status
@@ -10,6 +12,7 @@ from crisis_pager.service.ladder import advance, notify_hotline, page_rung, refe
 from crisis_pager.service.ports import CallbackError, SmsError
 from crisis_pager.service.replies import handle_sms_reply
 from tests.unit.fakes import (
+    T0,
     FakeAlerts,
     FakeClock,
     FakeDirectory,
@@ -295,3 +298,52 @@ def test_hotline_callback_failure_raises_for_the_state_machine_to_retry(world: W
         notify_hotline(iid, "referred", incidents=world.incidents, timeline=world.timeline,
                        directory=world.directory, hotline=world.hotline, clock=world.clock)
     assert "callback_failed" in world.timeline.kinds(iid)
+
+
+def test_an_acceptance_waits_for_a_page_being_sent_then_accepts(world: World) -> None:
+    """A page already going out is ordered before the acceptance, never after it."""
+    opened = world.open()
+    iid, code = opened.incident.incident_id, opened.incident.code
+    world.page(iid, world.advance(iid, -1), token="t0")
+    # The ladder claims the backup's rung and is sending its SMS right now.
+    world.incidents.claim_rung(iid, 1, "backup", "clin-ben", "t1",
+                               world.clock.now() + timedelta(seconds=10))
+    sent_at_release: list[datetime] = []
+
+    def finish_send_after(seconds: float) -> None:
+        original = world.clock.wait
+
+        def wait(s: float) -> None:
+            original(s)
+            if world.clock.now() - T0 >= timedelta(seconds=seconds) and not sent_at_release:
+                sent_at_release.append(world.clock.now())
+                world.incidents.release_rung(iid, 1)
+
+        world.clock.wait = wait  # type: ignore[method-assign]
+
+    finish_send_after(0.3)
+    outcome = world.reply("+15035550101", f"A {code}")
+    assert outcome.outcome == "accepted"
+    accepted_at = world.incidents.get(iid).accepted_at  # type: ignore[union-attr]
+    assert sent_at_release and accepted_at is not None and accepted_at >= sent_at_release[0]
+
+
+def test_a_lapsed_lease_never_blocks_an_acceptance(world: World) -> None:
+    """If the sender died mid-send, its lease lapses and the acceptance goes through."""
+    opened = world.open()
+    iid, code = opened.incident.incident_id, opened.incident.code
+    world.page(iid, world.advance(iid, -1), token="t0")
+    world.incidents.claim_rung(iid, 1, "backup", "clin-ben", "t1",
+                               world.clock.now() + timedelta(seconds=10))
+    outcome = world.reply("+15035550101", f"A {code}")
+    assert outcome.outcome == "accepted"
+    assert world.clock.now() - T0 >= timedelta(seconds=10)
+
+
+def test_a_page_releases_its_lease_whether_the_sms_went_out_or_not(world: World) -> None:
+    iid = world.open().incident.incident_id
+    world.page(iid, world.advance(iid, -1))
+    assert iid not in world.incidents.leases
+    world.sms.fail_with = SmsError("down", 30003)
+    world.page(iid, world.advance(iid, 0))
+    assert iid not in world.incidents.leases

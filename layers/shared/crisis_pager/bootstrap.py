@@ -8,6 +8,7 @@ the clock and Twilio's HTTP transport; :func:`reset` forgets everything built.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -21,6 +22,9 @@ SECRET_MAX_AGE_S = 300
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def wait(self, seconds: float) -> None:
+        time.sleep(seconds)
 
 
 _overrides: dict[str, Any] = {}

@@ -35,7 +35,7 @@ from pynamodb.models import Model
 from ..config import settings
 from ..domain.edits import CLINICIANS, PROGRAMS, Edit
 from ..domain.errors import InvalidItem
-from ..domain.incident import Incident, Page, Severity, Status
+from ..domain.incident import AcceptOutcome, Incident, Page, Severity, Status
 from ..domain.program import Clinician, Program, clinician_from_fields, program_from_fields
 from ..domain.rota import Rota, rota_from_fields
 from ..domain.schedule import Override, Schedule, override_from_fields
@@ -76,6 +76,7 @@ class IncidentItem(Model):
     current_target = UnicodeAttribute(null=True)
     current_clinician = UnicodeAttribute(null=True)
     task_token = UnicodeAttribute(null=True)
+    paging_until = UTCDateTimeAttribute(null=True)  # lease while a rung's SMS is being sent
     accepted_by = UnicodeAttribute(null=True)
     accepted_at = UTCDateTimeAttribute(null=True)
     referred_at = UTCDateTimeAttribute(null=True)
@@ -255,7 +256,8 @@ class DynamoIncidents:
         )
 
     def claim_rung(
-        self, incident_id: str, position: int, target: str, clinician_id: str, task_token: str
+        self, incident_id: str, position: int, target: str, clinician_id: str, task_token: str,
+        lease_until: datetime,
     ) -> bool:
         return self._update(
             incident_id,
@@ -264,10 +266,16 @@ class DynamoIncidents:
                 IncidentItem.current_target.set(target),
                 IncidentItem.current_clinician.set(clinician_id),
                 IncidentItem.task_token.set(task_token),
+                IncidentItem.paging_until.set(lease_until),
             ],
             IncidentItem.status.is_in(Status.TRIGGERED.value, Status.REFERRED.value)
             & (IncidentItem.position <= position),
         )
+
+    def release_rung(self, incident_id: str, position: int) -> None:
+        # Only this rung's lease: a later rung may already hold its own.
+        self._update(incident_id, [IncidentItem.paging_until.remove()],
+                     IncidentItem.position == position)
 
     def record_page(self, page: Page) -> bool:
         item = PageItem(
@@ -307,16 +315,23 @@ class DynamoIncidents:
             return item.to_domain()
         return None
 
-    def accept(self, incident_id: str, clinician_id: str, now: datetime) -> bool:
-        return self._update(
+    def accept(self, incident_id: str, clinician_id: str, now: datetime) -> AcceptOutcome:
+        if self._update(
             incident_id,
             [
                 IncidentItem.status.set(Status.ACCEPTED.value),
                 IncidentItem.accepted_by.set(clinician_id),
                 IncidentItem.accepted_at.set(now),
+                IncidentItem.paging_until.remove(),
             ],
-            IncidentItem.status.is_in(Status.TRIGGERED.value, Status.REFERRED.value),
-        )
+            IncidentItem.status.is_in(Status.TRIGGERED.value, Status.REFERRED.value)
+            & (IncidentItem.paging_until.does_not_exist() | (IncidentItem.paging_until < now)),
+        ):
+            return AcceptOutcome.ACCEPTED
+        current = self.get(incident_id)
+        if current is not None and current.is_open:
+            return AcceptOutcome.PAGE_IN_FLIGHT
+        return AcceptOutcome.NOT_OPEN
 
     def refer(self, incident_id: str, now: datetime, referral: dict[str, str]) -> bool:
         return self._update(

@@ -6,15 +6,20 @@ from typing import Any
 
 from requests.exceptions import RequestException
 from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from ..domain.errors import SmsError
 
+SEND_TIMEOUT_S = 5  # well inside the paging lease (domain.incident.PAGE_LEASE_S)
+
 
 class TwilioSms:
     def __init__(self, credentials: dict[str, str], http_client: Any = None) -> None:
+        # A bounded timeout: an acceptance waits for a page being sent (its lease).
         self._client = Client(
-            credentials["account_sid"], credentials["auth_token"], http_client=http_client
+            credentials["account_sid"], credentials["auth_token"],
+            http_client=http_client or TwilioHttpClient(timeout=SEND_TIMEOUT_S),
         )
         self._from = credentials.get("from_number") or None
         self._service = credentials.get("messaging_service_sid") or None

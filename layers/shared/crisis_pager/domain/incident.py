@@ -32,6 +32,17 @@ ACCEPT_FROM = OPEN_STATUSES
 REFER_FROM = frozenset({Status.TRIGGERED})
 PAGE_FROM = OPEN_STATUSES
 
+# While a rung's SMS is being sent the incident carries a short lease (paging_until). An
+# acceptance waits for the send to finish (or the lease to lapse, if the sender died),
+# so no page ever goes out after an acceptance: it went out before, or not at all.
+PAGE_LEASE_S = 10.0
+
+
+class AcceptOutcome(StrEnum):
+    ACCEPTED = "accepted"
+    NOT_OPEN = "not_open"  # accepted by someone, or closed
+    PAGE_IN_FLIGHT = "page_in_flight"  # a page is being sent right now: try again shortly
+
 
 def incident_id_for(hotline_id: str, event_id: str) -> str:
     """The incident id for a hotline's event: the same event always yields the same id.

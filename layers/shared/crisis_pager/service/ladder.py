@@ -9,11 +9,12 @@ timeout can never lead to a page after the acceptance.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain import messages
 from ..domain.errors import InvalidItem
-from ..domain.incident import Incident, Page, Status, seconds_between
+from ..domain.incident import PAGE_LEASE_S, Incident, Page, Status, seconds_between
 from ..domain.ladder import Rung, RungKind
 from ..domain.program import Clinician, Program
 from ..domain.referral import build_referral
@@ -194,10 +195,24 @@ def page_rung(
             reason="the program or clinician item disappeared",
         )
         return give_up("failed")
-    if not incidents.claim_rung(incident_id, position, target, clinician_id, task_token):
-        return give_up("closed")  # accepted (or resolved) since the ladder decided to page
-
     now = clock.now()
+    lease = now + timedelta(seconds=PAGE_LEASE_S)
+    if not incidents.claim_rung(incident_id, position, target, clinician_id, task_token, lease):
+        return give_up("closed")  # accepted (or resolved) since the ladder decided to page
+    try:
+        return _send_page(incident, program, clinician, position, target, task_token, now,
+                          incidents=incidents, timeline=timeline, ladder=ladder, sms=sms,
+                          clock=clock)
+    finally:
+        incidents.release_rung(incident_id, position)
+
+
+def _send_page(
+    incident: Incident, program: Program, clinician: Clinician, position: int, target: str,
+    task_token: str, now: datetime, *, incidents: Incidents, timeline: Timeline,
+    ladder: Ladder, sms: Sms, clock: Clock,
+) -> PageResult:
+    incident_id, clinician_id = incident.incident_id, clinician.clinician_id
     page = Page(incident_id, position, target, clinician_id, clinician.phone, incident.code, now)
     if not incidents.record_page(page):
         stored = incidents.page_for(incident_id, position)
@@ -217,7 +232,8 @@ def page_rung(
             incident_id, clock.now(), "page_failed", position=position, target=target,
             clinician_id=clinician_id, error_code=exc.code, reason=str(exc),
         )
-        return give_up("failed", exc.code)
+        ladder.wake(task_token, {"result": "failed"})  # move on now, not when the rung ends
+        return PageResult("failed", position, exc.code)
     incidents.set_page_sent(incident_id, position, sid)
     timeline.append(
         incident_id, now, "paged", position=position, target=target,

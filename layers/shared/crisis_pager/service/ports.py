@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ..domain.errors import CallbackError, InvalidItem, SmsError
-from ..domain.incident import Incident, Page
+from ..domain.incident import AcceptOutcome, Incident, Page
 from ..domain.program import Clinician, Program
 from ..domain.schedule import Schedule
 
@@ -19,6 +19,10 @@ __all__ = ["CallbackError", "SmsError"]
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current instant, timezone-aware (UTC)."""
+        ...
+
+    def wait(self, seconds: float) -> None:
+        """Let ``seconds`` pass (a short pause while a page is being sent)."""
         ...
 
 
@@ -40,9 +44,15 @@ class Incidents(Protocol):
     def mark_ladder_started(self, incident_id: str) -> None: ...
 
     def claim_rung(
-        self, incident_id: str, position: int, target: str, clinician_id: str, task_token: str
+        self, incident_id: str, position: int, target: str, clinician_id: str, task_token: str,
+        lease_until: datetime,
     ) -> bool:
-        """Make `position` the current rung, if the incident is open and not past it."""
+        """Make `position` the current rung, if the incident is open and not past it, and
+        hold the paging lease until ``lease_until`` (acceptances wait for it)."""
+        ...
+
+    def release_rung(self, incident_id: str, position: int) -> None:
+        """Drop the paging lease: the rung's SMS went out (or failed)."""
         ...
 
     def record_page(self, page: Page) -> bool:
@@ -57,8 +67,8 @@ class Incidents(Protocol):
         """The latest page with this code sent to this phone number."""
         ...
 
-    def accept(self, incident_id: str, clinician_id: str, now: datetime) -> bool:
-        """open -> accepted; False when the incident was not open."""
+    def accept(self, incident_id: str, clinician_id: str, now: datetime) -> AcceptOutcome:
+        """open -> accepted, unless a page is being sent (its lease not yet lapsed)."""
         ...
 
     def refer(self, incident_id: str, now: datetime, referral: dict[str, str]) -> bool:

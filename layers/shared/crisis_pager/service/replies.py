@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from ..domain import messages
 from ..domain.errors import InvalidItem
-from ..domain.incident import Incident, seconds_between
+from ..domain.incident import PAGE_LEASE_S, AcceptOutcome, Incident, seconds_between
 from ..domain.program import Program
 from ..domain.replies import Accept, parse_reply
 from .ports import Clock, Directory, Incidents, Ladder, Timeline
@@ -42,8 +43,8 @@ def handle_sms_reply(
     program = _program(directory, incident)
     hotline_number = program.hotline_number if program else "the hotline"
     display = program.display_name if program else incident.program_id
-    now = clock.now()
-    if incidents.accept(incident.incident_id, page.clinician_id, now):
+    now = accept_when_no_page_in_flight(incidents, incident.incident_id, page.clinician_id, clock)
+    if now is not None:
         timeline.append(
             incident.incident_id, now, "accepted", clinician_id=page.clinician_id,
             via="sms", page_position=page.position,
@@ -73,6 +74,26 @@ def handle_sms_reply(
             "taken", incident.incident_id,
         )
     return ReplyOutcome(messages.closed_reply(incident.code), "closed", incident.incident_id)
+
+
+PAGE_IN_FLIGHT_POLL_S = 0.05
+
+
+def accept_when_no_page_in_flight(
+    incidents: Incidents, incident_id: str, clinician_id: str, clock: Clock
+) -> datetime | None:
+    """Accept, waiting while another rung's SMS is being sent (at most its lease), so the
+    acceptance is ordered after every page that was already going out. Returns the
+    instant of acceptance, or None when the incident was no longer open."""
+    deadline = clock.now() + timedelta(seconds=PAGE_LEASE_S + 1)
+    while True:
+        now = clock.now()
+        outcome = incidents.accept(incident_id, clinician_id, now)
+        if outcome is AcceptOutcome.ACCEPTED:
+            return now
+        if outcome is AcceptOutcome.NOT_OPEN or now > deadline:
+            return None
+        clock.wait(PAGE_IN_FLIGHT_POLL_S)
 
 
 def _program(directory: Directory, incident: Incident) -> Program | None:
