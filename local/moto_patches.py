@@ -32,7 +32,10 @@ things moto does not offer, each a small patch here, each checked by :func:`veri
    ``Retry``/``Catch`` on the exception class name, ``States.TaskFailed`` and ``States.ALL``
    behave as on AWS.
 
-3. **Overhead.** ``boto_client_for`` builds a new boto3 client for every task (~100 ms).
+3. **Atomic conditional writes.** moto evaluates a DynamoDB ConditionExpression and then
+   writes with no lock; its backend writes are serialised here, as DynamoDB's are.
+
+4. **Overhead.** ``boto_client_for`` builds a new boto3 client for every task (~100 ms).
    It is cached per (region, service, interception mode), in the defining module and in
    every parser module that imported it by name.
 
@@ -168,6 +171,7 @@ def apply(scale: float) -> None:
             return
         _install_timing()
         _install_client_cache()
+        _install_atomic_writes()
         _applied = True
 
 
@@ -314,6 +318,9 @@ def verify() -> None:
           == ["self", "timeout_seconds", "callback_endpoint"]
           and "callback_endpoint.wait(" in source(
               _M_CALLBACK, "StateTaskServiceCallback._wait_for_task_token_timeout"))
+    for name in _DYNAMODB_WRITES:
+        check(f"{_M_DYNAMODB}.DynamoDBBackend.{name}",
+              lambda name=name: callable(_original(_M_DYNAMODB, f"DynamoDBBackend.{name}")))
     check(f"{_M_WAIT}.WaitFunction._wait_interval(self, env, wait_seconds)",
           lambda: params(_M_WAIT, "WaitFunction._wait_interval") == ["self", "env", "wait_seconds"])
     check(f"{_M_ENVIRONMENT}.Environment.is_running / .program_state_event",
@@ -500,6 +507,48 @@ def _install_timing() -> None:
     _replace((_M_WAIT, "WaitFunction._wait_interval"), wait_cls, "_wait_interval",
              _scaled_wait_interval)
     _replace((_M_RETRIER, "time"), _module(_M_RETRIER), "time", _ScaledTime())
+
+
+# ----------------------------------------------------------------------------- dynamodb writes
+
+_M_DYNAMODB = "moto.dynamodb.models"
+# moto 5.2.5 evaluates a ConditionExpression and then writes, with no lock: two threads can
+# both pass `status IN (...)` and both "win". DynamoDB serialises writes to an item; one lock
+# around moto's backend writes restores that, so concurrency tests test our conditions.
+_DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+_write_lock = threading.RLock()
+
+
+def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
+    def write(*args: Any, **kwargs: Any) -> Any:
+        with _write_lock:
+            return method(*args, **kwargs)
+
+    write.__name__ = getattr(method, "__name__", "write")
+    return write
+
+
+def _install_atomic_writes() -> None:
+    backend = _module(_M_DYNAMODB).DynamoDBBackend
+    for name in _DYNAMODB_WRITES:
+        _replace((_M_DYNAMODB, f"DynamoDBBackend.{name}"), backend, name,
+                 _locked(_original(_M_DYNAMODB, f"DynamoDBBackend.{name}")))
+
+
+@contextlib.contextmanager
+def atomic_dynamodb_writes() -> Iterator[None]:
+    """Only the atomic-writes patch, for tests that use moto without the local stack."""
+    with _lock:
+        installed = (_M_DYNAMODB, "DynamoDBBackend.put_item") in _originals
+        if not installed:
+            _install_atomic_writes()
+    try:
+        yield
+    finally:
+        if not installed:
+            with _lock:
+                for name in _DYNAMODB_WRITES:
+                    _put_back((_M_DYNAMODB, f"DynamoDBBackend.{name}"))
 
 
 # ----------------------------------------------------------------------------- boto clients

@@ -7,8 +7,6 @@ test environment leaves them unset, so the models use the defaults in ``TABLE_NA
 from __future__ import annotations
 
 import contextlib
-import functools
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from local import moto_patches
 from local import template as sam
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,35 +64,6 @@ def get_raw(resource: Any, logical_id: str, key: dict[str, Any]) -> dict[str, An
     return item
 
 
-_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
-
-
-@contextlib.contextmanager
-def atomic_writes() -> Iterator[None]:
-    """Make moto's DynamoDB writes atomic, as DynamoDB's are.
-
-    moto 5.2.5 evaluates a ConditionExpression and then writes, with no lock: two threads
-    can both pass ``status IN (...)`` and both "win". Real DynamoDB serialises writes to an
-    item. Wrapping moto's backend writes in one lock restores that, so concurrency tests
-    test the adapter's conditions and not moto's races.
-    """
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    originals = {name: getattr(DynamoDBBackend, name) for name in _WRITES}
-
-    def locked(method: Any) -> Any:
-        @functools.wraps(method)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return method(*args, **kwargs)
-
-        return wrapper
-
-    for name, method in originals.items():
-        setattr(DynamoDBBackend, name, locked(method))
-    try:
-        yield
-    finally:
-        for name, method in originals.items():
-            setattr(DynamoDBBackend, name, method)
+def atomic_writes() -> contextlib.AbstractContextManager[None]:
+    """DynamoDB's atomic conditional writes on moto (see local/moto_patches.py)."""
+    return moto_patches.atomic_dynamodb_writes()
