@@ -7,7 +7,6 @@ made in UTC: aware datetimes that share a tzinfo compare by wall clock, ignoring
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -17,6 +16,7 @@ from hypothesis import strategies as st
 
 from crisis_pager.domain.errors import InvalidItem
 from crisis_pager.domain.rota import Gap, OnCall, Rota, rota_from_fields, who_is_on_call
+from tests.unit.oracles import transitions, utc, wall
 
 ZONES = [
     "America/Los_Angeles",
@@ -60,12 +60,6 @@ def make_rota(
     )
 
 
-def utc(dt: datetime) -> datetime:
-    return dt.astimezone(UTC)
-
-
-def wall(tz: ZoneInfo, instant: datetime) -> datetime:
-    return instant.astimezone(tz).replace(tzinfo=None)
 
 
 def oracle_handoff(tz: ZoneInfo, day: date, at: time) -> tuple[datetime, bool]:
@@ -90,25 +84,6 @@ def oracle_handoff(tz: ZoneInfo, day: date, at: time) -> tuple[datetime, bool]:
     return hi.replace(microsecond=0), True
 
 
-@functools.cache
-def transitions(tz_name: str) -> tuple[datetime, ...]:
-    """UTC instants, 2023-2029, where the zone's UTC offset changes."""
-    tz = ZoneInfo(tz_name)
-    out = []
-    t = datetime(2023, 1, 1, tzinfo=UTC)
-    step = timedelta(hours=6)
-    while t < datetime(2030, 1, 1, tzinfo=UTC):
-        if t.astimezone(tz).utcoffset() != (t + step).astimezone(tz).utcoffset():
-            lo, hi = t, t + step
-            while hi - lo > timedelta(seconds=1):
-                mid = lo + (hi - lo) / 2
-                if mid.astimezone(tz).utcoffset() == lo.astimezone(tz).utcoffset():
-                    lo = mid
-                else:
-                    hi = mid
-            out.append(hi.replace(microsecond=0))
-        t += step
-    return tuple(out)
 
 
 # ---------------------------------------------------------------- strategies

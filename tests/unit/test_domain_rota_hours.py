@@ -27,6 +27,7 @@ from crisis_pager.domain.rota import (
     rota_from_fields,
     who_is_on_call,
 )
+from tests.unit.oracles import transitions, utc, wall
 
 ZONES = [
     "UTC",
@@ -75,12 +76,6 @@ def make_rota(
     )
 
 
-def utc(dt: datetime) -> datetime:
-    return dt.astimezone(UTC)
-
-
-def wall(tz: ZoneInfo, instant: datetime) -> datetime:
-    return instant.astimezone(tz).replace(tzinfo=None)
 
 
 # ---------------------------------------------------------------- oracle
@@ -135,26 +130,6 @@ def aligned(rota: Rota, local: datetime) -> bool:
     return local.second == 0 and minutes % (rota.shift_hours * 60) == 0
 
 
-@functools.cache
-def transitions(tz_name: str) -> tuple[datetime, ...]:
-    """UTC instants, 2024-2028, where the zone's offset changes."""
-    tz = ZoneInfo(tz_name)
-    out = []
-    t = datetime(2024, 1, 1, tzinfo=UTC)
-    step = timedelta(hours=12)
-    while t < datetime(2029, 1, 1, tzinfo=UTC):
-        if t.astimezone(tz).utcoffset() != (t + step).astimezone(tz).utcoffset():
-            lo, hi = int(t.timestamp()), int((t + step).timestamp())
-            before = t.astimezone(tz).utcoffset()
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                if datetime.fromtimestamp(mid, tz).utcoffset() == before:
-                    lo = mid
-                else:
-                    hi = mid
-            out.append(datetime.fromtimestamp(hi, UTC))
-        t += step
-    return tuple(out)
 
 
 # ---------------------------------------------------------------- strategies

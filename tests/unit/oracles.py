@@ -1,0 +1,41 @@
+"""Independent oracles for the rota property tests: computed from zoneinfo directly, never
+with the module under test's helpers."""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+
+def utc(dt: datetime) -> datetime:
+    return dt.astimezone(UTC)
+
+
+def wall(tz: ZoneInfo, instant: datetime) -> datetime:
+    return instant.astimezone(tz).replace(tzinfo=None)
+
+
+@functools.cache
+def transitions(tz_name: str, first_year: int = 2023, last_year: int = 2029,
+                step_hours: int = 6) -> tuple[datetime, ...]:
+    """UTC instants (whole seconds) in [first_year, last_year] where the zone's UTC offset
+    changes. No zone changes twice within ``step_hours``."""
+    tz = ZoneInfo(tz_name)
+    out = []
+    t = int(datetime(first_year, 1, 1, tzinfo=UTC).timestamp())
+    end = int(datetime(last_year + 1, 1, 1, tzinfo=UTC).timestamp())
+    step = step_hours * 3600
+    while t < end:
+        before = datetime.fromtimestamp(t, tz).utcoffset()
+        if before != datetime.fromtimestamp(t + step, tz).utcoffset():
+            lo, hi = t, t + step
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if datetime.fromtimestamp(mid, tz).utcoffset() == before:
+                    lo = mid
+                else:
+                    hi = mid
+            out.append(datetime.fromtimestamp(hi, UTC))
+        t += step
+    return tuple(out)
