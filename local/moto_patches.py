@@ -32,8 +32,9 @@ things moto does not offer, each a small patch here, each checked by :func:`veri
    ``Retry``/``Catch`` on the exception class name, ``States.TaskFailed`` and ``States.ALL``
    behave as on AWS.
 
-3. **Atomic conditional writes.** moto evaluates a DynamoDB ConditionExpression and then
-   writes with no lock; its backend writes are serialised here, as DynamoDB's are.
+3. **Atomic where AWS is atomic.** moto evaluates a DynamoDB ConditionExpression and then
+   writes with no lock, and checks a Step Functions execution name and then creates it;
+   both are serialised here, as they are on AWS.
 
 4. **Overhead.** ``boto_client_for`` builds a new boto3 client for every task (~100 ms).
    It is cached per (region, service, interception mode), in the defining module and in
@@ -318,6 +319,9 @@ def verify() -> None:
           == ["self", "timeout_seconds", "callback_endpoint"]
           and "callback_endpoint.wait(" in source(
               _M_CALLBACK, "StateTaskServiceCallback._wait_for_task_token_timeout"))
+    check(f"{_M_SFN_BACKEND}.StepFunctionsParserBackend.start_execution (name idempotency)",
+          lambda: "_handle_name_input_idempotency" in source(
+              _M_SFN_BACKEND, "StepFunctionsParserBackend.start_execution"))
     for name in _DYNAMODB_WRITES:
         check(f"{_M_DYNAMODB}.DynamoDBBackend.{name}",
               lambda name=name: callable(_original(_M_DYNAMODB, f"DynamoDBBackend.{name}")))
@@ -528,11 +532,21 @@ def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
     return write
 
 
+_M_SFN_BACKEND = "moto.stepfunctions.parser.models"
+
+
 def _install_atomic_writes() -> None:
     backend = _module(_M_DYNAMODB).DynamoDBBackend
     for name in _DYNAMODB_WRITES:
         _replace((_M_DYNAMODB, f"DynamoDBBackend.{name}"), backend, name,
                  _locked(_original(_M_DYNAMODB, f"DynamoDBBackend.{name}")))
+    # StartExecution is idempotent per name and input on AWS (a second call returns the
+    # running execution); moto checks the name and then creates, unlocked, so two
+    # concurrent calls could start two ladders under one name.
+    sfn = _module(_M_SFN_BACKEND).StepFunctionsParserBackend
+    _replace((_M_SFN_BACKEND, "StepFunctionsParserBackend.start_execution"), sfn,
+             "start_execution",
+             _locked(_original(_M_SFN_BACKEND, "StepFunctionsParserBackend.start_execution")))
 
 
 @contextlib.contextmanager
@@ -549,6 +563,7 @@ def atomic_dynamodb_writes() -> Iterator[None]:
             with _lock:
                 for name in _DYNAMODB_WRITES:
                     _put_back((_M_DYNAMODB, f"DynamoDBBackend.{name}"))
+                _put_back((_M_SFN_BACKEND, "StepFunctionsParserBackend.start_execution"))
 
 
 # ----------------------------------------------------------------------------- boto clients
