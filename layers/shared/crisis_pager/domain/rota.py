@@ -18,7 +18,7 @@ once and admins are alerted), not a crash that stops it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -356,7 +356,3 @@ def change_points(rota: Rota, start: datetime, end: datetime) -> Iterator[dateti
                 if span:
                     yield from (t for t in span if start <= t < end)
             day += timedelta(days=1)
-
-
-def members_of(rotas: Sequence[Rota]) -> set[str]:
-    return {m for r in rotas for m in r.members}

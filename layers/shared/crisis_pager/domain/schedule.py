@@ -311,23 +311,3 @@ def display_zone(schedule: Schedule) -> ZoneInfo:
 def when(instant: datetime, tz: ZoneInfo) -> str:
     """A time an admin reads: 'Sat 28 Nov 08:00 PST'."""
     return instant.astimezone(tz).strftime("%a %d %b %H:%M %Z")
-
-
-def ladder_roles(rung_targets: Iterable[str]) -> list[str]:
-    """The roles a ladder pages, in the order it first pages them."""
-    seen: list[str] = []
-    for target in rung_targets:
-        if target != "referral" and target not in seen:
-            seen.append(target)
-    return seen
-
-
-def shifts_between(rota: Rota, start: datetime, end: datetime) -> list[OnCall]:
-    """Each shift of one rota (cut to its active hours) overlapping [start, end)."""
-    out: list[OnCall] = []
-    for at in [start, *change_points(rota, start, end)]:
-        answer = who_is_on_call(rota, at)
-        if isinstance(answer, OnCall) and (not out or out[-1] != answer):
-            out.append(answer)
-    return out
-

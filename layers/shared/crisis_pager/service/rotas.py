@@ -63,19 +63,6 @@ def _default_roles(schedule: Schedule) -> list[str]:
     return [r for r in known if r in schedule.roles] or known
 
 
-def summary(check: ProgramCheck) -> str:
-    """Plain words for an admin: the count, the first uncovered window, the first problem."""
-    report = check.report
-    if report.ok:
-        return f"{check.display_name}: rotas OK for the next {COVERAGE_DAYS} days."
-    first_gap = report.first_gap()
-    lead = first_gap or report.problems[0]
-    more = len(report.problems) - 1
-    text = f"{check.display_name} rota problem: {lead.message}"
-    if more:
-        text += f" (+{more} more)"
-    return text
-
 
 def alert_admins(check: ProgramCheck, cause: str, *, alerts: Alerts, sms: Sms | None) -> int:
     """Tell the program's admins (SNS for e-mail, SMS to admin_phones). Returns texts sent."""
