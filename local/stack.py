@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from local import moto_patches
 from local import template as sam
@@ -45,8 +45,10 @@ ACCOUNT = "123456789012"
 LOCAL_BASE_URL = "http://127.0.0.1:8787"
 HOTLINE_ID = "demo-hotline"
 SERVICE = "crisis-pager"
-# Programs' own SMS number in the fake Twilio account.
+# Programs' own number in the fake Twilio account (voice calls come from it), and the
+# Messaging Service SMS are sent through.
 TWILIO_FROM = "+15005550006"
+MESSAGING_SERVICE_SID = "MG" + "0" * 32
 
 
 class ScaledClock:
@@ -162,9 +164,13 @@ class LocalStack:
         self.public_base_url = public_base_url.rstrip("/")  # the URL Twilio signs against
         self.clock = ScaledClock(scale, start)
         self.template = sam.load(template_path)
-        self.twilio = FakeTwilioHttpClient(clock=lambda: self.clock.now().timestamp())
         self.hotline_secret = secrets.token_hex(24)
         self.twilio_auth_token = secrets.token_hex(16)
+        # Twilio's side: records sends and calls, and posts signed status callbacks and
+        # call webhooks back to the API, as Twilio does.
+        self.twilio = FakeTwilioHttpClient(clock=lambda: self.clock.now().timestamp(),
+                                           auth_token=self.twilio_auth_token,
+                                           webhook=self._twilio_webhook, callback_delay=0.005)
         self.receiver = HotlineReceiver({HOTLINE_ID: self.hotline_secret})
         self.secret_values: dict[str, dict[str, str]] = {}
         self.log_lines: list[str] = []
@@ -214,6 +220,7 @@ class LocalStack:
         self._teardown()
 
     def _teardown(self) -> None:
+        self.twilio.clear()  # no more callbacks: they would reach a stopped stack
         self.streams.stop()  # before moto stops: the poller reads moto's streams
         self.stop_executions()
         moto_patches.set_lambda_router(None)
@@ -268,7 +275,8 @@ class LocalStack:
         sm_client = boto3.client("secretsmanager", region_name=REGION)
         secret_values = {
             "TwilioSecret": {"account_sid": "AC" + "0" * 32, "auth_token": self.twilio_auth_token,
-                             "from_number": TWILIO_FROM, "messaging_service_sid": ""},
+                             "from_number": TWILIO_FROM,
+                             "messaging_service_sid": MESSAGING_SERVICE_SID},
             "HotlineSecret": {HOTLINE_ID: self.hotline_secret},
         }
         for logical_id, spec in self.template.secrets.items():
@@ -480,12 +488,42 @@ class LocalStack:
         return self.signed_request("GET", f"/v1/escalations/{incident_id}", **kwargs)
 
     def sms_reply(self, from_: str, body: str, *, auth_token: str | None = None) -> ApiResponse:
-        """A clinician's reply, delivered as Twilio delivers it: a signed form post."""
+        """A clinician's reply, delivered as Twilio delivers it: a signed form post. STOP
+        and START also change what Twilio lets through to that phone, as Twilio does."""
+        from crisis_pager.domain.replies import OptIn, OptOut, parse_reply
+
+        reply = parse_reply(body)
+        if isinstance(reply, OptOut):
+            self.twilio.opt_out(from_)
+        elif isinstance(reply, OptIn):
+            self.twilio.opt_in(from_)
         headers, form = signed_inbound_sms(
             self.public_base_url + "/twilio/sms", auth_token or self.twilio_auth_token,
             from_=from_, to=TWILIO_FROM, body=body,
         )
         return self.api("POST", "/twilio/sms", form, headers)
+
+    def _twilio_webhook(self, url: str, params: dict[str, str],
+                        headers: dict[str, str]) -> tuple[int, str]:
+        """Twilio's callbacks (status reports, call TwiML, keys) into the API."""
+        if not url.startswith(self.public_base_url):
+            return 404, f"not this stack: {url}"
+        response = self.api("POST", url.removeprefix(self.public_base_url), urlencode(params),
+                            headers)
+        return response.status, response.body
+
+    def twilio_post(self, path: str, params: dict[str, str], *,
+                    auth_token: str | None = None) -> ApiResponse:
+        """POST a form to one of our Twilio webhooks, signed as Twilio signs (a test's own
+        status report or key press; ``auth_token`` to forge one)."""
+        from twilio.request_validator import RequestValidator
+
+        url = self.public_base_url + path
+        signature = RequestValidator(auth_token or self.twilio_auth_token).compute_signature(
+            url, params)
+        return self.api("POST", path, urlencode(params), {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": signature})
 
     # ------------------------------------------------------------ reading the outcome
 

@@ -1,5 +1,6 @@
-"""Page one rung by SMS. Invoked with .waitForTaskToken: the ladder waits for an
-acceptance (or a wake-up) until the rung's window runs out."""
+"""Page one rung (an SMS asking for delivery reports, or a voice call when the clinician
+opted out of SMS). Invoked with .waitForTaskToken: the ladder waits for an acceptance, a
+pass or a failed delivery (a wake-up) until the rung's window runs out."""
 
 from __future__ import annotations
 
@@ -19,21 +20,21 @@ metrics = Metrics()
 @logger.inject_lambda_context(correlation_id_path="incident_id", log_event=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    window = event.get("window_s")
     result = page_rung(
         event["incident_id"],
         int(event["position"]),
         event["target"],
         event["clinician_id"],
         event["task_token"],
-        incidents=bootstrap.incidents(),
-        timeline=bootstrap.timeline(),
-        directory=bootstrap.directory(),
-        ladder=bootstrap.ladder(),
+        bootstrap.deps(voice=True, notify=True),
         sms=bootstrap.sms(),
-        clock=bootstrap.clock(),
+        window_s=int(window) if window is not None else None,
     )
     if result.outcome == "sent":
         metrics.add_metric(name="PagesSent", unit=MetricUnit.Count, value=1)
+    elif result.outcome == "called":
+        metrics.add_metric(name="PagesCalled", unit=MetricUnit.Count, value=1)
     elif result.outcome == "failed":
         metrics.add_metric(name="PagesFailed", unit=MetricUnit.Count, value=1)
     logger.info("rung paged", extra={"outcome": result.outcome, "position": result.position,

@@ -1,4 +1,5 @@
-"""Twilio's inbound SMS webhook: a clinician's reply to a page.
+"""Twilio's inbound SMS webhook: a clinician's reply to a page (A/P/R and a code, HELP,
+STATUS, STOP, START).
 
 The X-Twilio-Signature is checked first (403, nothing changed, when it fails). The
 reply is answered with TwiML so the clinician always learns what their reply did.
@@ -7,15 +8,14 @@ reply is answered with TwiML so the clinician always learns what their reply did
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, single_metric
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crisis_pager import bootstrap
-from crisis_pager.adapters.twilio_webhook import sms_twiml
+from crisis_pager.adapters.twilio_webhook import sms_twiml, verified_form, webhook_url
 from crisis_pager.config import settings
 from crisis_pager.service.replies import handle_sms_reply
 
@@ -25,36 +25,29 @@ app = APIGatewayRestResolver()
 TWIML = "application/xml"
 
 
-def public_url() -> str:
-    """The URL Twilio posted to, exactly as Twilio signed it."""
+def signed_form() -> dict[str, str] | None:
     event = app.current_event
-    base = settings().public_base_url
-    if base:
-        return base + event.path
-    host = event.headers.get("Host") or ""
-    return f"https://{host}{event.request_context.path}"
+    url = webhook_url(settings().public_base_url, event.path, event.headers.get("Host") or "",
+                      event.request_context.path)
+    return verified_form(bootstrap.twilio_signature(), url, event.decoded_body or "",
+                         event.headers.get("X-Twilio-Signature"))
 
 
 @app.post("/twilio/sms")
 def sms_reply() -> Response:
-    params = dict(parse_qsl(app.current_event.decoded_body or "", keep_blank_values=True))
-    signed = app.current_event.headers.get("X-Twilio-Signature")
-    if not bootstrap.twilio_signature().valid(public_url(), params, signed):
+    params = signed_form()
+    if params is None:
         logger.warning("rejected inbound SMS: bad Twilio signature")
         return Response(status_code=403, content_type="text/plain", body="invalid signature")
 
-    outcome = handle_sms_reply(
-        params.get("From", ""),
-        params.get("Body", ""),
-        incidents=bootstrap.incidents(),
-        timeline=bootstrap.timeline(),
-        directory=bootstrap.directory(),
-        ladder=bootstrap.ladder(),
-        clock=bootstrap.clock(),
-    )
+    outcome = handle_sms_reply(params.get("From", ""), params.get("Body", ""),
+                               bootstrap.deps(voice=True, notify=True))
     if outcome.incident_id:
         logger.set_correlation_id(outcome.incident_id)
     logger.info("sms reply", extra={"outcome": outcome.outcome})
+    with single_metric(name="Replies", unit=MetricUnit.Count, value=1,
+                       default_dimensions=metrics.default_dimensions) as metric:
+        metric.add_dimension(name="outcome", value=outcome.outcome)
     if outcome.outcome == "accepted":
         metrics.add_metric(name="Acceptances", unit=MetricUnit.Count, value=1)
         if outcome.seconds_to_accept is not None:

@@ -3,16 +3,19 @@ Twilio client on a fake transport, and ladder time scaled (one ladder second = 1
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+import boto3
 import pytest
 
 from local import seed
 from local.stack import LocalStack
 
 SCALE = 0.001
+REGION = "us-east-1"
 SUMMARY = "Maria Gonzalez said she has pills saved; safety plan: call sister Rosa"
 PARTICIPANT_REF = "ptc-8842-zulu"
 
@@ -56,3 +59,27 @@ def pages(stack: LocalStack, code: str) -> list[tuple[str, float]]:
 
 def wait_for_pages(stack: LocalStack, code: str, n: int, timeout: float = 20.0) -> None:
     stack.wait_for(lambda: len(pages(stack, code)) >= n, timeout=timeout)
+
+
+class Inbox:
+    """The alerts topic's messages, through an SQS queue subscribed to it."""
+
+    def __init__(self, stack: LocalStack) -> None:
+        self._sqs = boto3.client("sqs", region_name=REGION)
+        self._url = self._sqs.create_queue(QueueName="alerts-inbox")["QueueUrl"]
+        arn = self._sqs.get_queue_attributes(
+            QueueUrl=self._url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        boto3.client("sns", region_name=REGION).subscribe(
+            TopicArn=stack.refs["AlertsTopic"], Protocol="sqs", Endpoint=arn)
+        self.received: list[dict[str, Any]] = []
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Every notification so far: {"Subject", "Message", "MessageAttributes", ...}."""
+        while True:
+            batch = self._sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=10)
+            if not batch.get("Messages"):
+                return self.received
+            for message in batch["Messages"]:
+                self.received.append(json.loads(message["Body"]))
+                self._sqs.delete_message(QueueUrl=self._url,
+                                         ReceiptHandle=message["ReceiptHandle"])

@@ -195,7 +195,7 @@ def test_replies_that_do_not_accept_get_an_answer_and_change_nothing(
     wait_for_pages(stack, code, 1)
     for sender, text, says in [(BEN, f"A {code}", "No open page"),  # Ben was not paged yet
                                (ANA, "A 000", "No open page"),
-                               (ANA, "ok", "reply A and its code")]:
+                               (ANA, "ok", "not understood")]:
         answer = stack.sms_reply(sender, text)
         assert answer.status == 200 and says in answer.body
     assert stack.incident(incident_id).status.value == "triggered"

@@ -17,36 +17,12 @@ from crisis_pager.adapters.dynamo import edit_from_stream
 from crisis_pager.domain.edits import CLINICIANS, PROGRAMS, Edit
 from local import seed
 from local.stack import LocalStack
-from tests.ladder.conftest import PARTICIPANT_REF, SCALE, SUMMARY, open_incident
+from tests.ladder.conftest import PARTICIPANT_REF, SCALE, SUMMARY, Inbox, open_incident
 
 ADMIN = "+15035550199"
 EAST_ADMIN = "+15035550198"
 WHEN = r"\w{3} \d{2} \w{3} \d{2}:\d{2} P[SD]T"  # "Mon 23 Nov 10:00 PST"
 REGION = "us-east-1"
-
-
-class Inbox:
-    """The alerts topic's messages, through an SQS queue subscribed to it."""
-
-    def __init__(self, stack: LocalStack) -> None:
-        self._sqs = boto3.client("sqs", region_name=REGION)
-        self._url = self._sqs.create_queue(QueueName="alerts-inbox")["QueueUrl"]
-        arn = self._sqs.get_queue_attributes(
-            QueueUrl=self._url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        boto3.client("sns", region_name=REGION).subscribe(
-            TopicArn=stack.refs["AlertsTopic"], Protocol="sqs", Endpoint=arn)
-        self.received: list[dict[str, Any]] = []
-
-    def messages(self) -> list[dict[str, Any]]:
-        """Every notification so far: {"Subject", "Message", "MessageAttributes", ...}."""
-        while True:
-            batch = self._sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=10)
-            if not batch.get("Messages"):
-                return self.received
-            for message in batch["Messages"]:
-                self.received.append(json.loads(message["Body"]))
-                self._sqs.delete_message(QueueUrl=self._url,
-                                         ReceiptHandle=message["ReceiptHandle"])
 
 
 @pytest.fixture

@@ -105,11 +105,51 @@ def alerts() -> Any:
 
 
 @cache
-def sms() -> Any:
-    from .adapters.twilio_sms import TwilioSms
+def twilio() -> Any:
+    """The Sms and Voice ports (one Twilio client)."""
+    from .adapters.twilio_rest import TwilioApi
 
-    return TwilioSms(
-        _secret(settings().twilio_secret_arn), http_client=_overrides.get("twilio_http_client")
+    return TwilioApi(
+        _secret(settings().twilio_secret_arn), base_url=public_base_url,
+        http_client=_overrides.get("twilio_http_client"),
+    )
+
+
+def sms() -> Any:
+    return twilio()
+
+
+@cache
+def opt_outs() -> Any:
+    from .adapters.dynamo import DynamoOptOuts
+
+    return DynamoOptOuts()
+
+
+def public_base_url() -> str:
+    """The URL prefix Twilio posts status reports and fetches call TwiML from: the
+    PUBLIC_BASE_URL setting, else the SSM parameter the stack writes with the API's URL
+    (a function cannot reference its own API in the template: that is a cycle)."""
+    base = settings().public_base_url
+    if base or not settings().public_base_url_parameter:
+        return base
+    from aws_lambda_powertools.utilities import parameters
+
+    value = parameters.get_parameter(settings().public_base_url_parameter,
+                                     max_age=SECRET_MAX_AGE_S)
+    return str(value or "").rstrip("/")
+
+
+def deps(*, voice: bool = False, notify: bool = False) -> Any:
+    """The ports of the delivery paths (service.delivery.Deps): ``voice`` when the function
+    may place calls, ``notify`` when it may alert admins (an opt-out)."""
+    from .service.delivery import Deps
+
+    return Deps(
+        incidents=incidents(), timeline=timeline(), directory=directory(), ladder=ladder(),
+        clock=clock(), voice=twilio() if voice else None, opt_outs=opt_outs(),
+        alerts=alerts() if notify else None, index=directory() if notify else None,
+        sms=twilio() if notify else None,
     )
 
 
@@ -134,5 +174,5 @@ def calendar_secret() -> str:
     return _secret(settings().calendar_secret_arn).get("calendar", "")
 
 
-_CACHED = (_system_clock, _boto, incidents, timeline, directory, ladder, alerts, sms,
-           twilio_signature, hotline)
+_CACHED = (_system_clock, _boto, incidents, timeline, directory, ladder, alerts, twilio,
+           opt_outs, twilio_signature, hotline)

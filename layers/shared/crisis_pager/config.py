@@ -20,6 +20,7 @@ class Settings:
     calendar_secret_arn: str
     alerts_topic_arn: str
     public_base_url: str
+    public_base_url_parameter: str
     callback_allow_http_loopback: bool
 
 
@@ -41,5 +42,6 @@ def settings() -> Settings:
         calendar_secret_arn=_env("CALENDAR_SECRET_ARN"),
         alerts_topic_arn=_env("ALERTS_TOPIC_ARN"),
         public_base_url=_env("PUBLIC_BASE_URL").rstrip("/"),
+        public_base_url_parameter=_env("PUBLIC_BASE_URL_PARAMETER"),
         callback_allow_http_loopback=_env("CALLBACK_ALLOW_HTTP_LOOPBACK").lower() == "true",
     )

@@ -35,7 +35,15 @@ from pynamodb.models import Model
 from ..config import settings
 from ..domain.edits import CLINICIANS, PROGRAMS, Edit
 from ..domain.errors import InvalidItem
-from ..domain.incident import AcceptOutcome, Incident, Page, Severity, Status
+from ..domain.incident import (
+    AcceptOutcome,
+    Channel,
+    Incident,
+    Page,
+    Severity,
+    Status,
+    holds_code,
+)
 from ..domain.program import Clinician, Program, clinician_from_fields, program_from_fields
 from ..domain.rota import Rota, rota_from_fields
 from ..domain.schedule import Override, Schedule, override_from_fields
@@ -44,6 +52,7 @@ _S = settings()
 _M = TypeVar("_M", bound=Model)
 INCIDENT_SK = "incident"
 CLAIM_SK = "claim"
+OPT_OUT_SK = "sms-opt-out"
 CODE_HOLD = timedelta(days=7)  # a code is not reused for a week after its incident opened
 
 
@@ -80,6 +89,9 @@ class IncidentItem(Model):
     accepted_by = UnicodeAttribute(null=True)
     accepted_at = UTCDateTimeAttribute(null=True)
     referred_at = UTCDateTimeAttribute(null=True)
+    resolved_by = UnicodeAttribute(null=True)
+    resolved_at = UTCDateTimeAttribute(null=True)
+    passed_position = NumberAttribute(null=True)  # the last rung whose clinician passed
     referral = MapAttribute[str, Any](null=True)
     ladder_started = BooleanAttribute(default=False)
     rungs = ListAttribute[Any](default=list)
@@ -104,6 +116,8 @@ class IncidentItem(Model):
             accepted_by=self.accepted_by,
             accepted_at=self.accepted_at,
             referred_at=self.referred_at,
+            resolved_by=self.resolved_by,
+            resolved_at=self.resolved_at,
             ladder_started=bool(self.ladder_started),
             rungs=tuple(_plain(r) for r in self.rungs or []),
             referral=_plain(self.referral) if self.referral is not None else None,
@@ -146,7 +160,16 @@ class PageItem(Model):
     code = UnicodeAttribute()
     code_key = UnicodeAttribute()  # <code>#<sent_at>#<incident>: newest last in by_phone
     sent_at = UTCDateTimeAttribute()
+    channel = UnicodeAttribute(default=Channel.SMS.value)
+    task_token = UnicodeAttribute(null=True)
     message_sid = UnicodeAttribute(null=True)
+    sms_failed_at = UTCDateTimeAttribute(null=True)
+    error_code = NumberAttribute(null=True)
+    call_sid = UnicodeAttribute(null=True)
+    call_started_at = UTCDateTimeAttribute(null=True)
+    call_ended_at = UTCDateTimeAttribute(null=True)
+    call_status = UnicodeAttribute(null=True)
+    passed_at = UTCDateTimeAttribute(null=True)
     by_phone = PhoneIndex()
 
     def to_domain(self) -> Page:
@@ -159,6 +182,14 @@ class PageItem(Model):
             code=self.code,
             sent_at=self.sent_at,
             message_sid=self.message_sid,
+            channel=Channel(self.channel or Channel.SMS.value),
+            task_token=self.task_token,
+            sms_failed_at=self.sms_failed_at,
+            error_code=int(self.error_code) if self.error_code is not None else None,
+            call_sid=self.call_sid,
+            call_started_at=self.call_started_at,
+            call_ended_at=self.call_ended_at,
+            passed_at=self.passed_at,
         )
 
 
@@ -173,8 +204,42 @@ class CodeClaimItem(Model):
     expires_at = TTLAttribute()
 
 
+class PhoneCodeItem(Model):
+    """The code a phone replies with for one incident: unique among the phone's open pages
+    (the condition on every claim), reused only once that incident no longer holds it."""
+
+    class Meta:
+        table_name = _S.incidents_table
+        region = _S.region
+
+    pk = UnicodeAttribute(hash_key=True)  # phone#<E.164>
+    sk = UnicodeAttribute(range_key=True)  # code#<code>
+    incident_id = UnicodeAttribute()
+    clinician_id = UnicodeAttribute()
+    claimed_at = UTCDateTimeAttribute()
+
+
+class OptOutItem(Model):
+    """A phone that texted STOP (or that Twilio reports unsubscribed, error 21610)."""
+
+    class Meta:
+        table_name = _S.incidents_table
+        region = _S.region
+
+    pk = UnicodeAttribute(hash_key=True)  # phone#<E.164>
+    sk = UnicodeAttribute(range_key=True, default=OPT_OUT_SK)
+    opted_out_at = UTCDateTimeAttribute()
+    via = UnicodeAttribute()
+
+
+def _phone_pk(phone: str) -> str:
+    return f"phone#{phone}"
+
+
 def _page_sk(position: int) -> str:
     return f"page#{position:02d}"
+
+
 
 
 class DynamoIncidents:
@@ -272,6 +337,13 @@ class DynamoIncidents:
             & (IncidentItem.position <= position),
         )
 
+    def renew_lease(self, incident_id: str, position: int, lease_until: datetime) -> bool:
+        return self._update(
+            incident_id, [IncidentItem.paging_until.set(lease_until)],
+            IncidentItem.status.is_in(Status.TRIGGERED.value, Status.REFERRED.value)
+            & (IncidentItem.position == position),
+        )
+
     def release_rung(self, incident_id: str, position: int) -> None:
         # Only this rung's lease: a later rung may already hold its own.
         self._update(incident_id, [IncidentItem.paging_until.remove()],
@@ -288,6 +360,8 @@ class DynamoIncidents:
             code=page.code,
             code_key=f"{page.code}#{page.sent_at.isoformat()}#{page.incident_id}",
             sent_at=page.sent_at,
+            channel=page.channel.value,
+            task_token=page.task_token,
         )
         try:
             item.save(condition=PageItem.sk.does_not_exist())
@@ -307,6 +381,114 @@ class DynamoIncidents:
         PageItem(incident_id, _page_sk(position)).update(
             actions=[PageItem.message_sid.set(message_sid)], condition=PageItem.sk.exists()
         )
+
+    def _update_page(self, incident_id: str, position: int, actions: list[Any],
+                     condition: Any) -> bool:
+        try:
+            PageItem(incident_id, _page_sk(position)).update(
+                actions=actions, condition=PageItem.sk.exists() & condition)
+        except UpdateError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def mark_sms_failed(self, incident_id: str, position: int, now: datetime,
+                        error_code: int | None) -> bool:
+        actions = [PageItem.sms_failed_at.set(now)]
+        if error_code is not None:
+            actions.append(PageItem.error_code.set(error_code))
+        return self._update_page(incident_id, position, actions,
+                                 PageItem.sms_failed_at.does_not_exist())
+
+    def start_call(self, incident_id: str, position: int, now: datetime) -> bool:
+        return self._update_page(incident_id, position, [PageItem.call_started_at.set(now)],
+                                 PageItem.call_started_at.does_not_exist())
+
+    def set_call_sid(self, incident_id: str, position: int, call_sid: str) -> None:
+        self._update_page(incident_id, position, [PageItem.call_sid.set(call_sid)],
+                          PageItem.call_started_at.exists())
+
+    def end_call(self, incident_id: str, position: int, now: datetime, status: str) -> bool:
+        return self._update_page(
+            incident_id, position,
+            [PageItem.call_ended_at.set(now), PageItem.call_status.set(status)],
+            PageItem.call_started_at.exists() & PageItem.call_ended_at.does_not_exist())
+
+    def record_pass(self, incident_id: str, position: int, clinician_id: str,
+                    now: datetime) -> bool:
+        passed = self._update(
+            incident_id, [IncidentItem.passed_position.set(position)],
+            IncidentItem.status.is_in(Status.TRIGGERED.value, Status.REFERRED.value)
+            & (IncidentItem.position == position)
+            & (IncidentItem.current_clinician == clinician_id)
+            & (IncidentItem.passed_position.does_not_exist()
+               | (IncidentItem.passed_position < position)),
+        )
+        if passed:
+            self._update_page(incident_id, position, [PageItem.passed_at.set(now)],
+                              PageItem.passed_at.does_not_exist())
+        return passed
+
+    # ---------------------------------------------------------------- reply codes
+
+    def _code_claims(self, phone: str) -> list[PhoneCodeItem]:
+        return list(PhoneCodeItem.query(_phone_pk(phone), PhoneCodeItem.sk.startswith("code#"),
+                                        consistent_read=True))
+
+    def _incidents(self, incident_ids: set[str]) -> dict[str, Incident]:
+        found: dict[str, Incident] = {}
+        for item in IncidentItem.batch_get([(i, INCIDENT_SK) for i in incident_ids],
+                                           consistent_read=True):
+            found[item.pk] = item.to_domain()
+        return found
+
+    def claim_page_code(self, phone: str, clinician_id: str, preferred: str,
+                        incident_id: str, now: datetime) -> str:
+        claims = self._code_claims(phone)
+        for claim in claims:
+            if claim.incident_id == incident_id:
+                return claim.sk.removeprefix("code#")  # one code per incident per phone
+        holders = self._incidents({c.incident_id for c in claims})
+        held = {c.sk.removeprefix("code#"): c for c in claims}
+        candidates = [preferred] + [
+            str(10 ** (d - 1) + secrets.randbelow(9 * 10 ** (d - 1)))
+            for d in [3] * 30 + [4] * 30
+        ]
+        condition: Any
+        for code in candidates:
+            taken = held.get(code)
+            if taken is not None:
+                holder = holders.get(taken.incident_id)
+                if holder is not None and holds_code(holder, taken.clinician_id, now):
+                    continue
+                condition = PhoneCodeItem.incident_id == taken.incident_id
+            else:
+                condition = PhoneCodeItem.pk.does_not_exist()
+            item = PhoneCodeItem(_phone_pk(phone), f"code#{code}", incident_id=incident_id,
+                                 clinician_id=clinician_id, claimed_at=now)
+            try:
+                item.save(condition=condition)
+                return code
+            except PutError as exc:
+                if not _conditional_failed(exc):
+                    raise
+                # Another page claimed it meanwhile: maybe for this very incident.
+                raced = PhoneCodeItem.get(_phone_pk(phone), f"code#{code}", consistent_read=True)
+                if raced.incident_id == incident_id:
+                    return code
+        raise RuntimeError("no free reply code for this phone")
+
+    def open_codes(self, phone: str) -> list[tuple[str, Incident]]:
+        claims = self._code_claims(phone)
+        incidents = self._incidents({c.incident_id for c in claims})
+        now = datetime.now(UTC)
+        found = [
+            (c.sk.removeprefix("code#"), incidents[c.incident_id]) for c in claims
+            if c.incident_id in incidents
+            and holds_code(incidents[c.incident_id], c.clinician_id, now)
+        ]
+        return sorted(found, key=lambda pair: pair[1].opened_at)
 
     def find_page(self, phone: str, code: str) -> Page | None:
         for item in PageItem.by_phone.query(
@@ -333,6 +515,26 @@ class DynamoIncidents:
             return AcceptOutcome.PAGE_IN_FLIGHT
         return AcceptOutcome.NOT_OPEN
 
+    def resolve(self, incident_id: str, clinician_id: str, now: datetime) -> AcceptOutcome:
+        if self._update(
+            incident_id,
+            [
+                IncidentItem.status.set(Status.RESOLVED.value),
+                IncidentItem.resolved_by.set(clinician_id),
+                IncidentItem.resolved_at.set(now),
+                IncidentItem.paging_until.remove(),
+            ],
+            (IncidentItem.status.is_in(Status.TRIGGERED.value, Status.REFERRED.value)
+             | ((IncidentItem.status == Status.ACCEPTED.value)
+                & (IncidentItem.accepted_by == clinician_id)))
+            & (IncidentItem.paging_until.does_not_exist() | (IncidentItem.paging_until < now)),
+        ):
+            return AcceptOutcome.ACCEPTED
+        current = self.get(incident_id)
+        if current is not None and current.is_open:
+            return AcceptOutcome.PAGE_IN_FLIGHT
+        return AcceptOutcome.NOT_OPEN
+
     def refer(self, incident_id: str, now: datetime, referral: dict[str, str]) -> bool:
         return self._update(
             incident_id,
@@ -343,6 +545,36 @@ class DynamoIncidents:
             ],
             IncidentItem.status == Status.TRIGGERED.value,
         )
+
+
+class DynamoOptOuts:
+    """The OptOuts port: one item per opted-out phone in the incidents table."""
+
+    def opted_out(self, phone: str) -> bool:
+        try:
+            OptOutItem.get(_phone_pk(phone), OPT_OUT_SK, consistent_read=True)
+        except OptOutItem.DoesNotExist:
+            return False
+        return True
+
+    def opt_out(self, phone: str, now: datetime, via: str) -> bool:
+        try:
+            OptOutItem(_phone_pk(phone), OPT_OUT_SK, opted_out_at=now, via=via).save(
+                condition=OptOutItem.pk.does_not_exist())
+        except PutError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def opt_in(self, phone: str) -> bool:
+        try:
+            OptOutItem(_phone_pk(phone), OPT_OUT_SK).delete(condition=OptOutItem.pk.exists())
+        except DeleteError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
 
 
 # ---------------------------------------------------------------- timeline table
@@ -560,6 +792,17 @@ class DynamoDirectory:
         return clinician_from_fields(
             clinician_id, {f: getattr(item, f) for f in ClinicianItem.FIELDS}
         )
+
+    def clinicians_with_phone(self, phone: str) -> list[Clinician]:
+        """A scan: the clinicians table is small and this runs only on STOP and START."""
+        found: list[Clinician] = []
+        for item in ClinicianItem.scan(ClinicianItem.phone == phone):
+            try:
+                found.append(clinician_from_fields(
+                    item.clinician_id, {f: getattr(item, f) for f in ClinicianItem.FIELDS}))
+            except InvalidItem:
+                continue
+        return sorted(found, key=lambda c: c.clinician_id)
 
     # The ProgramIndex port (the rota guard).
 

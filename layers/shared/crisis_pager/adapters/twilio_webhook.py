@@ -1,9 +1,26 @@
-"""Inbound Twilio webhooks: signature check and TwiML. Light imports only (no twilio.rest)."""
+"""Inbound Twilio webhooks: their paths, the signature check and TwiML. Light imports only
+(no twilio.rest), so the webhook functions start fast."""
 
 from __future__ import annotations
 
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
+from twilio.twiml.voice_response import VoiceResponse
+
+# One page (incident, rung) per URL: Twilio signs the whole URL, so the page a status
+# report or a key press is about cannot be changed without breaking the signature.
+
+
+def status_path(incident_id: str, position: int) -> str:
+    return f"/twilio/status/{incident_id}/{position}"
+
+
+def voice_path(incident_id: str, position: int) -> str:
+    return f"/twilio/voice/{incident_id}/{position}"
+
+
+def key_path(incident_id: str, position: int) -> str:
+    return voice_path(incident_id, position) + "/key"
 
 
 class TwilioSignature:
@@ -19,3 +36,43 @@ def sms_twiml(answer: str | None) -> str:
     if answer:
         response.message(answer)
     return str(response)
+
+
+GATHER_TIMEOUT_S = 8
+
+
+def voice_twiml(say: list[str], *, gather: str | None = None, gather_url: str | None = None,
+                then: list[str] | None = None, redirect_url: str | None = None) -> str:
+    """Say each text; with ``gather``, read it while listening for one key that is posted
+    to ``gather_url``; with no key, say ``then`` and hang up (or redirect)."""
+    response = VoiceResponse()
+    for text in say:
+        response.say(text, language="en-US")
+    if gather is not None:
+        listen = response.gather(num_digits=1, action=gather_url, method="POST",
+                                 timeout=GATHER_TIMEOUT_S, action_on_empty_result=False)
+        listen.say(gather, language="en-US")
+    for text in then or []:
+        response.say(text, language="en-US")
+    if redirect_url:
+        response.redirect(redirect_url, method="POST")
+    else:
+        response.hangup()
+    return str(response)
+
+
+def webhook_url(base_url: str, path: str, host: str, stage_path: str) -> str:
+    """The URL Twilio posted to, exactly as Twilio signed it: the configured public base
+    plus the resource path, else API Gateway's own host and stage path."""
+    if base_url:
+        return base_url + path
+    return f"https://{host}{stage_path}"
+
+
+def verified_form(signature: TwilioSignature, url: str, body: str,
+                  signed: str | None) -> dict[str, str] | None:
+    """The posted form if its X-Twilio-Signature is valid for ``url``; else None."""
+    from urllib.parse import parse_qsl
+
+    params = dict(parse_qsl(body or "", keep_blank_values=True))
+    return params if signature.valid(url, params, signed) else None

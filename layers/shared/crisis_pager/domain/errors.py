@@ -27,11 +27,21 @@ class InvalidPolicy(DomainError):
 
 
 class SmsError(DomainError):
-    """The SMS provider refused or failed to take the message."""
+    """The SMS and voice provider refused or failed to take a message or a call.
 
-    def __init__(self, message: str, code: int | None = None) -> None:
+    ``code`` is the provider's error code (Twilio's, e.g. 21211 invalid number, 21610
+    unsubscribed recipient), None for network failures. ``permanent``: retrying cannot
+    help (the number, not the moment, is the problem)."""
+
+    def __init__(self, message: str, code: int | None = None, *, permanent: bool = True) -> None:
         super().__init__(message)
         self.code = code
+        self.permanent = permanent
+
+
+class SendAborted(DomainError):
+    """A send was not attempted: the paging lease could not be taken (the incident was
+    accepted, resolved or moved on meanwhile)."""
 
 
 class CallbackError(DomainError):

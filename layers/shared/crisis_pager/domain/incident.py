@@ -6,7 +6,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -31,15 +31,23 @@ OPEN_STATUSES: frozenset[Status] = frozenset({Status.TRIGGERED, Status.REFERRED}
 ACCEPT_FROM = OPEN_STATUSES
 REFER_FROM = frozenset({Status.TRIGGERED})
 PAGE_FROM = OPEN_STATUSES
+RESOLVE_FROM = frozenset({Status.TRIGGERED, Status.REFERRED, Status.ACCEPTED})
 
-# While a rung's SMS is being sent the incident carries a short lease (paging_until). An
-# acceptance waits for the send to finish (or the lease to lapse, if the sender died),
-# so no page ever goes out after an acceptance: it went out before, or not at all.
+# While a rung's SMS is being sent (or its fallback call placed) the incident carries a
+# short lease (paging_until). An acceptance waits for the send to finish (or the lease to
+# lapse, if the sender died), so no page ever goes out after an acceptance: it went out
+# before, or not at all. The lease is taken for each attempt at Twilio's API and dropped
+# during the backoff between attempts, so it covers one request (SEND_TIMEOUT_S) plus one
+# lookup of whether an ambiguous attempt went through (another SEND_TIMEOUT_S).
+SEND_TIMEOUT_S = 3.0
+SEND_ATTEMPTS = 3
 PAGE_LEASE_S = 10.0
 
 
 class AcceptOutcome(StrEnum):
-    ACCEPTED = "accepted"
+    """The outcome of a conditional close (an acceptance or a resolution)."""
+
+    ACCEPTED = "accepted"  # done (accepted, or resolved)
     NOT_OPEN = "not_open"  # accepted by someone, or closed
     PAGE_IN_FLIGHT = "page_in_flight"  # a page is being sent right now: try again shortly
 
@@ -80,6 +88,8 @@ class Incident:
     accepted_by: str | None = None
     accepted_at: datetime | None = None
     referred_at: datetime | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
     ladder_started: bool = False
     referral: dict[str, str] | None = None
     rungs: tuple[dict[str, object], ...] = field(default_factory=tuple)
@@ -89,9 +99,25 @@ class Incident:
         return self.status in OPEN_STATUSES
 
 
+class Channel(StrEnum):
+    SMS = "sms"  # an SMS, with a voice call as its fallback
+    VOICE = "voice"  # a voice call only (the clinician opted out of SMS)
+
+
+# Twilio's final SMS statuses that mean the page did not reach the handset.
+SMS_FAILED = frozenset({"failed", "undelivered"})
+# Twilio's final call statuses. "completed" without a key pressed counts as no answer.
+CALL_ENDED = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
+# Twilio's AnsweredBy values that are not a person (answering-machine detection).
+MACHINE_ANSWERS = frozenset({"machine_start", "machine_end_beep", "machine_end_silence",
+                             "machine_end_other", "fax"})
+
+
 @dataclass(frozen=True)
 class Page:
-    """One SMS page of one rung to one clinician."""
+    """One page of one rung to one clinician: an SMS (with a voice call as its fallback),
+    or a voice call only. ``code`` is the code this clinician replies with: unique among
+    their open pages (usually the incident's code)."""
 
     incident_id: str
     position: int
@@ -101,6 +127,32 @@ class Page:
     code: str
     sent_at: datetime
     message_sid: str | None = None
+    channel: Channel = Channel.SMS
+    task_token: str | None = None  # the rung's token: waking it never skips another rung
+    sms_failed_at: datetime | None = None
+    error_code: int | None = None
+    call_sid: str | None = None
+    call_started_at: datetime | None = None
+    call_ended_at: datetime | None = None
+    passed_at: datetime | None = None
+
+    @property
+    def calling(self) -> bool:
+        return self.call_started_at is not None
+
+
+# An accepted incident keeps its code on the accepting clinician's phone this long, so a
+# late "R 417" still names it; then the code may be reused for another of their pages.
+CODE_HOLD_AFTER_ACCEPT = timedelta(hours=12)
+
+
+def holds_code(incident: Incident, clinician_id: str, now: datetime) -> bool:
+    """Is this incident still an open page for this clinician (its code not reusable)?"""
+    if incident.is_open:
+        return True
+    return (incident.status is Status.ACCEPTED and incident.accepted_by == clinician_id
+            and incident.accepted_at is not None
+            and now - incident.accepted_at < CODE_HOLD_AFTER_ACCEPT)
 
 
 def seconds_between(start: datetime, end: datetime) -> float:

@@ -1,42 +1,124 @@
 """What a clinician's SMS reply means. Pure; every form is covered by property tests.
 
-Accept: ``A 417``, ``a417``, ``417 a``, ``ACCEPT 417``, ``ack 417`` (any case, any
-spacing). Anything else is :class:`Unrecognised` and changes nothing.
+The WHOLE message must be the reply, in any case, with free surrounding whitespace and at
+most one trailing ``.`` or ``!``:
+
+- a command: one verb word and at most one 3-4 digit ASCII code, word first (``A 417``,
+  ``a417``, ``A: 417!``, ``a-417.``; at most one of ``# : . -`` between them) or code first
+  (``417 a``). A bare word (``A``, ``Resolved.``) is a command without a code.
+  accept = a, accept, accepted, ack; pass = p, pass, next; resolve = r, resolve, resolved,
+  done;
+- ``HELP``, ``INFO`` or ``?``; ``STATUS`` or ``LIST``;
+- an opt-out (``STOP``, ``STOP ALL``, ``UNSUBSCRIBE``...) or opt-in (``START``, ``YES``...)
+  keyword, read as Twilio reads them: the whole trimmed body, any case.
+
+Anything else is :class:`Unrecognised` and changes nothing: ``STOP 417`` is neither an
+opt-out nor an acceptance, and STOP is never read as acceptance.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
-_WORD = r"(?:a|accept|accepted|ack)"
-_ACCEPT = re.compile(
-    rf"\s*(?:{_WORD}\s*[#:.-]?\s*(?P<code>[0-9]{{3,4}})|(?P<code_first>[0-9]{{3,4}})\s*{_WORD})"
-    r"\s*[.!]?\s*",
-    re.IGNORECASE | re.ASCII,
-)
+
+class Verb(StrEnum):
+    ACCEPT = "accept"
+    PASS = "pass"  # noqa: S105 (the verb, not a password)
+    RESOLVE = "resolve"
+
+    @property
+    def letter(self) -> str:
+        """The one-letter reply: A, P or R."""
+        return self.value[0].upper()
 
 
 @dataclass(frozen=True)
-class Accept:
-    code: str
+class Command:
+    """Accept, pass or resolve; ``code`` is None for a bare ``A``, ``P`` or ``R``."""
+
+    verb: Verb
+    code: str | None
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class StatusRequest:
+    """Which pages are open for me."""
+
+
+@dataclass(frozen=True)
+class OptOut:
+    keyword: str  # upper-case, inner whitespace collapsed: "STOP ALL"
+
+
+@dataclass(frozen=True)
+class OptIn:
+    keyword: str  # upper-case
 
 
 @dataclass(frozen=True)
 class Unrecognised:
-    text: str
+    text: str  # the body stripped, at most 160 characters
 
 
-Reply = Accept | Unrecognised
-
+Reply = Command | Help | StatusRequest | OptOut | OptIn | Unrecognised
 
 MAX_REPLY = 1600  # Twilio's longest inbound message; anything longer is not a reply
+MAX_ECHO = 160
+
+VERB_WORDS: dict[str, Verb] = {
+    "a": Verb.ACCEPT, "accept": Verb.ACCEPT, "accepted": Verb.ACCEPT, "ack": Verb.ACCEPT,
+    "p": Verb.PASS, "pass": Verb.PASS, "next": Verb.PASS,
+    "r": Verb.RESOLVE, "resolve": Verb.RESOLVE, "resolved": Verb.RESOLVE, "done": Verb.RESOLVE,
+}
+HELP_WORDS = frozenset({"HELP", "INFO", "?"})
+STATUS_WORDS = frozenset({"STATUS", "LIST"})
+OPT_OUT_WORDS = frozenset(
+    {"STOP", "STOPALL", "STOP ALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
+)
+OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP", "OPTIN"})
+
+# re.ASCII throughout: without it [0-9] is still ASCII, but IGNORECASE would let "ſ" match
+# "s" and the Kelvin sign match "k". Each whitespace run has one owner, so matching is
+# linear in the body's length.
+_WORD = "|".join(sorted(VERB_WORDS, key=len, reverse=True))
+_CODE = r"[0-9]{3,4}"
+_END = r"\s*(?:[.!]\s*)?"
+_COMMAND = re.compile(
+    rf"\s*(?:(?P<word>{_WORD})(?:\s*(?:[#:.-]\s*)?(?P<code>{_CODE}))?"
+    rf"|(?P<code_first>{_CODE})\s*(?P<word_last>{_WORD})){_END}",
+    re.IGNORECASE | re.ASCII,
+)
+_KEYWORD = re.compile(rf"\s*(?P<keyword>\?|[a-z]+(?:\s+all)?){_END}", re.IGNORECASE | re.ASCII)
+
+
+def Accept(code: str) -> Command:
+    """``Command(Verb.ACCEPT, code)``; the name of the former accept-only reply type."""
+    return Command(Verb.ACCEPT, code)
 
 
 def parse_reply(body: str) -> Reply:
     """The whole message must be the reply: nothing is truncated before matching."""
     text = body or ""
-    m = _ACCEPT.fullmatch(text) if len(text) <= MAX_REPLY else None
-    if m:
-        return Accept(m["code"] or m["code_first"])
-    return Unrecognised(text.strip()[:160])
+    if len(text) > MAX_REPLY:
+        return Unrecognised(text.strip()[:MAX_ECHO])
+    if m := _COMMAND.fullmatch(text):
+        word = m["word"] or m["word_last"]
+        return Command(VERB_WORDS[word.lower()], m["code"] or m["code_first"])
+    if m := _KEYWORD.fullmatch(text):
+        keyword = " ".join(m["keyword"].split()).upper()
+        if keyword in HELP_WORDS:
+            return Help()
+        if keyword in STATUS_WORDS:
+            return StatusRequest()
+        if keyword in OPT_OUT_WORDS:
+            return OptOut(keyword)
+        if keyword in OPT_IN_WORDS:
+            return OptIn(keyword)
+    return Unrecognised(text.strip()[:MAX_ECHO])

@@ -13,13 +13,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain import messages
-from ..domain.errors import InvalidItem
-from ..domain.incident import PAGE_LEASE_S, Incident, Page, Status, seconds_between
+from ..domain.errors import InvalidItem, SendAborted
+from ..domain.incident import PAGE_LEASE_S, Channel, Incident, Page, Status, seconds_between
 from ..domain.ladder import Rung, RungKind
 from ..domain.program import Clinician, Program
 from ..domain.referral import build_referral
 from ..domain.rota import Gap, OnCall
 from ..domain.schedule import on_call as schedule_on_call
+from .delivery import UNSUBSCRIBED, Deps, PagingLease, call_clinician
+from .delivery import opted_out as record_opt_out
 from .ports import (
     Alerts,
     CallbackError,
@@ -27,7 +29,6 @@ from .ports import (
     Directory,
     Hotline,
     Incidents,
-    Ladder,
     Sms,
     SmsError,
     Timeline,
@@ -43,7 +44,7 @@ class IncidentMissing(Exception):
 class Step:
     """What the ladder does next: the `Route` choice reads `action`."""
 
-    action: str  # page | referral | accepted | stop | exhausted
+    action: str  # page | referral | accepted | resolved | exhausted
     position: int
     rung: Rung | None = None
     clinician_id: str | None = None
@@ -104,7 +105,7 @@ def advance(
     if incident.status is Status.ACCEPTED:
         return Step("accepted", position)
     if incident.status is Status.RESOLVED:
-        return Step("stop", position)
+        return Step("resolved", position)
 
     ladder = [Rung.from_input(r) for r in rungs]
     skipped: list[str] = []
@@ -155,9 +156,10 @@ def _record_gap(
 
 @dataclass(frozen=True)
 class PageResult:
-    outcome: str  # sent | already_sent | closed | failed | not_on_call
+    outcome: str  # sent | called | already_sent | closed | failed | not_on_call
     position: int
     error_code: int | None = None
+    code: str | None = None  # the code the clinician replies with
 
 
 def page_rung(
@@ -166,26 +168,26 @@ def page_rung(
     target: str,
     clinician_id: str,
     task_token: str,
+    deps: Deps,
     *,
-    incidents: Incidents,
-    timeline: Timeline,
-    directory: Directory,
-    ladder: Ladder,
     sms: Sms,
-    clock: Clock,
+    window_s: int | None = None,
 ) -> PageResult:
+    """Page one rung: an SMS that asks for delivery reports (a voice call when the
+    clinician opted out of SMS, or when Twilio refuses the SMS), under the paging lease."""
+    incidents, timeline, clock = deps.incidents, deps.timeline, deps.clock
     incident = _get(incidents, incident_id)
 
     def give_up(outcome: str, error_code: int | None = None) -> PageResult:
         # Nothing to wait for: wake the rung now instead of letting it time out.
-        ladder.wake(task_token, {"result": outcome})
+        deps.ladder.wake(task_token, {"result": outcome})
         return PageResult(outcome, position, error_code)
 
     if not incident.is_open:
         return give_up("closed")
     try:
-        program = directory.program(incident.program_id)
-        clinician = directory.clinician(clinician_id)
+        program = deps.directory.program(incident.program_id)
+        clinician = deps.directory.clinician(clinician_id)
     except InvalidItem as exc:
         timeline.append(incident_id, clock.now(), "page_failed", position=position, reason=str(exc))
         return give_up("failed")
@@ -201,45 +203,62 @@ def page_rung(
         return give_up("closed")  # accepted (or resolved) since the ladder decided to page
     try:
         return _send_page(incident, program, clinician, position, target, task_token, now,
-                          incidents=incidents, timeline=timeline, ladder=ladder, sms=sms,
-                          clock=clock)
+                          deps, sms=sms, window_s=window_s)
     finally:
         incidents.release_rung(incident_id, position)
 
 
 def _send_page(
     incident: Incident, program: Program, clinician: Clinician, position: int, target: str,
-    task_token: str, now: datetime, *, incidents: Incidents, timeline: Timeline,
-    ladder: Ladder, sms: Sms, clock: Clock,
+    task_token: str, now: datetime, deps: Deps, *, sms: Sms, window_s: int | None,
 ) -> PageResult:
+    incidents, timeline, clock = deps.incidents, deps.timeline, deps.clock
     incident_id, clinician_id = incident.incident_id, clinician.clinician_id
-    page = Page(incident_id, position, target, clinician_id, clinician.phone, incident.code, now)
+    code = incidents.claim_page_code(clinician.phone, clinician_id, incident.code, incident_id,
+                                     now)
+    opted_out = deps.opt_outs is not None and deps.opt_outs.opted_out(clinician.phone)
+    channel = Channel.VOICE if opted_out else Channel.SMS
+    page = Page(incident_id, position, target, clinician_id, clinician.phone, code, now,
+                channel=channel, task_token=task_token)
     if not incidents.record_page(page):
         stored = incidents.page_for(incident_id, position)
-        if stored is not None and stored.message_sid:
-            # A retried invocation: the SMS went out; the claim above moved the token.
-            return PageResult("already_sent", position)
+        if stored is not None and (stored.message_sid or stored.calling):
+            # A retried invocation: the page went out; the claim above moved the token.
+            return PageResult("already_sent", position, code=stored.code)
+    if channel is Channel.VOICE:
+        timeline.append(incident_id, clock.now(), "sms_skipped", position=position,
+                        clinician_id=clinician_id, reason="the clinician opted out of SMS")
+        called = call_clinician(page, "opted out of SMS", deps)
+        return PageResult("called" if called == "calling" else called, position, code=code)
     if incident.status is Status.REFERRED:
-        body = messages.referral_repage_sms(program.display_name, incident.code,
-                                            program.hotline_number)
+        body = messages.referral_repage_sms(program.display_name, code, program.hotline_number)
     else:
-        body = messages.page_sms(program.display_name, incident.severity, incident.code,
+        body = messages.page_sms(program.display_name, incident.severity, code,
                                  program.hotline_number)
+    guard = PagingLease(incidents, incident_id, position, clock)
     try:
-        sid = sms.send(clinician.phone, body)
+        sid = sms.send(clinician.phone, body, page=(incident_id, position),
+                       validity_s=window_s, guard=guard)
+    except SendAborted:
+        deps.ladder.wake(task_token, {"result": "closed"})
+        return PageResult("closed", position, code=code)
     except SmsError as exc:
         timeline.append(
             incident_id, clock.now(), "page_failed", position=position, target=target,
             clinician_id=clinician_id, error_code=exc.code, reason=str(exc),
         )
-        ladder.wake(task_token, {"result": "failed"})  # move on now, not when the rung ends
-        return PageResult("failed", position, exc.code)
+        incidents.mark_sms_failed(incident_id, position, clock.now(), exc.code)
+        if exc.code == UNSUBSCRIBED:
+            record_opt_out(clinician.phone, f"Twilio error {UNSUBSCRIBED}", deps)
+        called = call_clinician(page, "SMS refused by Twilio", deps)
+        return PageResult("failed" if called != "calling" else "called", position, exc.code,
+                          code=code)
     incidents.set_page_sent(incident_id, position, sid)
     timeline.append(
         incident_id, now, "paged", position=position, target=target,
-        clinician_id=clinician_id, message_sid=sid,
+        clinician_id=clinician_id, message_sid=sid, code=code,
     )
-    return PageResult("sent", position)
+    return PageResult("sent", position, code=code)
 
 
 @dataclass(frozen=True)
@@ -305,6 +324,8 @@ def notify_hotline(
         return "not_accepted"
     if event == "referred" and incident.referred_at is None:
         return "not_referred"
+    if event == "resolved" and incident.status is not Status.RESOLVED:
+        return "not_resolved"
     payload: dict[str, Any] = {
         "event": event,
         "incident_id": incident.incident_id,
@@ -327,6 +348,9 @@ def notify_hotline(
         }
     if event == "referred":
         payload["referral"] = dict(incident.referral or {})
+    if event == "resolved" and incident.resolved_at:
+        payload["resolved"] = {"clinician_id": incident.resolved_by,
+                               "at": incident.resolved_at.isoformat()}
     try:
         status = hotline.post(incident.callback_url, incident.hotline_id, payload)
     except CallbackError as exc:

@@ -8,12 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from ..domain.errors import CallbackError, InvalidItem, SmsError
+from ..domain.errors import CallbackError, InvalidItem, SendAborted, SmsError
 from ..domain.incident import AcceptOutcome, Incident, Page
 from ..domain.program import Clinician, Program
 from ..domain.schedule import Schedule
 
-__all__ = ["CallbackError", "SmsError"]
+__all__ = ["CallbackError", "SendAborted", "SmsError"]
 
 
 class Clock(Protocol):
@@ -51,8 +51,23 @@ class Incidents(Protocol):
         hold the paging lease until ``lease_until`` (acceptances wait for it)."""
         ...
 
+    def renew_lease(self, incident_id: str, position: int, lease_until: datetime) -> bool:
+        """Take the paging lease again for `position`, if the incident is open and still
+        at that rung; False otherwise (accepted, resolved or moved on: do not page)."""
+        ...
+
     def release_rung(self, incident_id: str, position: int) -> None:
         """Drop the paging lease: the rung's SMS went out (or failed)."""
+        ...
+
+    def claim_page_code(self, phone: str, clinician_id: str, preferred: str,
+                        incident_id: str, now: datetime) -> str:
+        """The code this phone replies with for this incident: ``preferred`` unless another
+        open incident already holds it for this phone; stable for one incident."""
+        ...
+
+    def open_codes(self, phone: str) -> list[tuple[str, Incident]]:
+        """The codes this phone holds for incidents that are still open, oldest first."""
         ...
 
     def record_page(self, page: Page) -> bool:
@@ -63,12 +78,37 @@ class Incidents(Protocol):
 
     def set_page_sent(self, incident_id: str, position: int, message_sid: str) -> None: ...
 
+    def mark_sms_failed(self, incident_id: str, position: int, now: datetime,
+                        error_code: int | None) -> bool:
+        """Record that the rung's SMS did not reach the handset; False if already recorded."""
+        ...
+
+    def start_call(self, incident_id: str, position: int, now: datetime) -> bool:
+        """Claim the rung's one voice call; False if it was already placed."""
+        ...
+
+    def set_call_sid(self, incident_id: str, position: int, call_sid: str) -> None: ...
+
+    def end_call(self, incident_id: str, position: int, now: datetime, status: str) -> bool:
+        """Record the end of the rung's call; False if already recorded."""
+        ...
+
+    def record_pass(self, incident_id: str, position: int, clinician_id: str,
+                    now: datetime) -> bool:
+        """The rung's clinician passes: only while the incident is open and still waiting
+        on that rung, and once."""
+        ...
+
     def find_page(self, phone: str, code: str) -> Page | None:
         """The latest page with this code sent to this phone number."""
         ...
 
     def accept(self, incident_id: str, clinician_id: str, now: datetime) -> AcceptOutcome:
         """open -> accepted, unless a page is being sent (its lease not yet lapsed)."""
+        ...
+
+    def resolve(self, incident_id: str, clinician_id: str, now: datetime) -> AcceptOutcome:
+        """open or accepted -> resolved, unless a page is being sent (as for accept)."""
         ...
 
     def refer(self, incident_id: str, now: datetime, referral: dict[str, str]) -> bool:
@@ -97,6 +137,10 @@ class Directory(Protocol):
     def clinicians(self, clinician_ids: list[str]) -> dict[str, Clinician | InvalidItem | None]:
         ...
 
+    def clinicians_with_phone(self, phone: str) -> list[Clinician]:
+        """Valid clinician items with this phone number (malformed ones are skipped)."""
+        ...
+
 
 class ProgramIndex(Protocol):
     """Which programs exist, and which an edit of a clinician affects (the rota guard)."""
@@ -122,9 +166,44 @@ class Ladder(Protocol):
         ...
 
 
+class AttemptGuard(Protocol):
+    """Held around each attempt at the provider's API (the paging lease)."""
+
+    def acquire(self) -> bool:
+        """May this attempt go out? False: the incident was accepted or moved on."""
+        ...
+
+    def release(self) -> None: ...
+
+
 class Sms(Protocol):
-    def send(self, to: str, body: str) -> str:
-        """Send one SMS; return the provider's message id. Raises SmsError."""
+    def send(self, to: str, body: str, *, page: tuple[str, int] | None = None,
+             validity_s: int | None = None, guard: AttemptGuard | None = None) -> str:
+        """Send one SMS, asking for status reports about ``page`` (incident id, rung);
+        return the provider's message id. Transient provider errors are retried, never
+        sending twice. Raises SmsError, or SendAborted when ``guard`` said no."""
+        ...
+
+
+class Voice(Protocol):
+    def call(self, to: str, *, page: tuple[str, int],
+             guard: AttemptGuard | None = None) -> str:
+        """Place the voice call of ``page`` (its TwiML and status reports are served by
+        the voice and status webhooks); return the call id. Raises as Sms.send."""
+        ...
+
+
+class OptOuts(Protocol):
+    """Phones that texted STOP (or that Twilio reports unsubscribed): SMS cannot reach them."""
+
+    def opted_out(self, phone: str) -> bool: ...
+
+    def opt_out(self, phone: str, now: datetime, via: str) -> bool:
+        """Record the opt-out; False if the phone was already opted out."""
+        ...
+
+    def opt_in(self, phone: str) -> bool:
+        """Clear the opt-out; False if the phone was not opted out."""
         ...
 
 

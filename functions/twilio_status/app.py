@@ -1,0 +1,60 @@
+"""Twilio's status callbacks for every page's SMS and call (signature-checked).
+
+``POST /twilio/status/{incident_id}/{position}``: the page is in the signed URL. A failed
+or undelivered SMS for the rung the ladder waits on starts the voice call at once; a call
+that ends with nobody accepting or passing moves the ladder on at once. Duplicates and
+replays are acknowledged and change nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from crisis_pager import bootstrap
+from crisis_pager.adapters.twilio_webhook import verified_form, webhook_url
+from crisis_pager.config import settings
+from crisis_pager.service.delivery import StatusReport, handle_status
+
+logger = Logger()
+metrics = Metrics()
+app = APIGatewayRestResolver()
+
+FALLBACKS = {"calling": "FallbackCalls", "no_answer": "CallsUnanswered", "failed": "PagesFailed"}
+
+
+@app.post("/twilio/status/<incident_id>/<position>")
+def status(incident_id: str, position: str) -> Response:
+    event = app.current_event
+    url = webhook_url(settings().public_base_url, event.path, event.headers.get("Host") or "",
+                      event.request_context.path)
+    form = verified_form(bootstrap.twilio_signature(), url, event.decoded_body or "",
+                         event.headers.get("X-Twilio-Signature"))
+    if form is None:
+        logger.warning("rejected status callback: bad Twilio signature")
+        return Response(status_code=403, content_type="text/plain", body="invalid signature")
+    if not position.isdigit():
+        return Response(status_code=404, content_type="text/plain", body="no such page")
+    logger.set_correlation_id(incident_id)
+    report = StatusReport.from_form(form)
+    outcome = handle_status(incident_id, int(position), report,
+                            bootstrap.deps(voice=True, notify=True))
+    logger.info("status callback", extra={
+        "outcome": outcome, "position": int(position),
+        "status": report.message_status or report.call_status,
+        "error_code": report.error_code, "answered_by": report.answered_by})
+    if outcome in FALLBACKS:
+        metrics.add_metric(name=FALLBACKS[outcome], unit=MetricUnit.Count, value=1)
+    if report.message_status in ("failed", "undelivered") and outcome != "duplicate":
+        metrics.add_metric(name="PagesUndelivered", unit=MetricUnit.Count, value=1)
+    return Response(status_code=200, content_type="text/plain", body=outcome)
+
+
+@logger.inject_lambda_context(log_event=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

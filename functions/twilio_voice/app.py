@@ -1,0 +1,89 @@
+"""The page's voice call (signature-checked): TwiML that reads the PHI-free page and
+gathers one key: 1 accept, 2 pass, 9 repeat.
+
+``POST /twilio/voice/{incident_id}/{position}``: Twilio fetches it when the call connects
+(with AnsweredBy from answering-machine detection: a machine hears nothing and the call
+ends, so a voicemail never accepts). ``POST .../key``: the key pressed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from crisis_pager import bootstrap
+from crisis_pager.adapters.twilio_webhook import (
+    key_path,
+    verified_form,
+    voice_path,
+    voice_twiml,
+    webhook_url,
+)
+from crisis_pager.config import settings
+from crisis_pager.service.delivery import VoiceScript, voice_answer
+from crisis_pager.service.replies import voice_key
+
+logger = Logger()
+metrics = Metrics()
+app = APIGatewayRestResolver()
+TWIML = "application/xml"
+
+
+def _form() -> tuple[dict[str, str] | None, str]:
+    event = app.current_event
+    url = webhook_url(settings().public_base_url, event.path, event.headers.get("Host") or "",
+                      event.request_context.path)
+    form = verified_form(bootstrap.twilio_signature(), url, event.decoded_body or "",
+                         event.headers.get("X-Twilio-Signature"))
+    return form, url.removesuffix(event.path) if url.endswith(event.path) else ""
+
+
+def _twiml(script: VoiceScript, base: str, incident_id: str, position: int) -> Response:
+    again = base + voice_path(incident_id, position)
+    if script.repeat:
+        body = voice_twiml(list(script.say), redirect_url=again)
+    else:
+        body = voice_twiml(list(script.say), gather=script.gather,
+                           gather_url=base + key_path(incident_id, position),
+                           then=list(script.then))
+    return Response(status_code=200, content_type=TWIML, body=body)
+
+
+def _refused() -> Response:
+    logger.warning("rejected voice webhook: bad Twilio signature")
+    return Response(status_code=403, content_type="text/plain", body="invalid signature")
+
+
+@app.post("/twilio/voice/<incident_id>/<position>")
+def answered(incident_id: str, position: str) -> Response:
+    form, base = _form()
+    if form is None or not position.isdigit():
+        return _refused()
+    logger.set_correlation_id(incident_id)
+    answered_by = form.get("AnsweredBy") or None
+    script = voice_answer(incident_id, int(position), answered_by, bootstrap.deps())
+    logger.info("call answered", extra={"position": int(position), "answered_by": answered_by})
+    return _twiml(script, base, incident_id, int(position))
+
+
+@app.post("/twilio/voice/<incident_id>/<position>/key")
+def key(incident_id: str, position: str) -> Response:
+    form, base = _form()
+    if form is None or not position.isdigit():
+        return _refused()
+    logger.set_correlation_id(incident_id)
+    digits = (form.get("Digits") or "")[:1]
+    script = voice_key(incident_id, int(position), digits, bootstrap.deps(voice=True))
+    logger.info("call key", extra={"position": int(position), "key": digits})
+    metrics.add_metric(name="VoiceKeys", unit=MetricUnit.Count, value=1)
+    return _twiml(script, base, incident_id, int(position))
+
+
+@logger.inject_lambda_context(log_event=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,311 @@
+"""Getting a page to a person: the SMS, its delivery reports, the voice-call fallback, the
+call's conversation, and opt-outs (STOP).
+
+A rung's page ends well one of two ways: a person accepts (or passes), or the ladder moves
+on at once. So a page that cannot reach the handset (Twilio reports ``failed`` or
+``undelivered``, or refuses it outright) is followed by a voice call to the same clinician;
+and a call nobody answers, that a machine answers, or that ends without a key, wakes the
+rung's task token so the next rung is paged without waiting out the window. Every step is
+a conditional write on the page, so a duplicated or replayed report changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from ..domain import messages
+from ..domain.errors import InvalidItem, SendAborted, SmsError
+from ..domain.incident import (
+    CALL_ENDED,
+    MACHINE_ANSWERS,
+    PAGE_LEASE_S,
+    SMS_FAILED,
+    Incident,
+    Page,
+)
+from ..domain.program import Program
+from .ports import (
+    Alerts,
+    Clock,
+    Directory,
+    Incidents,
+    Ladder,
+    OptOuts,
+    ProgramIndex,
+    Sms,
+    Timeline,
+    Voice,
+)
+
+UNSUBSCRIBED = 21610  # Twilio: "Attempt to send to unsubscribed recipient" (texted STOP)
+
+
+@dataclass
+class PagingLease:
+    """The AttemptGuard of one rung: each attempt at Twilio takes the paging lease (only
+    while the incident is open and still at this rung) and drops it afterwards."""
+
+    incidents: Incidents
+    incident_id: str
+    position: int
+    clock: Clock
+
+    def acquire(self) -> bool:
+        until = self.clock.now() + timedelta(seconds=PAGE_LEASE_S)
+        return self.incidents.renew_lease(self.incident_id, self.position, until)
+
+    def release(self) -> None:
+        self.incidents.release_rung(self.incident_id, self.position)
+
+
+@dataclass
+class Deps:
+    """The ports the delivery paths use (one bundle: they call each other)."""
+
+    incidents: Incidents
+    timeline: Timeline
+    directory: Directory
+    ladder: Ladder
+    clock: Clock
+    voice: Voice | None = None
+    opt_outs: OptOuts | None = None
+    alerts: Alerts | None = None
+    index: ProgramIndex | None = None
+    sms: Sms | None = None  # admins' texts (opt-out alerts)
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- the voice fallback
+
+
+def call_clinician(page: Page, reason: str, deps: Deps) -> str:
+    """Place the rung's one voice call (if the rung is still current and open). When the
+    call cannot be placed, move the ladder on now. Returns calling | moved_on | closed |
+    already_calling | failed."""
+    incident = deps.incidents.get(page.incident_id)
+    if incident is None or not incident.is_open:
+        return "closed"
+    if incident.position != page.position:
+        return "moved_on"  # the ladder is already past this rung: nothing to fall back for
+    now = deps.clock.now()
+    if not deps.incidents.start_call(page.incident_id, page.position, now):
+        return "already_calling"
+    lease = PagingLease(deps.incidents, page.incident_id, page.position, deps.clock)
+    if deps.voice is None:
+        raise RuntimeError("no voice port wired")
+    try:
+        sid = deps.voice.call(page.phone, page=(page.incident_id, page.position), guard=lease)
+    except SendAborted:
+        return "closed"
+    except SmsError as exc:
+        deps.timeline.append(
+            page.incident_id, deps.clock.now(), "call_failed", position=page.position,
+            clinician_id=page.clinician_id, error_code=exc.code, reason=str(exc),
+        )
+        wake(page, "failed", deps)
+        return "failed"
+    deps.incidents.set_call_sid(page.incident_id, page.position, sid)
+    deps.timeline.append(
+        page.incident_id, now, "called", position=page.position, target=page.target,
+        clinician_id=page.clinician_id, call_sid=sid, reason=reason,
+    )
+    return "calling"
+
+
+def wake(page: Page, result: str, deps: Deps) -> bool:
+    """Complete this rung's wait (never another rung's: the token is the page's own)."""
+    if not page.task_token:
+        return False
+    return deps.ladder.wake(page.task_token, {"result": result})
+
+
+# ---------------------------------------------------------------- Twilio's status reports
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """The fields of a Twilio status callback that matter here (never the body)."""
+
+    message_sid: str | None = None
+    message_status: str | None = None
+    call_sid: str | None = None
+    call_status: str | None = None
+    answered_by: str | None = None
+    error_code: int | None = None
+
+    @classmethod
+    def from_form(cls, form: dict[str, str]) -> StatusReport:
+        code = form.get("ErrorCode") or ""
+        return cls(
+            message_sid=form.get("MessageSid") or None,
+            message_status=(form.get("MessageStatus") or form.get("SmsStatus") or None),
+            call_sid=form.get("CallSid") or None,
+            call_status=form.get("CallStatus") or None,
+            answered_by=form.get("AnsweredBy") or None,
+            error_code=int(code) if code.isdigit() else None,
+        )
+
+
+def handle_status(incident_id: str, position: int, report: StatusReport, deps: Deps) -> str:
+    """A signed status report about one page. Returns what it did (for logs and tests):
+    unknown_page | other_message | other_call | noted | delivered | duplicate |
+    calling | moved_on | closed | already_calling | failed | no_answer | answered."""
+    page = deps.incidents.page_for(incident_id, position)
+    if page is None:
+        return "unknown_page"
+    if report.call_sid:
+        return _call_status(page, report, deps)
+    if not report.message_sid or not report.message_status:
+        return "noted"
+    if page.message_sid and report.message_sid != page.message_sid:
+        return "other_message"
+    status = report.message_status
+    now = deps.clock.now()
+    if status == "delivered":
+        deps.timeline.append(incident_id, now, "page_delivered", position=position,
+                             message_sid=report.message_sid)
+        return "delivered"
+    if status not in SMS_FAILED:
+        return "noted"
+    if not deps.incidents.mark_sms_failed(incident_id, position, now, report.error_code):
+        return "duplicate"
+    deps.timeline.append(
+        incident_id, now, "page_undelivered", position=position, clinician_id=page.clinician_id,
+        message_sid=report.message_sid, status=status, error_code=report.error_code,
+    )
+    if report.error_code == UNSUBSCRIBED:
+        opted_out(page.phone, f"Twilio error {UNSUBSCRIBED}", deps)
+    return call_clinician(page, f"SMS {status}", deps)
+
+
+def _call_status(page: Page, report: StatusReport, deps: Deps) -> str:
+    if page.call_sid and report.call_sid != page.call_sid:
+        return "other_call"
+    if report.call_status not in CALL_ENDED:
+        return "noted"
+    now = deps.clock.now()
+    if not deps.incidents.end_call(page.incident_id, page.position, now, report.call_status or ""):
+        return "duplicate"
+    incident = deps.incidents.get(page.incident_id)
+    waiting = (incident is not None and incident.is_open and incident.position == page.position)
+    deps.timeline.append(
+        page.incident_id, now, "call_ended", position=page.position,
+        clinician_id=page.clinician_id, call_sid=report.call_sid, status=report.call_status,
+        answered_by=report.answered_by, ladder="moves on" if waiting else None,
+    )
+    if not waiting:
+        return "answered"
+    # Still waiting on this rung after the call: nobody accepted or passed on it (no key,
+    # voicemail, busy, no answer, hang-up). Move on now.
+    wake(page, "no_answer", deps)
+    return "no_answer"
+
+
+# ---------------------------------------------------------------- STOP and START
+
+
+def opted_out(phone: str, via: str, deps: Deps) -> bool:
+    """Record that SMS cannot reach this phone; tell the admins of every program the
+    clinician is on call for that coverage is at risk. False if it was already known."""
+    if deps.opt_outs is None or not deps.opt_outs.opt_out(phone, deps.clock.now(), via):
+        return False
+    for clinician, program in _programs_of(phone, deps):
+        _tell_admins(program, f"crisis-pager: coverage at risk in {program.display_name}",
+                     messages.coverage_at_risk_alert(program.display_name, clinician), deps)
+    return True
+
+
+def opted_in(phone: str, deps: Deps) -> bool:
+    if deps.opt_outs is None or not deps.opt_outs.opt_in(phone):
+        return False
+    for clinician, program in _programs_of(phone, deps):
+        _tell_admins(program, f"crisis-pager: SMS restored in {program.display_name}",
+                     messages.coverage_restored_alert(program.display_name, clinician), deps)
+    return True
+
+
+def _programs_of(phone: str, deps: Deps) -> list[tuple[str, Program]]:
+    found: list[tuple[str, Program]] = []
+    if deps.index is None:
+        return found
+    for clinician in deps.directory.clinicians_with_phone(phone):
+        for program_id in deps.index.programs_naming(clinician.clinician_id):
+            try:
+                program = deps.directory.program(program_id)
+            except InvalidItem:
+                program = None
+            if program is not None:
+                found.append((clinician.name, program))
+    return found
+
+
+def _tell_admins(program: Program, subject: str, text: str, deps: Deps) -> None:
+    if deps.alerts is not None:
+        deps.alerts.publish(program.program_id, subject, text)
+    if deps.sms is not None:
+        for admin in program.admin_phones:
+            try:
+                deps.sms.send(admin, text)
+            except SmsError:
+                continue  # the SNS alert still reached them
+
+
+# ---------------------------------------------------------------- the call's conversation
+
+
+@dataclass(frozen=True)
+class VoiceScript:
+    """What the call says and does next; the handler renders it as TwiML."""
+
+    say: tuple[str, ...] = ()
+    gather: str | None = None  # read this while listening for one key
+    then: tuple[str, ...] = ()  # said when no key was pressed
+    repeat: bool = False  # go back to the page's start (key 9)
+
+
+def voice_answer(incident_id: str, position: int, answered_by: str | None,
+                 deps: Deps) -> VoiceScript:
+    """The call connected. A machine hears nothing and the call ends (so a voicemail
+    never accepts); a person hears the PHI-free page and can press a key."""
+    page = deps.incidents.page_for(incident_id, position)
+    incident = deps.incidents.get(incident_id)
+    if page is None or incident is None:
+        return VoiceScript()
+    if answered_by in MACHINE_ANSWERS:
+        deps.timeline.append(incident_id, deps.clock.now(), "call_machine", position=position,
+                             clinician_id=page.clinician_id, answered_by=answered_by)
+        return VoiceScript()
+    closed = closed_script(page, incident, deps)
+    if closed is not None:
+        return closed
+    program = _program(deps, incident.program_id)
+    name = program.display_name if program else "your program"
+    return VoiceScript(
+        gather=messages.voice_page(name, incident.severity, page.code),
+        then=(messages.voice_no_key(),),
+    )
+
+
+def closed_script(page: Page, incident: Incident, deps: Deps) -> VoiceScript | None:
+    if incident.is_open:
+        return None
+    if incident.accepted_by and incident.accepted_by != page.clinician_id:
+        by = _name(deps, incident.accepted_by)
+        return VoiceScript(say=(messages.voice_taken(page.code, by),))
+    return VoiceScript(say=(messages.voice_closed(page.code),))
+
+
+def _program(deps: Deps, program_id: str) -> Program | None:
+    try:
+        return deps.directory.program(program_id)
+    except InvalidItem:
+        return None
+
+
+def _name(deps: Deps, clinician_id: str) -> str:
+    try:
+        clinician = deps.directory.clinician(clinician_id)
+    except InvalidItem:
+        clinician = None
+    return clinician.name if clinician else "another clinician"
