@@ -3,6 +3,8 @@
 1. Nobody answers: primary at 0:00, backup at 5:00, supervisor at 10:00, the local
    emergency referral at 15:00 (the supervisor stays paged after it).
 2. The backup accepts at 6:30 by SMS: the ladder stops and nobody else is paged.
+3. The primary's SMS is undelivered (carrier filtering): the voice call that follows
+   reaches voicemail, which never accepts, and the backup is paged within seconds.
 """
 
 from __future__ import annotations
@@ -42,7 +44,23 @@ def render(stack: LocalStack, incident_id: str, title: str) -> list[str]:
         elif kind == "rung_skipped":
             detail = f"skipped {entry['target']}: {entry['reason']}"
         elif kind == "accepted":
-            detail = f"ACCEPTED by {seed.name_of(entry['clinician_id'])} (reply by SMS)"
+            how = "a key on the call" if entry.get("via") == "voice" else "reply by SMS"
+            detail = f"ACCEPTED by {seed.name_of(entry['clinician_id'])} ({how})"
+        elif kind == "page_delivered":
+            detail = "  Twilio: delivered to the handset"
+        elif kind == "page_undelivered":
+            detail = (f"  Twilio: SMS {entry['status']} (error {entry.get('error_code')}): "
+                      "falling back to a voice call")
+        elif kind == "called":
+            detail = (f"CALL to {entry['target']:<9} {seed.name_of(entry['clinician_id']):<15} "
+                      f"({entry['reason']})")
+        elif kind == "call_machine":
+            detail = "  the call reached voicemail: it hears nothing and cannot accept"
+        elif kind == "call_ended":
+            moves = "; the ladder moves on now" if entry.get("ladder") else ""
+            detail = f"  call ended: {entry['status']}{moves}"
+        elif kind in ("passed", "resolved"):
+            detail = f"{kind.upper()} by {seed.name_of(entry['clinician_id'])} ({entry['via']})"
         elif kind == "referred":
             detail = (f"LOCAL EMERGENCY REFERRAL: crisis line {entry['crisis_line']}, mobile "
                       f"crisis team {entry['mobile_crisis_team']}, "
@@ -94,6 +112,30 @@ def scenario_backup_accepts(stack: LocalStack) -> list[str]:
     return lines
 
 
+def scenario_undelivered(stack: LocalStack) -> list[str]:
+    ana, ben = seed.phone_of("clin-ana"), seed.phone_of("clin-ben")
+    stack.twilio.sms_outcome(ana, "undelivered", 30007)  # carrier filtering
+    stack.twilio.call_outcome(ana, "machine")
+    response = stack.post_escalation({
+        "program_id": seed.PROGRAM_ID, "severity": "high", "participant_ref": "p-5d10e2",
+        "event_id": "hotline-evt-1003", "callback_url": stack.receiver.url,
+        "summary": "Distress check-in: plan and means disclosed.",
+    })
+    body = response.json()
+    incident_id, code = body["incident_id"], body["code"]
+    stack.wait_for(lambda: any(m.to == ben and code in m.body for m in stack.twilio.messages),
+                   timeout=60)
+    answer = stack.sms_reply(ben, f"A {code}")
+    status = stack.wait_until_done(incident_id, timeout=60)
+    stack.twilio.drain()
+    lines = render(stack, incident_id,
+                   "Scenario 3: the primary's SMS is undelivered; the backup within seconds")
+    lines.append(f"  Ben's reply \"A {code}\" was answered: {_twiml_text(answer.body)!r}")
+    lines.append(f"  ladder {status.lower()}; hotline callbacks: "
+                 f"{', '.join(stack.receiver.events(incident_id))}")
+    return lines
+
+
 def _twiml_text(twiml: str) -> str:
     import xml.etree.ElementTree as ET  # noqa: N817
 
@@ -108,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         out += scenario_nobody_answers(stack)
         out.append("")
         out += scenario_backup_accepts(stack)
+        out.append("")
+        out += scenario_undelivered(stack)
         errors = list(stack.errors)
     print("\n".join(out))
     print()

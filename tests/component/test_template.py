@@ -34,6 +34,8 @@ ct = _load_checker()
 FUNCTIONS = {  # logical id -> folder under functions/
     "HotlineIntakeFunction": "hotline_intake",
     "SmsInboundFunction": "sms_inbound",
+    "TwilioStatusFunction": "twilio_status",
+    "TwilioVoiceFunction": "twilio_voice",
     "AdvanceFunction": "advance",
     "PageRungFunction": "page_rung",
     "EmergencyReferralFunction": "emergency_referral",
@@ -47,13 +49,18 @@ TABLES = {  # logical id -> (env var, [(attribute, key type)])
     "ProgramsTable": ("PROGRAMS_TABLE", [("program_id", "HASH"), ("key", "RANGE")]),
     "CliniciansTable": ("CLINICIANS_TABLE", [("clinician_id", "HASH")]),
 }
+# Functions that send or call need the URL Twilio reaches us at (status callbacks, TwiML).
+TWILIO_ENV = {"TWILIO_SECRET_ARN", "PUBLIC_BASE_URL", "PUBLIC_BASE_URL_PARAMETER",
+              "ALERTS_TOPIC_ARN"}
 EXTRA_ENV = {  # the contract's Environment table, beyond Globals
     "HotlineIntakeFunction": {
         "STATE_MACHINE_ARN", "HOTLINE_SECRET_ARN", "CALLBACK_ALLOW_HTTP_LOOPBACK"
     },
-    "SmsInboundFunction": {"TWILIO_SECRET_ARN", "PUBLIC_BASE_URL"},
+    "SmsInboundFunction": TWILIO_ENV,
+    "TwilioStatusFunction": TWILIO_ENV,
+    "TwilioVoiceFunction": {"TWILIO_SECRET_ARN", "PUBLIC_BASE_URL"},
     "AdvanceFunction": {"ALERTS_TOPIC_ARN"},
-    "PageRungFunction": {"TWILIO_SECRET_ARN"},
+    "PageRungFunction": TWILIO_ENV,
     "EmergencyReferralFunction": {"ALERTS_TOPIC_ARN"},
     "HotlineCallbackFunction": {"HOTLINE_SECRET_ARN", "CALLBACK_ALLOW_HTTP_LOOPBACK"},
     "RotaGuardFunction": {"TWILIO_SECRET_ARN", "ALERTS_TOPIC_ARN"},
@@ -61,6 +68,17 @@ EXTRA_ENV = {  # the contract's Environment table, beyond Globals
 }
 INCIDENTS_READ_WRITE = {
     ("IncidentsTable", f"dynamodb:{a}") for a in ("GetItem", "PutItem", "UpdateItem", "Query")
+}
+# What every function that pages, or hears from Twilio about a page, needs.
+PAGING = {
+    *INCIDENTS_READ_WRITE,
+    ("TimelineTable", "dynamodb:PutItem"),
+    ("CliniciansTable", "dynamodb:GetItem"),
+    ("ProgramsTable", "dynamodb:GetItem"),
+    ("LadderStateMachine", "states:SendTaskSuccess"),
+    ("TwilioSecret", "secretsmanager:GetSecretValue"),
+    ("DataKey", "kms:Decrypt"),
+    ("DataKey", "kms:GenerateDataKey"),
 }
 # The least a function needs to work: (resource logical id, action) pairs it must be granted.
 REQUIRED_GRANTS: dict[str, set[tuple[str, str]]] = {
@@ -76,16 +94,21 @@ REQUIRED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("DataKey", "kms:GenerateDataKey"),
     },
     "SmsInboundFunction": {
-        *INCIDENTS_READ_WRITE,
-        ("TimelineTable", "dynamodb:PutItem"),
-        ("CliniciansTable", "dynamodb:GetItem"),
-        ("ProgramsTable", "dynamodb:GetItem"),
-        ("LadderStateMachine", "states:SendTaskSuccess"),
-        ("LadderStateMachine", "states:SendTaskFailure"),
-        ("TwilioSecret", "secretsmanager:GetSecretValue"),
-        ("DataKey", "kms:Decrypt"),
-        ("DataKey", "kms:GenerateDataKey"),
+        *PAGING,
+        ("IncidentsTable", "dynamodb:BatchGetItem"),  # the phone's open codes
+        ("CliniciansTable", "dynamodb:Scan"),  # STOP: the clinicians with that phone
+        ("ProgramsTable", "dynamodb:Scan"),  # ... and the programs naming them
+        ("AlertsTopic", "sns:Publish"),
+        ("PublicBaseUrlParameter", "ssm:GetParameter"),
     },
+    "TwilioStatusFunction": {
+        *PAGING,
+        ("CliniciansTable", "dynamodb:Scan"),  # error 21610: an opt-out, as for STOP
+        ("ProgramsTable", "dynamodb:Scan"),
+        ("AlertsTopic", "sns:Publish"),
+        ("PublicBaseUrlParameter", "ssm:GetParameter"),  # the fallback call's URLs
+    },
+    "TwilioVoiceFunction": PAGING,
     "AdvanceFunction": {
         *INCIDENTS_READ_WRITE,
         ("TimelineTable", "dynamodb:PutItem"),
@@ -99,13 +122,12 @@ REQUIRED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("DataKey", "kms:GenerateDataKey"),
     },
     "PageRungFunction": {
-        *INCIDENTS_READ_WRITE,
-        ("TimelineTable", "dynamodb:PutItem"),
-        ("ProgramsTable", "dynamodb:GetItem"),
-        ("CliniciansTable", "dynamodb:GetItem"),
-        ("TwilioSecret", "secretsmanager:GetSecretValue"),
-        ("DataKey", "kms:Decrypt"),
-        ("DataKey", "kms:GenerateDataKey"),
+        *PAGING,
+        ("IncidentsTable", "dynamodb:BatchGetItem"),  # the phone's codes in use
+        ("CliniciansTable", "dynamodb:Scan"),
+        ("ProgramsTable", "dynamodb:Scan"),
+        ("AlertsTopic", "sns:Publish"),
+        ("PublicBaseUrlParameter", "ssm:GetParameter"),
     },
     "EmergencyReferralFunction": {
         ("IncidentsTable", "dynamodb:GetItem"),
@@ -173,6 +195,8 @@ def _grants(cfn: dict[str, Any], function: str) -> set[tuple[str, str]]:
             targets = [r for r in cfn["Resources"] if ct._refers_to(resource, r)]
             if "${AWS::StackName}-ladder" in str(resource):  # built from the machine's name
                 targets.append("LadderStateMachine")
+            if "${AWS::StackName}/public-base-url" in str(resource):  # built from its name
+                targets.append("PublicBaseUrlParameter")
             pairs |= {(t, a) for t in targets for a in ct._actions(stmt)}
     return pairs
 
@@ -227,6 +251,9 @@ def test_api_routes(sam: dict[str, Any]) -> None:
         ("HotlineIntakeFunction", "POST", "/v1/escalations"),
         ("HotlineIntakeFunction", "GET", "/v1/escalations/{incident_id}"),
         ("SmsInboundFunction", "POST", "/twilio/sms"),
+        ("TwilioStatusFunction", "POST", "/twilio/status/{incident_id}/{position}"),
+        ("TwilioVoiceFunction", "POST", "/twilio/voice/{incident_id}/{position}"),
+        ("TwilioVoiceFunction", "POST", "/twilio/voice/{incident_id}/{position}/key"),
         ("CalendarFeedFunction", "GET", "/v1/calendars/{program_id}/rotas/{feed}"),
         ("CalendarFeedFunction", "GET", "/v1/calendars/{program_id}/clinicians/{feed}"),
     }
@@ -476,7 +503,7 @@ def test_alarms_reach_the_alerts_topic(sam: dict[str, Any]) -> None:
     assert failed["TreatMissingData"] == "notBreaching"
     custom = {a["Properties"]["MetricName"]: a["Properties"] for a in alarms.values()
               if a["Properties"].get("Namespace") == "CrisisPager"}
-    assert {"ReferralsMade", "RungsSkipped"} <= set(custom)
+    assert {"ReferralsMade", "RungsSkipped", "PagesFailed", "PagesUndelivered"} <= set(custom)
     for metric, props in custom.items():
         assert props["Dimensions"] == [{"Name": "service", "Value": "crisis-pager"}], metric
         assert props["Threshold"] == 1 and props["Period"] == 60, metric
