@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from crisis_pager.domain.errors import InvalidItem
-from crisis_pager.domain.incident import AcceptOutcome, Incident, Page, Status
+from crisis_pager.domain.incident import (
+    OPEN_STATUSES,
+    AcceptOutcome,
+    Incident,
+    Page,
+    Status,
+    holds_code,
+)
 from crisis_pager.domain.program import (
     Clinician,
     Program,
@@ -17,7 +25,7 @@ from crisis_pager.domain.program import (
 )
 from crisis_pager.domain.rota import rota_from_fields
 from crisis_pager.domain.schedule import Schedule
-from crisis_pager.service.ports import CallbackError, SmsError
+from crisis_pager.service.ports import AttemptGuard, CallbackError, SendAborted, SmsError
 
 T0 = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)  # 10:00 in Los Angeles
 
@@ -36,14 +44,41 @@ class FakeClock:
         self.advance(seconds)
 
 
+@dataclasses.dataclass
+class PhoneCode:
+    """One phone's claim on a reply code (the adapter's PhoneCodeItem)."""
+
+    incident_id: str
+    clinician_id: str
+    claimed_at: datetime
+
+
 class FakeIncidents:
-    def __init__(self) -> None:
+    """The Incidents port in memory, with DynamoIncidents' conditions write for write.
+
+    State the domain Incident does not carry is kept beside it, as the adapter keeps it in
+    attributes the domain never reads: ``current_clinician`` and ``passed_position`` per
+    incident, ``leases`` (paging_until), ``call_statuses`` per page, and ``phone_codes``
+    (the per-phone reply-code claims). ``clock`` is the "now" of ``open_codes`` (the
+    adapter reads the wall clock there); without one the wall clock is used too.
+    """
+
+    def __init__(self, clock: FakeClock | None = None) -> None:
         self.items: dict[str, Incident] = {}
         self.pages: dict[tuple[str, int], Page] = {}
         self.codes: dict[tuple[str, str], str] = {}
         self.leases: dict[str, tuple[int, datetime]] = {}  # a page being sent
-        self._lock = threading.Lock()
+        self.current_clinician: dict[str, str] = {}
+        self.passed_position: dict[str, int] = {}
+        self.call_statuses: dict[tuple[str, int], str] = {}
+        self.phone_codes: dict[str, dict[str, PhoneCode]] = {}  # phone -> code -> claim
+        self.clock = clock
+        self._lock = threading.RLock()
         self.next_code = 417
+        self.next_phone_code = 100  # fallback reply codes when the preferred one is held
+
+    def _now(self) -> datetime:
+        return self.clock.now() if self.clock is not None else datetime.now(UTC)
 
     def get(self, incident_id: str) -> Incident | None:
         return self.items.get(incident_id)
@@ -76,6 +111,11 @@ class FakeIncidents:
             self.items[incident_id] = dataclasses.replace(current, **changes)
             return True
 
+    def _lease_in_flight(self, incident_id: str, now: datetime) -> bool:
+        """paging_until exists and has not lapsed (the adapter: NOT (absent OR < now))."""
+        lease = self.leases.get(incident_id)
+        return lease is not None and lease[1] >= now
+
     def mark_ladder_started(self, incident_id: str) -> None:
         self._swap(incident_id, None, ladder_started=True)
 
@@ -87,13 +127,24 @@ class FakeIncidents:
                 return False
             self.items[incident_id] = dataclasses.replace(
                 current, position=position, current_target=target, task_token=task_token)
+            self.current_clinician[incident_id] = clinician_id
+            self.leases[incident_id] = (position, lease_until)
+            return True
+
+    def renew_lease(self, incident_id: str, position: int, lease_until: datetime) -> bool:
+        with self._lock:
+            current = self.items.get(incident_id)
+            if current is None or not current.is_open or current.position != position:
+                return False
             self.leases[incident_id] = (position, lease_until)
             return True
 
     def release_rung(self, incident_id: str, position: int) -> None:
+        # The adapter's condition is on the incident's position: only this rung's lease.
         with self._lock:
-            if self.leases.get(incident_id, (None, None))[0] == position:
-                del self.leases[incident_id]
+            current = self.items.get(incident_id)
+            if current is not None and current.position == position:
+                self.leases.pop(incident_id, None)
 
     def record_page(self, page: Page) -> bool:
         with self._lock:
@@ -110,21 +161,126 @@ class FakeIncidents:
         key = (incident_id, position)
         self.pages[key] = dataclasses.replace(self.pages[key], message_sid=message_sid)
 
+    def _update_page(self, incident_id: str, position: int,
+                     condition: Callable[[Page], bool], **changes: Any) -> bool:
+        with self._lock:
+            key = (incident_id, position)
+            page = self.pages.get(key)
+            if page is None or not condition(page):
+                return False
+            self.pages[key] = dataclasses.replace(page, **changes)
+            return True
+
+    def mark_sms_failed(self, incident_id: str, position: int, now: datetime,
+                        error_code: int | None) -> bool:
+        changes: dict[str, Any] = {"sms_failed_at": now}
+        if error_code is not None:
+            changes["error_code"] = error_code
+        return self._update_page(incident_id, position, lambda p: p.sms_failed_at is None,
+                                 **changes)
+
+    def start_call(self, incident_id: str, position: int, now: datetime) -> bool:
+        return self._update_page(incident_id, position, lambda p: p.call_started_at is None,
+                                 call_started_at=now)
+
+    def set_call_sid(self, incident_id: str, position: int, call_sid: str) -> None:
+        self._update_page(incident_id, position, lambda p: p.call_started_at is not None,
+                          call_sid=call_sid)
+
+    def end_call(self, incident_id: str, position: int, now: datetime, status: str) -> bool:
+        with self._lock:
+            ended = self._update_page(
+                incident_id, position,
+                lambda p: p.call_started_at is not None and p.call_ended_at is None,
+                call_ended_at=now)
+            if ended:
+                self.call_statuses[(incident_id, position)] = status
+            return ended
+
+    def record_pass(self, incident_id: str, position: int, clinician_id: str,
+                    now: datetime) -> bool:
+        with self._lock:
+            current = self.items.get(incident_id)
+            passed = self.passed_position.get(incident_id)
+            if (current is None or current.status not in OPEN_STATUSES
+                    or current.position != position
+                    or self.current_clinician.get(incident_id) != clinician_id
+                    or (passed is not None and passed >= position)):
+                return False
+            self.passed_position[incident_id] = position
+            self._update_page(incident_id, position, lambda p: p.passed_at is None,
+                              passed_at=now)
+            return True
+
+    # ---------------------------------------------------------------- reply codes
+
+    def claim_page_code(self, phone: str, clinician_id: str, preferred: str,
+                        incident_id: str, now: datetime) -> str:
+        with self._lock:
+            claims = self.phone_codes.setdefault(phone, {})
+            for code, claim in sorted(claims.items()):
+                if claim.incident_id == incident_id:
+                    return code  # one code per incident per phone
+            candidates = [preferred] + [str(n) for n in range(self.next_phone_code, 10000)]
+            for code in candidates:
+                taken = claims.get(code)
+                if taken is not None:
+                    holder = self.items.get(taken.incident_id)
+                    if holder is not None and holds_code(holder, taken.clinician_id, now):
+                        continue
+                claims[code] = PhoneCode(incident_id, clinician_id, now)
+                return code
+            raise RuntimeError("no free reply code for this phone")
+
+    def open_codes(self, phone: str) -> list[tuple[str, Incident]]:
+        now = self._now()
+        found = []
+        for code, claim in sorted(self.phone_codes.get(phone, {}).items()):
+            incident = self.items.get(claim.incident_id)
+            if incident is not None and holds_code(incident, claim.clinician_id, now):
+                found.append((code, incident))
+        return sorted(found, key=lambda pair: pair[1].opened_at)
+
     def find_page(self, phone: str, code: str) -> Page | None:
+        """The by_phone index: code_key = <code>#<sent_at ISO>#<incident>, newest first
+        (equal keys, which DynamoDB leaves unordered: the later rung, as moto answers)."""
         matches = [p for p in self.pages.values() if p.phone == phone and p.code == code]
-        return max(matches, key=lambda p: p.sent_at) if matches else None
+        if not matches:
+            return None
+        return max(matches, key=lambda p: (p.sent_at.isoformat(), p.incident_id, p.position))
+
+    # ---------------------------------------------------------------- closing
 
     def accept(self, incident_id: str, clinician_id: str, now: datetime) -> AcceptOutcome:
         with self._lock:
             current = self.items.get(incident_id)
-            lease = self.leases.get(incident_id)
-            if current is not None and current.is_open and lease and lease[1] >= now:
+            if (current is not None and current.status in OPEN_STATUSES
+                    and not self._lease_in_flight(incident_id, now)):
+                self.items[incident_id] = dataclasses.replace(
+                    current, status=Status.ACCEPTED, accepted_by=clinician_id,
+                    accepted_at=now)
+                self.leases.pop(incident_id, None)
+                return AcceptOutcome.ACCEPTED
+            if current is not None and current.is_open:
                 return AcceptOutcome.PAGE_IN_FLIGHT
-        if self._swap(incident_id, {Status.TRIGGERED, Status.REFERRED},
-                      status=Status.ACCEPTED, accepted_by=clinician_id, accepted_at=now):
-            self.leases.pop(incident_id, None)
-            return AcceptOutcome.ACCEPTED
-        return AcceptOutcome.NOT_OPEN
+            return AcceptOutcome.NOT_OPEN
+
+    def resolve(self, incident_id: str, clinician_id: str, now: datetime) -> AcceptOutcome:
+        with self._lock:
+            current = self.items.get(incident_id)
+            if (current is not None
+                    and (current.status in OPEN_STATUSES
+                         or (current.status is Status.ACCEPTED
+                             and current.accepted_by == clinician_id))
+                    and not self._lease_in_flight(incident_id, now)):
+                self.items[incident_id] = dataclasses.replace(
+                    current, status=Status.RESOLVED, resolved_by=clinician_id,
+                    resolved_at=now)
+                self.leases.pop(incident_id, None)
+                return AcceptOutcome.ACCEPTED
+            if current is not None and current.is_open:
+                return AcceptOutcome.PAGE_IN_FLIGHT
+            return AcceptOutcome.NOT_OPEN
 
     def refer(self, incident_id: str, now: datetime, referral: dict[str, str]) -> bool:
         return self._swap(incident_id, {Status.TRIGGERED}, status=Status.REFERRED,
@@ -226,6 +382,12 @@ class FakeDirectory:
             raise item
         return item
 
+    def clinicians_with_phone(self, phone: str) -> list[Clinician]:
+        """Valid clinician items with this phone (malformed ones skipped), by id."""
+        return sorted((c for c in self.clinicians.values()
+                       if isinstance(c, Clinician) and c.phone == phone),
+                      key=lambda c: c.clinician_id)
+
 
 class FakeLadder:
     def __init__(self) -> None:
@@ -247,16 +409,98 @@ class FakeLadder:
         return False
 
 
-class FakeSms:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-        self.fail_with: SmsError | None = None
+class SentSms(NamedTuple):
+    to: str
+    body: str
+    page: tuple[str, int] | None
+    validity_s: int | None
 
-    def send(self, to: str, body: str) -> str:
-        if self.fail_with:
-            raise self.fail_with
-        self.sent.append((to, body))
-        return f"SM{len(self.sent):032d}"
+
+class PlacedCall(NamedTuple):
+    to: str
+    page: tuple[str, int]
+
+
+class _Provider:
+    """One attempt at the provider's API, as the Twilio adapter makes it: the guard is
+    acquired first (SendAborted, nothing sent, when it says no) and released afterwards,
+    whether the attempt succeeded or not. ``fail_with`` makes every attempt raise (the
+    adapter's outcome after its retries: permanent, or transient with permanent=False).
+    ``before_attempt`` runs just before the guard is asked, ``during_send`` while it is
+    held and the message is going out (another actor's moment)."""
+
+    def __init__(self) -> None:
+        self.fail_with: SmsError | None = None
+        self.before_attempt: Callable[[], None] | None = None
+        self.during_send: Callable[[], None] | None = None
+        self.attempts = 0
+        self.aborted = 0
+
+    def _attempt(self, guard: AttemptGuard | None, send: Callable[[], str]) -> str:
+        if self.before_attempt is not None:
+            self.before_attempt()
+        self.attempts += 1
+        if guard is not None and not guard.acquire():
+            self.aborted += 1
+            raise SendAborted("the guard refused the attempt")
+        try:
+            if self.fail_with is not None:
+                raise self.fail_with
+            if self.during_send is not None:
+                self.during_send()
+            return send()
+        finally:
+            if guard is not None:
+                guard.release()
+
+
+class FakeSms(_Provider):
+    """``sent`` keeps (to, body) pairs; ``messages`` the full record of each SMS."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[tuple[str, str]] = []
+        self.messages: list[SentSms] = []
+
+    def send(self, to: str, body: str, *, page: tuple[str, int] | None = None,
+             validity_s: int | None = None, guard: AttemptGuard | None = None) -> str:
+        def go() -> str:
+            self.sent.append((to, body))
+            self.messages.append(SentSms(to, body, page, validity_s))
+            return f"SM{len(self.sent):032d}"
+
+        return self._attempt(guard, go)
+
+
+class FakeVoice(_Provider):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[PlacedCall] = []
+
+    def call(self, to: str, *, page: tuple[str, int],
+             guard: AttemptGuard | None = None) -> str:
+        def go() -> str:
+            self.calls.append(PlacedCall(to, page))
+            return f"CA{len(self.calls):032d}"
+
+        return self._attempt(guard, go)
+
+
+class FakeOptOuts:
+    def __init__(self) -> None:
+        self.phones: dict[str, tuple[datetime, str]] = {}  # phone -> (when, via)
+
+    def opted_out(self, phone: str) -> bool:
+        return phone in self.phones
+
+    def opt_out(self, phone: str, now: datetime, via: str) -> bool:
+        if phone in self.phones:
+            return False
+        self.phones[phone] = (now, via)
+        return True
+
+    def opt_in(self, phone: str) -> bool:
+        return self.phones.pop(phone, None) is not None
 
 
 class FakeAlerts:
@@ -280,3 +524,130 @@ class FakeHotline:
             raise CallbackError("hotline answered HTTP 503")
         self.posted.append((url, payload))
         return 200
+
+
+# ---------------------------------------------------------------- a whole world of fakes
+
+# Participant data that must never appear in an SMS, a call, an alert or the timeline.
+SUMMARY = "Participant Jane Roe disclosed a plan; safety plan reviewed"
+REF = "p-secret-ref-42"
+PHI = (SUMMARY, REF, "Jane", "Roe")
+
+ANA, BEN, CARO = "+15035550101", "+15035550102", "+15035550103"
+ADMIN = "+15035550199"
+
+
+class World:
+    """Every port faked, wired as bootstrap.deps wires them (one Twilio for the page SMS
+    and the admins' texts)."""
+
+    def __init__(self) -> None:
+        self.clock = FakeClock()
+        self.incidents = FakeIncidents(self.clock)
+        self.timeline = FakeTimeline()
+        self.directory = FakeDirectory()
+        self.ladder = FakeLadder()
+        self.sms = FakeSms()
+        self.voice = FakeVoice()
+        self.opt_outs = FakeOptOuts()
+        self.alerts = FakeAlerts()
+        self.hotline = FakeHotline()
+        self.answers: list[str] = []  # every SMS answer and every spoken text
+
+    @property
+    def deps(self) -> Any:
+        from crisis_pager.service.delivery import Deps
+
+        return Deps(incidents=self.incidents, timeline=self.timeline,
+                    directory=self.directory, ladder=self.ladder, clock=self.clock,
+                    voice=self.voice, opt_outs=self.opt_outs, alerts=self.alerts,
+                    index=self.directory, sms=self.sms)
+
+    def open(self, event_id: str = "evt-1", severity: Any = None, summary: str = SUMMARY,
+             program_id: str = "west-iop") -> Any:
+        from crisis_pager.domain.incident import Severity
+        from crisis_pager.service import intake
+
+        cmd = intake.OpenEscalation(
+            hotline_id="hl", event_id=event_id, program_id=program_id,
+            severity=severity or Severity.HIGH, participant_ref=REF, summary=summary,
+            callback_url="https://hotline.example/cb",
+        )
+        return intake.open_incident(cmd, incidents=self.incidents, timeline=self.timeline,
+                                    directory=self.directory, ladder=self.ladder,
+                                    clock=self.clock)
+
+    def advance(self, incident_id: str, position: int) -> Any:
+        from crisis_pager.service.ladder import advance
+
+        rungs = self.ladder.started[incident_id]["ladder"]["rungs"]
+        return advance(incident_id, position, rungs, incidents=self.incidents,
+                       timeline=self.timeline, directory=self.directory, alerts=self.alerts,
+                       clock=self.clock)
+
+    def page(self, incident_id: str, step: Any, token: str = "tok",
+             window_s: int | None = 300) -> Any:
+        from crisis_pager.service.ladder import page_rung
+
+        self.ladder.live_tokens.add(token)
+        return page_rung(incident_id, step.position, step.rung.target, step.clinician_id,
+                         token, self.deps, sms=self.sms, window_s=window_s)
+
+    def reply(self, phone: str, body: str) -> Any:
+        from crisis_pager.service.replies import handle_sms_reply
+
+        outcome = handle_sms_reply(phone, body, self.deps)
+        if outcome.answer:
+            self.answers.append(outcome.answer)
+        return outcome
+
+    def status(self, incident_id: str, position: int, **form: str) -> str:
+        from crisis_pager.service.delivery import StatusReport, handle_status
+
+        return handle_status(incident_id, position, StatusReport.from_form(form), self.deps)
+
+    def answer_call(self, incident_id: str, position: int,
+                    answered_by: str | None = "human") -> Any:
+        from crisis_pager.service.delivery import voice_answer
+
+        script = voice_answer(incident_id, position, answered_by, self.deps)
+        self._heard(script)
+        return script
+
+    def key(self, incident_id: str, position: int, digits: str) -> Any:
+        from crisis_pager.service.replies import voice_key
+
+        script = voice_key(incident_id, position, digits, self.deps)
+        self._heard(script)
+        return script
+
+    def _heard(self, script: Any) -> None:
+        self.answers.extend([*script.say, *script.then])
+        if script.gather:
+            self.answers.append(script.gather)
+
+    def started(self, event_id: str = "evt-1", token: str = "t0",
+                **kw: Any) -> tuple[str, str]:
+        """Open an incident and page its first rung: (incident id, the code it was paged
+        with)."""
+        opened = self.open(event_id, **kw)
+        iid = opened.incident.incident_id
+        result = self.page(iid, self.advance(iid, -1), token=token)
+        return iid, result.code
+
+    def status_of(self, incident_id: str) -> Status:
+        incident = self.incidents.get(incident_id)
+        assert incident is not None
+        return incident.status
+
+    def everything_said(self) -> str:
+        """All text that left the system or was recorded: SMS, calls, answers, alerts,
+        timeline details and ladder inputs."""
+        return repr([self.sms.messages, self.voice.calls, self.answers, self.alerts.published,
+                     self.timeline.rows, self.ladder.started, self.ladder.woken,
+                     self.hotline.posted])
+
+    def assert_no_phi(self) -> None:
+        text = self.everything_said()
+        for secret in PHI:
+            assert secret not in text, f"participant data {secret!r} leaked"

@@ -274,7 +274,7 @@ def test_status_lists_each_open_page() -> None:
 
 def test_an_open_page_state_must_be_known() -> None:
     with pytest.raises(ValueError, match="state"):
-        OpenPage("417", "West IOP", Severity.HIGH, "accepted")
+        OpenPage("417", "West IOP", Severity.HIGH, "closed")
 
 
 @PROPERTY

@@ -197,10 +197,6 @@ def test_the_end_of_a_call_for_a_rung_already_left_wakes_nothing(world: World) -
     assert world.ladder.woken == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "delivery._call_status treats a rung whose clinician already passed (page.passed_at "
-    "set, ladder not yet advanced) as still waiting: it wakes the used token a second time "
-    "with no_answer and records 'ladder: moves on' as if nobody had answered"))
 def test_the_end_of_a_call_after_a_pass_by_key_changes_nothing(world: World) -> None:
     iid, _ = failed_sms_then_call(world)
     world.answer_call(iid, 0)
@@ -210,6 +206,18 @@ def test_the_end_of_a_call_after_a_pass_by_key_changes_nothing(world: World) -> 
     assert world.ladder.woken == [("t0", {"result": "passed"})]
     ended = [r for r in world.timeline.entries(iid) if r["kind"] == "call_ended"]
     assert [r["ladder"] for r in ended] == [None]
+
+
+def test_an_unanswered_call_after_a_retried_page_invocation_wakes_the_live_token(
+        world: World) -> None:
+    iid = world.open().incident.incident_id
+    step = world.advance(iid, -1)
+    world.page(iid, step, token="t0")
+    world.ladder.live_tokens.discard("t0")  # Step Functions retried: t0 is dead
+    assert world.page(iid, step, token="t0-retry").outcome == "already_sent"
+    assert world.status(iid, 0, MessageSid=SM1, MessageStatus="undelivered") == "calling"
+    assert world.status(iid, 0, CallSid=CA1, CallStatus="no-answer") == "no_answer"
+    assert "t0-retry" not in world.ladder.live_tokens, "the waiting rung was never woken"
 
 
 def test_a_report_about_another_call_is_ignored(world: World) -> None:

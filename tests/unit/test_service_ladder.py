@@ -6,65 +6,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from crisis_pager.domain.incident import Severity, Status
+from crisis_pager.domain.incident import AcceptOutcome, Status
 from crisis_pager.service import intake
-from crisis_pager.service.ladder import advance, notify_hotline, page_rung, refer
+from crisis_pager.service.ladder import notify_hotline, refer
 from crisis_pager.service.ports import CallbackError, SmsError
-from crisis_pager.service.replies import handle_sms_reply
-from tests.unit.fakes import (
-    T0,
-    FakeAlerts,
-    FakeClock,
-    FakeDirectory,
-    FakeHotline,
-    FakeIncidents,
-    FakeLadder,
-    FakeSms,
-    FakeTimeline,
-)
-
-SUMMARY = "Participant Jane Roe disclosed a plan; safety plan reviewed"
-REF = "p-secret-ref-42"
-
-
-class World:
-    def __init__(self) -> None:
-        self.incidents = FakeIncidents()
-        self.timeline = FakeTimeline()
-        self.directory = FakeDirectory()
-        self.ladder = FakeLadder()
-        self.sms = FakeSms()
-        self.alerts = FakeAlerts()
-        self.hotline = FakeHotline()
-        self.clock = FakeClock()
-
-    def open(self, event_id: str = "evt-1", severity: Severity = Severity.HIGH,
-             summary: str = SUMMARY, **kw: object) -> intake.Opened:
-        cmd = intake.OpenEscalation(
-            hotline_id="hl", event_id=event_id, program_id=str(kw.get("program_id", "west-iop")),
-            severity=severity, participant_ref=REF, summary=summary,
-            callback_url="https://hotline.example/cb",
-        )
-        return intake.open_incident(cmd, incidents=self.incidents, timeline=self.timeline,
-                                    directory=self.directory, ladder=self.ladder,
-                                    clock=self.clock)
-
-    def advance(self, incident_id: str, position: int):  # type: ignore[no-untyped-def]
-        rungs = self.ladder.started[incident_id]["ladder"]["rungs"]
-        return advance(incident_id, position, rungs, incidents=self.incidents,
-                       timeline=self.timeline, directory=self.directory, alerts=self.alerts,
-                       clock=self.clock)
-
-    def page(self, incident_id: str, step, token: str = "tok"):  # type: ignore[no-untyped-def]
-        self.ladder.live_tokens.add(token)
-        return page_rung(incident_id, step.position, step.rung.target, step.clinician_id, token,
-                         incidents=self.incidents, timeline=self.timeline,
-                         directory=self.directory, ladder=self.ladder, sms=self.sms,
-                         clock=self.clock)
-
-    def reply(self, phone: str, body: str):  # type: ignore[no-untyped-def]
-        return handle_sms_reply(phone, body, incidents=self.incidents, timeline=self.timeline,
-                                directory=self.directory, ladder=self.ladder, clock=self.clock)
+from tests.unit.fakes import ANA, REF, SUMMARY, T0, World
 
 
 @pytest.fixture
@@ -164,6 +110,44 @@ def test_page_texts_carry_no_participant_details(world: World) -> None:
     assert to == "+15035550101"
     assert f"A {opened.incident.code}" in body and "West IOP" in body and "HIGH" in body
     assert SUMMARY not in body and REF not in body and "Jane" not in body
+    world.assert_no_phi()
+
+
+def test_the_page_sms_asks_for_status_reports_and_lives_as_long_as_the_window(
+        world: World) -> None:
+    iid = world.open().incident.incident_id
+    result = world.page(iid, world.advance(iid, -1), token="t0", window_s=240)
+    (sms,) = world.sms.messages
+    assert (sms.page, sms.validity_s) == ((iid, 0), 240)
+    page = world.incidents.page_for(iid, 0)
+    assert page is not None and page.message_sid == "SM" + "1".zfill(32)
+    assert (page.task_token, page.code, page.phone) == ("t0", result.code, ANA)
+
+
+def test_the_sms_goes_out_under_the_paging_lease(world: World) -> None:
+    """While the SMS is being sent an acceptance waits: it cannot land before the page."""
+    opened = world.open()
+    iid, code = opened.incident.incident_id, opened.incident.code
+    world.page(iid, world.advance(iid, -1), token="t0")
+    seen: list[object] = []
+
+    def racing_acceptance() -> None:
+        seen.append(iid in world.incidents.leases)
+        seen.append(world.incidents.accept(iid, "clin-ana", world.clock.now()))
+
+    world.sms.during_send = racing_acceptance
+    world.page(iid, world.advance(iid, 0), token="t1")
+    assert seen == [True, AcceptOutcome.PAGE_IN_FLIGHT]
+    assert iid not in world.incidents.leases
+    assert world.reply(ANA, f"A {code}").outcome == "accepted"
+
+
+def test_advance_stops_for_a_resolved_incident(world: World) -> None:
+    opened = world.open()
+    iid, code = opened.incident.incident_id, opened.incident.code
+    world.page(iid, world.advance(iid, -1), token="t0")
+    assert world.reply(ANA, f"R {code}").outcome == "resolved"
+    assert world.advance(iid, 0).action == "resolved"
 
 
 def test_accept_stops_the_ladder_and_wakes_the_waiting_rung(world: World) -> None:
@@ -200,13 +184,29 @@ def test_a_retried_page_invocation_does_not_send_twice(world: World) -> None:
     assert world.incidents.get(iid).task_token == "t0-retry"  # type: ignore[union-attr]
 
 
-def test_a_failed_sms_wakes_the_rung_at_once(world: World) -> None:
+def test_a_refused_sms_places_a_call_to_the_same_clinician(world: World) -> None:
     iid = world.open().incident.incident_id
     world.sms.fail_with = SmsError("invalid number", 21211)
     result = world.page(iid, world.advance(iid, -1), token="t0")
+    assert (result.outcome, result.error_code) == ("called", 21211)
+    assert [(c.to, c.page) for c in world.voice.calls] == [(ANA, (iid, 0))]
+    assert world.ladder.woken == [], "the rung waits for the call, it does not move on"
+    page = world.incidents.page_for(iid, 0)
+    assert page is not None and page.sms_failed_at is not None and page.error_code == 21211
+    assert page.call_sid == "CA" + "1".zfill(32)
+    assert world.timeline.kinds(iid)[-2:] == ["page_failed", "called"]
+
+
+def test_a_refused_sms_wakes_the_rung_at_once_when_the_call_fails_too(world: World) -> None:
+    iid = world.open().incident.incident_id
+    world.sms.fail_with = SmsError("invalid number", 21211)
+    world.voice.fail_with = SmsError("invalid number", 21211)
+    result = world.page(iid, world.advance(iid, -1), token="t0")
     assert (result.outcome, result.error_code) == ("failed", 21211)
-    assert ("t0", {"result": "failed"}) in world.ladder.woken
+    assert world.ladder.woken == [("t0", {"result": "failed"})]
+    assert world.voice.calls == [] and world.sms.sent == []
     assert "page_failed" in world.timeline.kinds(iid)
+    assert "call_failed" in world.timeline.kinds(iid)
 
 
 @pytest.mark.parametrize(
@@ -215,7 +215,7 @@ def test_a_failed_sms_wakes_the_rung_at_once(world: World) -> None:
         ("+15035550102", "A {code}", "unknown_code"),  # not paged for this code
         ("+15035550101", "A 999", "unknown_code"),
         ("+15035550101", "ok", "unrecognised"),
-        ("+15035550101", "STOP", "unrecognised"),
+        ("+15035550101", "STOP 417", "unrecognised"),  # neither an opt-out nor an A
     ],
 )
 def test_replies_that_change_nothing(world: World, sender: str, body: str,
@@ -319,7 +319,7 @@ def test_an_acceptance_waits_for_a_page_being_sent_then_accepts(world: World) ->
                 sent_at_release.append(world.clock.now())
                 world.incidents.release_rung(iid, 1)
 
-        world.clock.wait = wait  # type: ignore[method-assign]
+        world.clock.wait = wait  # type: ignore[method-assign,assignment]
 
     finish_send_after(0.3)
     outcome = world.reply("+15035550101", f"A {code}")

@@ -88,12 +88,12 @@ def call_clinician(page: Page, reason: str, deps: Deps) -> str:
         return "closed"
     if incident.position != page.position:
         return "moved_on"  # the ladder is already past this rung: nothing to fall back for
+    if deps.voice is None:
+        raise RuntimeError("no voice port wired")
     now = deps.clock.now()
     if not deps.incidents.start_call(page.incident_id, page.position, now):
         return "already_calling"
     lease = PagingLease(deps.incidents, page.incident_id, page.position, deps.clock)
-    if deps.voice is None:
-        raise RuntimeError("no voice port wired")
     try:
         sid = deps.voice.call(page.phone, page=(page.incident_id, page.position), guard=lease)
     except SendAborted:
@@ -114,10 +114,16 @@ def call_clinician(page: Page, reason: str, deps: Deps) -> str:
 
 
 def wake(page: Page, result: str, deps: Deps) -> bool:
-    """Complete this rung's wait (never another rung's: the token is the page's own)."""
-    if not page.task_token:
+    """Complete this rung's wait, never another rung's: the incident's token while the
+    incident is still at this rung (a retried PageRung has a newer token than the one the
+    page was first stored with), else the page's own (then waking it is a no-op)."""
+    incident = deps.incidents.get(page.incident_id)
+    token = page.task_token
+    if incident is not None and incident.is_open and incident.position == page.position:
+        token = incident.task_token or token
+    if not token:
         return False
-    return deps.ladder.wake(page.task_token, {"result": result})
+    return deps.ladder.wake(token, {"result": result})
 
 
 # ---------------------------------------------------------------- Twilio's status reports
@@ -188,7 +194,9 @@ def _call_status(page: Page, report: StatusReport, deps: Deps) -> str:
     if not deps.incidents.end_call(page.incident_id, page.position, now, report.call_status or ""):
         return "duplicate"
     incident = deps.incidents.get(page.incident_id)
-    waiting = (incident is not None and incident.is_open and incident.position == page.position)
+    # Still waiting on this rung, and nobody passed it on the call or by SMS.
+    waiting = (incident is not None and incident.is_open and incident.position == page.position
+               and page.passed_at is None)
     deps.timeline.append(
         page.incident_id, now, "call_ended", position=page.position,
         clinician_id=page.clinician_id, call_sid=report.call_sid, status=report.call_status,
