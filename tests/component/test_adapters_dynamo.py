@@ -13,11 +13,29 @@ import pytest
 from pynamodb.exceptions import UpdateError
 
 from crisis_pager.adapters import dynamo
-from crisis_pager.adapters.dynamo import DynamoDirectory, DynamoIncidents, DynamoTimeline
+from crisis_pager.adapters.dynamo import (
+    DynamoDirectory,
+    DynamoIncidents,
+    DynamoOptOuts,
+    DynamoTimeline,
+)
 from crisis_pager.domain.errors import InvalidItem
-from crisis_pager.domain.incident import AcceptOutcome, Incident, Page, Severity, Status
+from crisis_pager.domain.incident import (
+    CODE_HOLD_AFTER_ACCEPT,
+    AcceptOutcome,
+    Incident,
+    Page,
+    Severity,
+    Status,
+)
 from crisis_pager.domain.ladder import RungKind
-from tests.component.moto_tables import atomic_writes, get_raw, mocked_tables, put_raw
+from tests.component.moto_tables import (
+    TABLE_NAMES,
+    atomic_writes,
+    get_raw,
+    mocked_tables,
+    put_raw,
+)
 
 T0 = datetime(2025, 3, 4, 17, 30, 0, 250000, tzinfo=UTC)
 LEASE = T0 - timedelta(seconds=1)  # a lease already lapsed: these tests are not about it
@@ -621,3 +639,393 @@ def test_a_lapsed_lease_does_not_block_and_release_only_drops_its_own(ddb: Any) 
     assert store.accept("inc_a", "clin-ana", T0) is AcceptOutcome.PAGE_IN_FLIGHT
     assert store.accept("inc_a", "clin-ana", lease + timedelta(seconds=1)) is (
         AcceptOutcome.ACCEPTED)
+
+
+# ------------------------------------------------------------------ reply codes per phone
+
+ANA_PHONE, BEN_PHONE = "+15035550101", "+15035550102"
+
+
+def raw_phone_code(ddb: Any, phone: str, code: str) -> dict[str, Any] | None:
+    return get_raw(ddb, "IncidentsTable", {"pk": f"phone#{phone}", "sk": f"code#{code}"})
+
+
+def phone_codes(ddb: Any, phone: str) -> dict[str, str]:
+    """code -> incident of every code item of the phone (read raw, not through the adapter)."""
+    items = ddb.Table(TABLE_NAMES["IncidentsTable"]).query(
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :code)",
+        ExpressionAttributeValues={":pk": f"phone#{phone}", ":code": "code#"},
+        ConsistentRead=True,
+    )["Items"]
+    return {item["sk"].removeprefix("code#"): item["incident_id"] for item in items}
+
+
+def test_claim_page_code_gives_the_preferred_code_and_the_same_one_again(ddb: Any) -> None:
+    store = DynamoIncidents()
+    store.create(incident("inc_a"))
+    assert store.claim_page_code(ANA_PHONE, "clin-ana", "417", "inc_a", T0) == "417"
+    item = raw_phone_code(ddb, ANA_PHONE, "417")
+    assert item is not None
+    assert (item["incident_id"], item["clinician_id"]) == ("inc_a", "clin-ana")
+    # a retried page, or the next rung to the same phone: one code per incident per phone
+    later = T0 + timedelta(minutes=5)
+    assert store.claim_page_code(ANA_PHONE, "clin-ana", "417", "inc_a", later) == "417"
+    assert store.claim_page_code(ANA_PHONE, "clin-ana", "999", "inc_a", later) == "417"
+    assert phone_codes(ddb, ANA_PHONE) == {"417": "inc_a"}
+
+
+def test_a_code_held_by_another_open_incident_is_not_reused(
+    ddb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = DynamoIncidents()
+    store.create(incident("inc_a"))
+    store.create(incident("inc_b", code="417"))  # program codes may collide across time
+    store.create(incident("inc_c", status=Status.REFERRED))
+    assert store.claim_page_code(ANA_PHONE, "clin-ana", "417", "inc_a", T0) == "417"
+    _script(monkeypatch, 23, 24)
+    assert store.claim_page_code(ANA_PHONE, "clin-ana", "417", "inc_b", T0) == "123"
+    # a referred incident is still open: its code is held too
+    assert store.claim_page_code(ANA_PHONE, "clin-ana", "123", "inc_c", T0) == "124"
+    assert phone_codes(ddb, ANA_PHONE) == {"417": "inc_a", "123": "inc_b", "124": "inc_c"}
+
+
+@pytest.mark.parametrize("close", ["accepted_by_someone_else", "resolved", "accepted_long_ago",
+                                   "incident_gone"])
+def test_a_code_no_longer_held_is_reused(ddb: Any, close: str) -> None:
+    store = DynamoIncidents()
+    store.create(incident("inc_b"))
+    if close != "incident_gone":
+        store.create(incident("inc_a"))
+    assert store.claim_page_code(ANA_PHONE, "clin-ana", "417", "inc_a", T0) == "417"
+    now = T0 + timedelta(minutes=10)
+    if close == "accepted_by_someone_else":
+        assert store.accept("inc_a", "clin-ben", T0 + timedelta(minutes=1)) is (
+            AcceptOutcome.ACCEPTED)
+    elif close == "resolved":
+        assert store.resolve("inc_a", "clin-caro", T0 + timedelta(minutes=1)) is (
+            AcceptOutcome.ACCEPTED)
+    elif close == "accepted_long_ago":
+        assert store.accept("inc_a", "clin-ana", T0) is AcceptOutcome.ACCEPTED
+        now = T0 + CODE_HOLD_AFTER_ACCEPT + timedelta(seconds=1)
+    assert store.claim_page_code(ANA_PHONE, "clin-ana", "417", "inc_b", now) == "417"
+    item = raw_phone_code(ddb, ANA_PHONE, "417")
+    assert (item["incident_id"], item["clinician_id"]) == ("inc_b", "clin-ana")
+    assert phone_codes(ddb, ANA_PHONE) == {"417": "inc_b"}
+
+
+def test_an_incident_accepted_by_this_clinician_keeps_its_code_for_a_while(
+    ddb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A late "R 417" from the clinician who accepted must still name that incident."""
+    store = DynamoIncidents()
+    store.create(incident("inc_a"))
+    store.create(incident("inc_b"))
+    assert store.claim_page_code(ANA_PHONE, "clin-ana", "417", "inc_a", T0) == "417"
+    accepted_at = T0 + timedelta(minutes=1)
+    assert store.accept("inc_a", "clin-ana", accepted_at) is AcceptOutcome.ACCEPTED
+    _script(monkeypatch, 23)
+    just_before = accepted_at + CODE_HOLD_AFTER_ACCEPT - timedelta(seconds=1)
+    assert store.claim_page_code(ANA_PHONE, "clin-ana", "417", "inc_b", just_before) == "123"
+    assert raw_phone_code(ddb, ANA_PHONE, "417")["incident_id"] == "inc_a"
+
+
+def test_codes_are_per_phone(ddb: Any) -> None:
+    store = DynamoIncidents()
+    store.create(incident("inc_a"))
+    store.create(incident("inc_b"))
+    assert store.claim_page_code(ANA_PHONE, "clin-ana", "417", "inc_a", T0) == "417"
+    assert store.claim_page_code(BEN_PHONE, "clin-ben", "417", "inc_b", T0) == "417"
+    # and one incident paging two phones has a code on each
+    assert store.claim_page_code(BEN_PHONE, "clin-ben", "417", "inc_a", T0) != "417"
+    assert phone_codes(ddb, ANA_PHONE) == {"417": "inc_a"}
+    assert sorted(phone_codes(ddb, BEN_PHONE).values()) == ["inc_a", "inc_b"]
+
+
+def test_concurrent_claims_on_one_phone_get_distinct_codes(ddb: Any) -> None:
+    store = DynamoIncidents()
+    n = 6
+    for i in range(n):
+        store.create(incident(f"inc_{i}"))
+    # warm botocore/moto's lazy set-up (query, batch get, put, conditional failure, get)
+    store.create(incident("inc_warm"))
+    store.claim_page_code(BEN_PHONE, "clin-ben", "417", "inc_warm", T0)
+    store.claim_page_code(BEN_PHONE, "clin-ben", "417", "inc_0", T0)
+    barrier = threading.Barrier(n)
+    codes: dict[str, str] = {}
+    errors: list[BaseException] = []
+
+    def claim(incident_id: str) -> None:
+        barrier.wait()
+        try:
+            codes[incident_id] = store.claim_page_code(ANA_PHONE, "clin-ana", "417",
+                                                       incident_id, T0)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=claim, args=(f"inc_{i}",)) for i in range(n)]
+    with atomic_writes():
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    assert errors == []
+    assert len(codes) == n
+    assert len(set(codes.values())) == n, codes
+    assert "417" in codes.values()  # one of them got the preferred code
+    # what is stored agrees: each code names the incident that was told it
+    assert phone_codes(ddb, ANA_PHONE) == {code: inc for inc, code in codes.items()}
+
+
+def test_open_codes_lists_only_the_codes_still_held(ddb: Any) -> None:
+    store = DynamoIncidents()
+    now = datetime.now(UTC)  # open_codes reads the real clock
+    opened = now - timedelta(hours=1)
+    for i, name in enumerate(["open", "referred", "theirs", "mine", "mine_old", "resolved"]):
+        store.create(incident(f"inc_{name}", opened_at=opened + timedelta(minutes=10 - i)))
+        code = str(500 + i)
+        assert store.claim_page_code(ANA_PHONE, "clin-ana", code, f"inc_{name}", opened) == code
+    assert store.refer("inc_referred", now, {"crisis_line": "+15035550111"})
+    assert store.accept("inc_theirs", "clin-ben", now) is AcceptOutcome.ACCEPTED
+    assert store.accept("inc_mine", "clin-ana", now - timedelta(minutes=5)) is (
+        AcceptOutcome.ACCEPTED)
+    assert store.accept("inc_mine_old", "clin-ana", now - CODE_HOLD_AFTER_ACCEPT
+                        - timedelta(minutes=1)) is AcceptOutcome.ACCEPTED
+    assert store.resolve("inc_resolved", "clin-ana", now) is AcceptOutcome.ACCEPTED
+
+    found = store.open_codes(ANA_PHONE)
+    # oldest incident first
+    assert [(code, inc.incident_id) for code, inc in found] == [
+        ("503", "inc_mine"), ("501", "inc_referred"), ("500", "inc_open")]
+    assert found[0][1].status is Status.ACCEPTED
+    assert store.open_codes(BEN_PHONE) == []
+
+
+# ------------------------------------------------------------------ pages: delivery state
+
+
+def test_mark_sms_failed_is_once_only_and_keeps_the_first_error(ddb: Any) -> None:
+    store = DynamoIncidents()
+    store.record_page(page(position=0))
+    store.record_page(page(position=1))
+    at = T0 + timedelta(seconds=20)
+    assert store.mark_sms_failed("inc_a", 0, at, 30003) is True
+    assert store.mark_sms_failed("inc_a", 0, at + timedelta(seconds=5), 30008) is False
+    got = store.page_for("inc_a", 0)
+    assert (got.sms_failed_at, got.error_code) == (at, 30003)
+    assert store.mark_sms_failed("inc_a", 1, at, None) is True
+    got = store.page_for("inc_a", 1)
+    assert (got.sms_failed_at, got.error_code) == (at, None)
+
+
+def test_delivery_updates_of_a_missing_page_fail_and_create_nothing(ddb: Any) -> None:
+    store = DynamoIncidents()
+    assert store.mark_sms_failed("inc_a", 0, T0, 30003) is False
+    assert store.start_call("inc_a", 0, T0) is False
+    store.set_call_sid("inc_a", 0, "CA" + "1" * 32)
+    assert store.end_call("inc_a", 0, T0, "completed") is False
+    assert store.record_pass("inc_a", 0, "clin-ana", T0) is False
+    assert store.page_for("inc_a", 0) is None
+    assert get_raw(ddb, "IncidentsTable", {"pk": "inc_a", "sk": "page#00"}) is None
+
+
+def test_a_call_starts_once_and_ends_once_and_only_after_starting(ddb: Any) -> None:
+    store = DynamoIncidents()
+    store.record_page(page(position=0))
+    started, ended = T0 + timedelta(seconds=30), T0 + timedelta(seconds=75)
+    call_sid = "CA" + "c" * 32
+
+    assert store.end_call("inc_a", 0, ended, "completed") is False  # not started
+    store.set_call_sid("inc_a", 0, call_sid)  # not started: not stored
+    assert store.page_for("inc_a", 0).call_sid is None
+
+    assert store.start_call("inc_a", 0, started) is True
+    assert store.start_call("inc_a", 0, started + timedelta(seconds=1)) is False
+    store.set_call_sid("inc_a", 0, call_sid)
+    got = store.page_for("inc_a", 0)
+    assert (got.calling, got.call_started_at, got.call_sid, got.call_ended_at) == (
+        True, started, call_sid, None)
+
+    assert store.end_call("inc_a", 0, ended, "no-answer") is True
+    assert store.end_call("inc_a", 0, ended + timedelta(seconds=9), "completed") is False
+    got = store.page_for("inc_a", 0)
+    assert (got.call_started_at, got.call_ended_at) == (started, ended)
+    raw = get_raw(ddb, "IncidentsTable", {"pk": "inc_a", "sk": "page#00"})
+    assert raw["call_status"] == "no-answer"
+
+
+# ------------------------------------------------------------------ passes
+
+
+def test_record_pass_only_for_the_clinician_and_position_the_incident_is_at(ddb: Any) -> None:
+    store = DynamoIncidents()
+    store.create(incident())
+    store.record_page(page(position=0, clinician_id="clin-ana"))
+    store.record_page(page(position=1, clinician_id="clin-ben", phone=BEN_PHONE))
+    assert store.record_pass("inc_a", 0, "clin-ana", T0) is False  # no rung claimed yet
+    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", LEASE)
+
+    at = T0 + timedelta(seconds=40)
+    assert store.record_pass("inc_a", 0, "clin-ben", at) is False  # not ben's rung
+    assert store.record_pass("inc_a", 1, "clin-ana", at) is False  # not at rung 1
+    assert store.page_for("inc_a", 0).passed_at is None
+    assert store.record_pass("inc_a", 0, "clin-ana", at) is True
+    assert store.record_pass("inc_a", 0, "clin-ana", at + timedelta(seconds=3)) is False
+    assert store.page_for("inc_a", 0).passed_at == at
+
+    assert store.claim_rung("inc_a", 1, "backup", "clin-ben", "token-1", LEASE)
+    assert store.record_pass("inc_a", 0, "clin-ana", at) is False  # the ladder moved on
+    assert store.record_pass("inc_a", 1, "clin-ben", at + timedelta(seconds=50)) is True
+    assert store.page_for("inc_a", 1).passed_at == at + timedelta(seconds=50)
+    assert raw_incident(ddb, "inc_a")["passed_position"] == 1
+
+
+def test_record_pass_only_while_the_incident_is_open(ddb: Any) -> None:
+    store = DynamoIncidents()
+    store.create(incident("inc_a"))
+    store.create(incident("inc_b"))
+    for incident_id in ("inc_a", "inc_b"):
+        store.record_page(page(incident_id, 0))
+        assert store.claim_rung(incident_id, 0, "primary", "clin-ana", "token-0", LEASE)
+    assert store.refer("inc_b", T0, {"crisis_line": "+15035550111"})
+    assert store.record_pass("inc_b", 0, "clin-ana", T0) is True  # referred is still open
+    assert store.accept("inc_a", "clin-ben", T0) is AcceptOutcome.ACCEPTED
+    assert store.record_pass("inc_a", 0, "clin-ana", T0) is False
+    assert store.page_for("inc_a", 0).passed_at is None
+
+
+# ------------------------------------------------------------------ resolve
+
+
+@pytest.mark.parametrize("status", [Status.TRIGGERED, Status.REFERRED])
+def test_an_open_incident_is_resolved_by_anyone(ddb: Any, status: Status) -> None:
+    store = DynamoIncidents()
+    store.create(incident(status=status))
+    at = T0 + timedelta(minutes=30)
+    assert store.resolve("inc_a", "clin-supervisor", at) is AcceptOutcome.ACCEPTED
+    got = store.get("inc_a")
+    assert (got.status, got.resolved_by, got.resolved_at) == (
+        Status.RESOLVED, "clin-supervisor", at)
+
+
+def test_an_accepted_incident_is_resolved_only_by_its_acceptor(ddb: Any) -> None:
+    store = DynamoIncidents()
+    store.create(incident())
+    assert store.accept("inc_a", "clin-ana", T0) is AcceptOutcome.ACCEPTED
+    at = T0 + timedelta(hours=1)
+    assert store.resolve("inc_a", "clin-ben", at) is AcceptOutcome.NOT_OPEN
+    got = store.get("inc_a")
+    assert (got.status, got.resolved_by) == (Status.ACCEPTED, None)
+    assert store.resolve("inc_a", "clin-ana", at) is AcceptOutcome.ACCEPTED
+    got = store.get("inc_a")
+    assert (got.status, got.resolved_by, got.resolved_at, got.accepted_by) == (
+        Status.RESOLVED, "clin-ana", at, "clin-ana")
+
+
+def test_resolve_waits_while_a_page_is_being_sent(ddb: Any) -> None:
+    store = DynamoIncidents()
+    store.create(incident())
+    lease = T0 + timedelta(seconds=10)
+    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", lease)
+    assert store.resolve("inc_a", "clin-ana", T0) is AcceptOutcome.PAGE_IN_FLIGHT
+    assert store.get("inc_a").status is Status.TRIGGERED
+    assert store.resolve("inc_a", "clin-ana", lease + timedelta(seconds=1)) is (
+        AcceptOutcome.ACCEPTED)
+    assert store.get("inc_a").status is Status.RESOLVED
+    assert "paging_until" not in raw_incident(ddb, "inc_a")
+
+
+def test_resolving_twice_or_a_missing_incident_is_not_open(ddb: Any) -> None:
+    store = DynamoIncidents()
+    store.create(incident())
+    assert store.resolve("inc_a", "clin-ana", T0) is AcceptOutcome.ACCEPTED
+    later = T0 + timedelta(minutes=1)
+    assert store.resolve("inc_a", "clin-ben", later) is AcceptOutcome.NOT_OPEN
+    got = store.get("inc_a")
+    assert (got.resolved_by, got.resolved_at) == ("clin-ana", T0)
+    assert store.accept("inc_a", "clin-ben", later) is AcceptOutcome.NOT_OPEN
+    assert store.resolve("inc_missing", "clin-ana", T0) is AcceptOutcome.NOT_OPEN
+    assert raw_incident(ddb, "inc_missing") is None
+
+
+# ------------------------------------------------------------------ the paging lease
+
+
+def test_renew_lease_only_while_open_and_at_the_rung(ddb: Any) -> None:
+    store = DynamoIncidents()
+    store.create(incident())
+    lease = T0 + timedelta(seconds=10)
+    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", lease)
+    renewed = T0 + timedelta(seconds=25)
+    assert store.renew_lease("inc_a", 0, renewed) is True
+    assert store.get("inc_a").status is Status.TRIGGERED
+    assert store.accept("inc_a", "clin-ana", lease + timedelta(seconds=1)) is (
+        AcceptOutcome.PAGE_IN_FLIGHT)  # the renewed lease holds the acceptance off
+    assert store.renew_lease("inc_a", 1, renewed) is False  # not at rung 1
+
+    assert store.claim_rung("inc_a", 1, "backup", "clin-ben", "token-1", lease)
+    assert store.renew_lease("inc_a", 0, T0 + timedelta(minutes=5)) is False  # moved on
+    assert store.accept("inc_a", "clin-ben", renewed + timedelta(seconds=1)) is (
+        AcceptOutcome.ACCEPTED)
+    assert store.renew_lease("inc_a", 1, T0 + timedelta(minutes=5)) is False  # accepted
+    assert "paging_until" not in raw_incident(ddb, "inc_a")
+    assert store.renew_lease("inc_missing", 0, lease) is False
+    assert raw_incident(ddb, "inc_missing") is None
+
+
+# ------------------------------------------------------------------ opt-outs
+
+
+def test_opt_outs_round_trip(ddb: Any) -> None:
+    opt_outs = DynamoOptOuts()
+    assert opt_outs.opted_out(ANA_PHONE) is False
+    assert opt_outs.opt_in(ANA_PHONE) is False  # not opted out: nothing to undo
+
+    assert opt_outs.opt_out(ANA_PHONE, T0, "STOP") is True
+    assert opt_outs.opt_out(ANA_PHONE, T0 + timedelta(hours=1), "21610") is False
+    assert opt_outs.opted_out(ANA_PHONE) is True
+    assert opt_outs.opted_out(BEN_PHONE) is False
+    raw = get_raw(ddb, "IncidentsTable", {"pk": f"phone#{ANA_PHONE}", "sk": "sms-opt-out"})
+    assert raw["via"] == "STOP"  # the first opt-out is kept
+
+    assert opt_outs.opt_in(ANA_PHONE) is True
+    assert opt_outs.opted_out(ANA_PHONE) is False
+    assert opt_outs.opt_in(ANA_PHONE) is False
+    assert opt_outs.opt_out(ANA_PHONE, T0 + timedelta(days=1), "STOP") is True
+
+
+def test_an_opt_out_does_not_disturb_the_phones_codes(ddb: Any) -> None:
+    store, opt_outs = DynamoIncidents(), DynamoOptOuts()
+    store.create(incident())
+    assert store.claim_page_code(ANA_PHONE, "clin-ana", "417", "inc_a", T0) == "417"
+    assert opt_outs.opt_out(ANA_PHONE, T0, "STOP")
+    assert opt_outs.opt_in(ANA_PHONE)
+    assert phone_codes(ddb, ANA_PHONE) == {"417": "inc_a"}
+    assert [code for code, _ in store.open_codes(ANA_PHONE)] == ["417"]
+
+
+# ------------------------------------------------------------------ clinicians by phone
+
+
+def test_clinicians_with_phone_finds_everyone_on_that_phone(ddb: Any) -> None:
+    put_raw(ddb, "CliniciansTable", CLINICIAN_ITEM)
+    put_raw(ddb, "CliniciansTable", {"clinician_id": "clin-aaron", "name": "Aaron Alvarez",
+                                     "phone": ANA_PHONE})  # a shared on-call phone
+    put_raw(ddb, "CliniciansTable", {"clinician_id": "clin-ben", "name": "Ben Okafor",
+                                     "phone": BEN_PHONE})
+    put_raw(ddb, "CliniciansTable", {"clinician_id": "clin-nameless", "name": "  ",
+                                     "phone": ANA_PHONE})  # malformed: skipped
+    put_raw(ddb, "CliniciansTable", {"clinician_id": "clin-nophone", "name": "Dee"})
+    found = DynamoDirectory().clinicians_with_phone(ANA_PHONE)
+    assert [(c.clinician_id, c.name, c.phone) for c in found] == [
+        ("clin-aaron", "Aaron Alvarez", ANA_PHONE), ("clin-ana", "Ana Alvarez", ANA_PHONE)]
+    assert [c.clinician_id for c in DynamoDirectory().clinicians_with_phone(BEN_PHONE)] == [
+        "clin-ben"]
+    assert DynamoDirectory().clinicians_with_phone("+15035550177") == []
+
+
+def test_clinicians_with_phone_skips_an_item_with_a_wrong_dynamodb_type(ddb: Any) -> None:
+    put_raw(ddb, "CliniciansTable", CLINICIAN_ITEM)
+    put_raw(ddb, "CliniciansTable", {"clinician_id": "clin-seven", "name": Decimal("7"),
+                                     "phone": ANA_PHONE})
+    found = DynamoDirectory().clinicians_with_phone(ANA_PHONE)
+    assert [c.clinician_id for c in found] == ["clin-ana"]

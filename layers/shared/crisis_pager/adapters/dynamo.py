@@ -796,13 +796,21 @@ class DynamoDirectory:
     def clinicians_with_phone(self, phone: str) -> list[Clinician]:
         """A scan: the clinicians table is small and this runs only on STOP and START."""
         found: list[Clinician] = []
-        for item in ClinicianItem.scan(ClinicianItem.phone == phone):
-            try:
-                found.append(clinician_from_fields(
-                    item.clinician_id, {f: getattr(item, f) for f in ClinicianItem.FIELDS}))
-            except InvalidItem:
-                continue
-        return sorted(found, key=lambda c: c.clinician_id)
+        connection = ClinicianItem._get_connection()
+        start: Any = None  # LastEvaluatedKey
+        while True:  # raw pages: one item an admin typed wrong must not hide the others
+            page = connection.scan(filter_condition=ClinicianItem.phone == phone,
+                                   exclusive_start_key=start)
+            for raw in page.get("Items", []):
+                try:
+                    item = ClinicianItem.from_raw_data(raw)
+                    found.append(clinician_from_fields(
+                        item.clinician_id, {f: getattr(item, f) for f in ClinicianItem.FIELDS}))
+                except (AttributeDeserializationError, InvalidItem):
+                    continue
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return sorted(found, key=lambda c: c.clinician_id)
 
     # The ProgramIndex port (the rota guard).
 

@@ -132,13 +132,25 @@ class TwilioApi:
             "timeout": CALL_RING_S, "time_limit": CALL_TIME_LIMIT_S,
         }
 
+        def recent() -> list[Any]:
+            return list(self._client.calls.list(to=to, from_=self._from, limit=20))
+
+        # A call carries nothing that names its page, so the lookup after an ambiguous
+        # failure only trusts calls that did not exist before the first attempt.
+        try:
+            known: set[str] | None = {str(c.sid) for c in recent()}
+        except (TwilioException, RequestException):
+            known = None  # then: created since the first attempt (the lookback margin)
+
         def create() -> str:
             return str(self._client.calls.create(**kwargs).sid)
 
         def find(since: datetime) -> str | None:
-            for call in self._client.calls.list(to=to, limit=20):
+            for call in recent():
                 created = call.date_created
-                if created is not None and created >= since and call.from_ == self._from:
+                fresh = (str(call.sid) not in known) if known is not None else (
+                    created is not None and created >= since)
+                if fresh:
                     return str(call.sid)
             return None
 
@@ -161,6 +173,11 @@ class TwilioApi:
             for attempt in retrying:
                 with attempt:
                     if guard is not None and not guard.acquire():
+                        # The rung closed meanwhile. An earlier ambiguous attempt may still
+                        # have gone out (before the close): say so rather than "not sent".
+                        found = self._quietly(find, since) if ambiguous else None
+                        if found:
+                            return found
                         raise SendAborted(f"the {what} was not sent: the rung is no longer open")
                     try:
                         if ambiguous:
@@ -180,3 +197,10 @@ class TwilioApi:
             raise SmsError(f"{exc} (after {SEND_ATTEMPTS} attempts)", exc.code,
                            permanent=False) from None
         raise AssertionError("unreachable: tenacity either returns or raises")
+
+    @staticmethod
+    def _quietly(find: Callable[[datetime], str | None], since: datetime) -> str | None:
+        try:
+            return find(since)
+        except (TwilioException, RequestException):
+            return None
