@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 import pytest
 
@@ -423,3 +424,21 @@ def test_sends_use_the_messaging_service_a_validity_period_and_status_callbacks(
     assert call.url == stack.public_base_url + f"/twilio/voice/{incident_id}/0"
     for text in [sms.body, *stack.twilio.transcript(call.sid).said]:
         assert SUMMARY not in text and PARTICIPANT_REF not in text and "Maria" not in text
+
+
+def test_a_replayed_key_press_changes_nothing(stack: LocalStack) -> None:
+    """Twilio's signature has no timestamp, so a captured request can be sent again: the
+    page's state makes a replayed key press a no-op."""
+    stack.twilio.sms_outcome(ANA, "undelivered", 30003)
+    stack.twilio.call_outcome(ANA, "human", keys="2")
+    incident_id, _ = open_incident(stack)
+    assert rung_reached(stack, incident_id, BEN) < SOON
+    stack.twilio.drain()
+    (press,) = [w for w in stack.twilio.webhooks if w.url.endswith(f"/{incident_id}/0/key")]
+    replay = stack.api("POST", f"/twilio/voice/{incident_id}/0/key",
+                       urlencode(press.params), press.headers)
+    assert replay.status == 200 and "Passed" not in replay.body
+    assert len(entries(stack, incident_id, "passed")) == 1
+    stack.wait_for(lambda: stack.incident(incident_id).position >= 1, timeout=5)
+    assert stack.incident(incident_id).position == 1, "the replay skipped no rung"
+    assert not any(m.to == CARO for m in stack.twilio.messages)
