@@ -480,10 +480,9 @@ class LocalStack:
                        timestamp: int | None = None) -> ApiResponse:
         from crisis_pager.domain.signature import signed_headers
 
-        # Signed at the stack's own time: the handlers check the timestamp against it.
+        # Signed at wall-clock time, as a hotline signs (intake checks it against wall time).
         headers = signed_headers(hotline_id, secret or self.hotline_secret,
-                                 timestamp or int(self.clock.now().timestamp()), method, path,
-                                 body)
+                                 timestamp or int(time.time()), method, path, body)
         headers["Content-Type"] = "application/json"
         return self.api(method, path, body, headers)
 
