@@ -18,13 +18,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crisis_pager import bootstrap
 from crisis_pager.adapters.hotline import callback_url_problem
 from crisis_pager.config import settings
 from crisis_pager.domain import signature
 from crisis_pager.domain.incident import Severity
+from crisis_pager.domain.screener import screen_from_answers, triage
 from crisis_pager.service import intake
 
 logger = Logger()
@@ -39,7 +40,21 @@ class EscalationRequest(BaseModel):
 
     program_id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$",
                                      description="The IOP program, e.g. west-iop")]
-    severity: Annotated[Severity, Field(description="imminent, high, moderate or low")]
+    severity: Annotated[Severity | None, Field(
+        description="imminent, high, moderate or low. May be left out when screener is "
+                    "sent; with a screener, the more urgent of the two is used (imminent "
+                    "always wins)")] = None
+    screener: Annotated[dict[str, bool] | None, Field(
+        description='C-SSRS screen answers: {"1": .., "2": .., "3": .., "4": .., "5": .., '
+                    '"6": .., "6_past_3_months": ..} (true/false; 3-5 only when 2 is true, '
+                    "the recency only when 6 is true). Mapped to a severity as the screen's "
+                    "triage says; stored encrypted, never texted.")] = None
+
+    @model_validator(mode="after")
+    def _severity_or_screener(self) -> EscalationRequest:
+        screen = screen_from_answers(self.screener) if self.screener is not None else None
+        triage(self.severity, screen)  # raises when neither is given
+        return self
     participant_ref: Annotated[str, Field(
         pattern=r"^[A-Za-z0-9_-]{4,64}$",
         description="Opaque participant id. Never a name, never texted.")]
@@ -176,10 +191,12 @@ def post_escalation(body: EscalationRequest) -> Response[EscalationAccepted]:
             hotline_id=app.context["hotline_id"],
             event_id=body.event_id,
             program_id=body.program_id,
-            severity=body.severity,
+            severity=triage(body.severity, screen_from_answers(body.screener)
+                            if body.screener is not None else None),
             participant_ref=body.participant_ref,
             summary=body.summary,
             callback_url=body.callback_url,
+            screener=body.screener,
         ),
         incidents=bootstrap.incidents(),
         timeline=bootstrap.timeline(),

@@ -32,10 +32,10 @@ def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 def test_post_escalations_documents_the_request_body(schema: dict[str, Any]) -> None:
     post = schema["paths"]["/v1/escalations"]["post"]
     body = _resolve(schema, post["requestBody"]["content"]["application/json"]["schema"])
-    assert set(body["properties"]) == {"program_id", "severity", "participant_ref", "event_id",
-                                       "callback_url", "summary"}
-    assert set(body["required"]) == {"program_id", "severity", "participant_ref", "event_id",
-                                     "summary"}
+    assert set(body["properties"]) == {"program_id", "severity", "screener", "participant_ref",
+                                       "event_id", "callback_url", "summary"}
+    # A severity, a C-SSRS screener, or both: the body's validator says which is missing.
+    assert set(body["required"]) == {"program_id", "participant_ref", "event_id", "summary"}
 
 
 def test_get_escalation_by_id(schema: dict[str, Any]) -> None:

@@ -95,6 +95,7 @@ class IncidentItem(Model):
     referral = MapAttribute[str, Any](null=True)
     ladder_started = BooleanAttribute(default=False)
     rungs = ListAttribute[Any](default=list)
+    screener = MapAttribute[str, Any](null=True)  # C-SSRS answers; encrypted at rest
 
     def to_domain(self) -> Incident:
         return Incident(
@@ -121,6 +122,8 @@ class IncidentItem(Model):
             ladder_started=bool(self.ladder_started),
             rungs=tuple(_plain(r) for r in self.rungs or []),
             referral=_plain(self.referral) if self.referral is not None else None,
+            screener=({k: bool(v) for k, v in _plain(self.screener).items()}
+                      if self.screener is not None else None),
         )
 
 
@@ -268,6 +271,7 @@ class DynamoIncidents:
             callback_url=incident.callback_url,
             position=incident.position,
             rungs=list(incident.rungs),
+            screener=dict(incident.screener) if incident.screener is not None else None,
         )
         try:
             item.save(condition=IncidentItem.pk.does_not_exist())

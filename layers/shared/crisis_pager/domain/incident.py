@@ -93,6 +93,7 @@ class Incident:
     ladder_started: bool = False
     referral: dict[str, str] | None = None
     rungs: tuple[dict[str, object], ...] = field(default_factory=tuple)
+    screener: dict[str, bool] | None = None  # C-SSRS answers: stored, never texted
 
     @property
     def is_open(self) -> bool:

@@ -30,7 +30,7 @@ RECENCY = "6_past_3_months"
 _URGENCY = {Severity.LOW: 0, Severity.MODERATE: 1, Severity.HIGH: 2, Severity.IMMINENT: 3}
 
 
-class InvalidScreener(DomainError):
+class InvalidScreener(DomainError, ValueError):
     """The screener answers cannot be read; the message names the field."""
 
 

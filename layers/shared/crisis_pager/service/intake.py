@@ -26,17 +26,19 @@ class OpenEscalation:
     participant_ref: str
     summary: str
     callback_url: str | None = None
+    screener: dict[str, bool] | None = None  # C-SSRS screen answers (severity came from it)
 
     def fingerprint(self) -> str:
-        return request_fingerprint(
-            {
-                "program_id": self.program_id,
-                "severity": self.severity.value,
-                "participant_ref": self.participant_ref,
-                "summary": self.summary,
-                "callback_url": self.callback_url,
-            }
-        )
+        fields: dict[str, object] = {
+            "program_id": self.program_id,
+            "severity": self.severity.value,
+            "participant_ref": self.participant_ref,
+            "summary": self.summary,
+            "callback_url": self.callback_url,
+        }
+        if self.screener is not None:
+            fields["screener"] = dict(sorted(self.screener.items()))
+        return request_fingerprint(fields)
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ def open_incident(
         fingerprint=fingerprint,
         callback_url=cmd.callback_url,
         rungs=tuple(snapshot(program.ladder_for(cmd.severity))),
+        screener=dict(cmd.screener) if cmd.screener is not None else None,
     )
     if not incidents.create(incident):  # a concurrent post of the same event won
         incidents.release_code(cmd.program_id, code, incident_id)
@@ -130,6 +133,7 @@ def open_incident(
         now,
         "opened",
         severity=cmd.severity.value,
+        severity_from="C-SSRS screen" if cmd.screener is not None else "hotline",
         program_id=cmd.program_id,
         code=code,
         rungs=len(incident.rungs),
