@@ -233,6 +233,35 @@ def get_escalation(
     return EscalationView.model_validate(view)
 
 
+class TimelineEntryView(BaseModel):
+    model_config = ConfigDict(extra="allow")  # each kind has its own details
+
+    at: str = Field(description="ISO 8601 instant")
+    kind: str = Field(description="opened, paged, page_delivered, page_undelivered, called, "
+                                  "call_ended, accepted, passed, resolved, rung_skipped, "
+                                  "referred, callback_sent, ...")
+
+
+class TimelineView(BaseModel):
+    incident_id: str
+    entries: list[TimelineEntryView]
+
+
+@app.get(
+    "/v1/escalations/<incident_id>/timeline",
+    summary="Read an incident's timeline (the audit trail)",
+    responses=_responses(401, 404, 422, ok=(200, TimelineView, "every entry, oldest first")),
+)
+def get_escalation_timeline(
+    incident_id: Annotated[str, Path(pattern=r"^inc_[a-z2-7]{24}$")],
+) -> TimelineView:
+    logger.set_correlation_id(incident_id)
+    entries = intake.incident_timeline(incident_id, app.context["hotline_id"],
+                                       incidents=bootstrap.incidents(),
+                                       timeline=bootstrap.timeline())
+    return TimelineView.model_validate({"incident_id": incident_id, "entries": entries})
+
+
 def authenticate(event: APIGatewayProxyEvent) -> str:
     """The hotline id of a genuinely signed request; raises SignatureError otherwise."""
     hotline_id = _header(event, signature.HOTLINE_HEADER)

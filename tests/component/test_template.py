@@ -85,6 +85,7 @@ REQUIRED_GRANTS: dict[str, set[tuple[str, str]]] = {
     "HotlineIntakeFunction": {
         *INCIDENTS_READ_WRITE,
         ("TimelineTable", "dynamodb:PutItem"),
+        ("TimelineTable", "dynamodb:Query"),  # GET .../timeline
         ("ProgramsTable", "dynamodb:GetItem"),
         ("ProgramsTable", "dynamodb:Query"),
         ("LadderStateMachine", "states:StartExecution"),
@@ -250,6 +251,7 @@ def test_api_routes(sam: dict[str, Any]) -> None:
     assert routes == {
         ("HotlineIntakeFunction", "POST", "/v1/escalations"),
         ("HotlineIntakeFunction", "GET", "/v1/escalations/{incident_id}"),
+        ("HotlineIntakeFunction", "GET", "/v1/escalations/{incident_id}/timeline"),
         ("SmsInboundFunction", "POST", "/twilio/sms"),
         ("TwilioStatusFunction", "POST", "/twilio/status/{incident_id}/{position}"),
         ("TwilioVoiceFunction", "POST", "/twilio/voice/{incident_id}/{position}"),

@@ -336,3 +336,24 @@ def test_a_hotline_cannot_read_another_hotlines_incident(stack: LocalStack) -> N
     assert stack.get_escalation("inc_" + "a" * 24).status == 404
     # a valid signature, but from a hotline id the secret does not belong to: refused
     assert stack.get_escalation(incident_id, hotline_id="other").status == 401
+
+
+def test_the_hotline_reads_its_incidents_timeline_and_no_one_elses(stack: LocalStack) -> None:
+    incident_id, code = open_incident(stack)
+    wait_for_pages(stack, code, 1)
+    assert stack.sms_reply(ANA, f"A {code}").status == 200
+    assert stack.wait_until_done(incident_id, timeout=30) == "SUCCEEDED"
+    response = stack.signed_request("GET", f"/v1/escalations/{incident_id}/timeline")
+    assert response.status == 200, response.body
+    body = response.json()
+    kinds = [e["kind"] for e in body["entries"]]
+    assert body["incident_id"] == incident_id
+    assert kinds[0] == "opened" and "paged" in kinds and "accepted" in kinds
+    assert kinds.index("paged") < kinds.index("accepted")
+    assert [e["at"] for e in body["entries"]] == sorted(e["at"] for e in body["entries"])
+    assert SUMMARY not in response.body and PARTICIPANT_REF not in response.body
+    unknown = stack.signed_request("GET", "/v1/escalations/inc_" + "a" * 24 + "/timeline")
+    assert unknown.status == 404
+    forged = stack.signed_request("GET", f"/v1/escalations/{incident_id}/timeline",
+                                  hotline_id="other")
+    assert forged.status == 401

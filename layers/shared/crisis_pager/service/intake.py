@@ -163,6 +163,18 @@ def _start(incident: Incident, incidents: Incidents, ladder: Ladder) -> None:
     incidents.mark_ladder_started(incident.incident_id)
 
 
+def incident_timeline(
+    incident_id: str, hotline_id: str, *, incidents: Incidents, timeline: Timeline
+) -> list[dict[str, Any]]:
+    """The incident's append-only timeline, oldest first, for the hotline that reported it:
+    opened, each page and its delivery, calls, replies, passes, skips, the referral,
+    callbacks. Entries carry ids, roles, codes and times, never participant details."""
+    incident = incidents.get(incident_id)
+    if incident is None or incident.hotline_id != hotline_id:
+        raise IncidentNotFound(incident_id)
+    return [dict(entry) for entry in timeline.entries(incident_id)]
+
+
 def incident_view(
     incident_id: str, hotline_id: str, *, incidents: Incidents, directory: Directory
 ) -> dict[str, Any]:
