@@ -9,6 +9,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+import boto3
 import pytest
 from pynamodb.exceptions import UpdateError
 
@@ -412,6 +413,15 @@ def test_timeline_appends_at_the_same_instant_both_remain(ddb: Any) -> None:
     entries = timeline.entries("inc_a")
     assert len(entries) == 2
     assert {e["clinician_id"] for e in entries} == {"clin-ana", "clin-ben"}
+
+
+def test_timeline_entries_expire_after_six_years_of_retention(ddb: Any) -> None:
+    DynamoTimeline().append("inc_a", T0, "opened", severity="high")
+    (item,) = boto3.resource("dynamodb", region_name="us-east-1").Table(
+        "crisis-pager-timeline").scan()["Items"]
+    expires = datetime.fromtimestamp(int(item["expires_at"]), UTC)
+    assert timedelta(days=6 * 365) <= expires - T0 <= timedelta(days=6 * 366)
+    assert "expires_at" not in DynamoTimeline().entries("inc_a")[0], "not part of the entry"
 
 
 # ------------------------------------------------------------------ directory (admin items)

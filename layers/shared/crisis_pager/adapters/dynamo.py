@@ -54,6 +54,9 @@ INCIDENT_SK = "incident"
 CLAIM_SK = "claim"
 OPT_OUT_SK = "sms-opt-out"
 CODE_HOLD = timedelta(days=7)  # a code is not reused for a week after its incident opened
+# Timeline entries are compliance records: kept 6 years (HIPAA documentation retention,
+# 45 CFR 164.316(b)(2)), counted generously, then expired by DynamoDB's TTL.
+TIMELINE_RETENTION = timedelta(days=6 * 366)
 
 
 def _conditional_failed(exc: Exception) -> bool:
@@ -596,6 +599,7 @@ class TimelineEntry(Model):
     at = UTCDateTimeAttribute()
     kind = UnicodeAttribute()
     detail = MapAttribute[str, Any](default=dict)
+    expires_at = TTLAttribute(null=True)  # at + TIMELINE_RETENTION; DynamoDB expires it
 
 
 class DynamoTimeline:
@@ -606,6 +610,7 @@ class DynamoTimeline:
             at=at,
             kind=kind,
             detail={k: v for k, v in detail.items() if v is not None},
+            expires_at=at + TIMELINE_RETENTION,
         )
         entry.save(condition=TimelineEntry.seq.does_not_exist())
 
