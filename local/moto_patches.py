@@ -98,6 +98,7 @@ _M_CALLBACK = f"{_M_TASK}.service.state_task_service_callback"
 _M_STREAMS = "moto.dynamodbstreams.models"
 _M_DYNAMODB = "moto.dynamodb.models"
 _M_DYNAMODB_TABLE = "moto.dynamodb.models.table"
+_M_DYNAMODB_RESPONSES = "moto.dynamodb.responses"
 
 # Wall seconds added to the outer timer of a task that waits for a signal. moto starts that
 # timer before it invokes the Lambda, and the task's own callback wait only after the Lambda
@@ -325,6 +326,8 @@ def verify() -> None:
     for name in _DYNAMODB_WRITES:
         check(f"{_M_DYNAMODB}.DynamoDBBackend.{name}",
               lambda name=name: callable(_original(_M_DYNAMODB, f"DynamoDBBackend.{name}")))
+    check(f"{_M_DYNAMODB_RESPONSES}.DynamoHandler.call_action(self)",
+          lambda: params(_M_DYNAMODB_RESPONSES, "DynamoHandler.call_action") == ["self"])
     check(f"{_M_WAIT}.WaitFunction._wait_interval(self, env, wait_seconds)",
           lambda: params(_M_WAIT, "WaitFunction._wait_interval") == ["self", "env", "wait_seconds"])
     check(f"{_M_ENVIRONMENT}.Environment.is_running / .program_state_event",
@@ -540,6 +543,13 @@ def _install_atomic_writes() -> None:
     for name in _DYNAMODB_WRITES:
         _replace((_M_DYNAMODB, f"DynamoDBBackend.{name}"), backend, name,
                  _locked(_original(_M_DYNAMODB, f"DynamoDBBackend.{name}")))
+    # moto serialises an item for its answer (item.to_json()) after the backend call, and
+    # its reads walk items with no lock either, while another thread's write mutates the
+    # same item: "dictionary changed size during iteration". A whole DynamoDB request is
+    # one step on AWS; the same lock around moto's request handler makes it one here.
+    _replace((_M_DYNAMODB_RESPONSES, "DynamoHandler.call_action"),
+             _module(_M_DYNAMODB_RESPONSES).DynamoHandler, "call_action",
+             _locked(_original(_M_DYNAMODB_RESPONSES, "DynamoHandler.call_action")))
     # StartExecution is idempotent per name and input on AWS (a second call returns the
     # running execution); moto checks the name and then creates, unlocked, so two
     # concurrent calls could start two ladders under one name.
@@ -563,6 +573,7 @@ def atomic_dynamodb_writes() -> Iterator[None]:
             with _lock:
                 for name in _DYNAMODB_WRITES:
                     _put_back((_M_DYNAMODB, f"DynamoDBBackend.{name}"))
+                _put_back((_M_DYNAMODB_RESPONSES, "DynamoHandler.call_action"))
                 _put_back((_M_SFN_BACKEND, "StepFunctionsParserBackend.start_execution"))
 
 

@@ -33,9 +33,15 @@ WINDOW = 300  # the high ladder's rungs: 5 minutes each
 SOON = 120  # "at once": well inside one window, in ladder seconds (callbacks take real ms)
 
 
+# A rung's window is real time scaled: at the ladder tests' usual 0.001 a 5-minute window
+# lasts 0.3 s, which a whole fallback (report, call, webhook, key) can outlast on a busy
+# 2-core machine. Ten times slower keeps every path here well inside its window.
+CONVERSATION_SCALE = SCALE * 10
+
+
 @pytest.fixture
 def stack() -> Iterator[LocalStack]:
-    with LocalStack(scale=SCALE) as s:
+    with LocalStack(scale=CONVERSATION_SCALE) as s:
         seed.seed(s)
         s.put_items("ProgramsTable", [{**seed.PROGRAM, "admin_phones": [ADMIN]}])
         s.streams.drain()
