@@ -15,7 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crisis_pager import bootstrap
-from crisis_pager.adapters.twilio_webhook import sms_twiml, verified_form, webhook_url
+from crisis_pager.adapters.twilio_webhook import signed_request, sms_twiml
 from crisis_pager.config import settings
 from crisis_pager.service.replies import handle_sms_reply
 
@@ -25,17 +25,10 @@ app = APIGatewayRestResolver()
 TWIML = "application/xml"
 
 
-def signed_form() -> dict[str, str] | None:
-    event = app.current_event
-    url = webhook_url(settings().public_base_url, event.path, event.headers.get("Host") or "",
-                      event.request_context.path)
-    return verified_form(bootstrap.twilio_signature(), url, event.decoded_body or "",
-                         event.headers.get("X-Twilio-Signature"))
-
-
 @app.post("/twilio/sms")
 def sms_reply() -> Response:
-    params = signed_form()
+    params, _ = signed_request(app.current_event, bootstrap.twilio_signature(),
+                               settings().public_base_url)
     if params is None:
         logger.warning("rejected inbound SMS: bad Twilio signature")
         return Response(status_code=403, content_type="text/plain", body="invalid signature")

@@ -16,7 +16,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crisis_pager import bootstrap
-from crisis_pager.adapters.twilio_webhook import verified_form, webhook_url
+from crisis_pager.adapters.twilio_webhook import signed_request
 from crisis_pager.config import settings
 from crisis_pager.service.delivery import StatusReport, handle_status
 
@@ -29,11 +29,8 @@ FALLBACKS = {"calling": "FallbackCalls", "no_answer": "CallsUnanswered", "failed
 
 @app.post("/twilio/status/<incident_id>/<position>")
 def status(incident_id: str, position: str) -> Response:
-    event = app.current_event
-    url = webhook_url(settings().public_base_url, event.path, event.headers.get("Host") or "",
-                      event.request_context.path)
-    form = verified_form(bootstrap.twilio_signature(), url, event.decoded_body or "",
-                         event.headers.get("X-Twilio-Signature"))
+    form, _ = signed_request(app.current_event, bootstrap.twilio_signature(),
+                             settings().public_base_url)
     if form is None:
         logger.warning("rejected status callback: bad Twilio signature")
         return Response(status_code=403, content_type="text/plain", body="invalid signature")

@@ -18,10 +18,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from crisis_pager import bootstrap
 from crisis_pager.adapters.twilio_webhook import (
     key_path,
-    verified_form,
+    signed_request,
     voice_path,
     voice_twiml,
-    webhook_url,
 )
 from crisis_pager.config import settings
 from crisis_pager.service.delivery import VoiceScript, voice_answer
@@ -34,12 +33,8 @@ TWIML = "application/xml"
 
 
 def _form() -> tuple[dict[str, str] | None, str]:
-    event = app.current_event
-    url = webhook_url(settings().public_base_url, event.path, event.headers.get("Host") or "",
-                      event.request_context.path)
-    form = verified_form(bootstrap.twilio_signature(), url, event.decoded_body or "",
-                         event.headers.get("X-Twilio-Signature"))
-    return form, url.removesuffix(event.path) if url.endswith(event.path) else ""
+    return signed_request(app.current_event, bootstrap.twilio_signature(),
+                          settings().public_base_url)
 
 
 def _twiml(script: VoiceScript, base: str, incident_id: str, position: int) -> Response:

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import parse_qsl
+
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
@@ -72,7 +75,16 @@ def webhook_url(base_url: str, path: str, host: str, stage_path: str) -> str:
 def verified_form(signature: TwilioSignature, url: str, body: str,
                   signed: str | None) -> dict[str, str] | None:
     """The posted form if its X-Twilio-Signature is valid for ``url``; else None."""
-    from urllib.parse import parse_qsl
-
     params = dict(parse_qsl(body or "", keep_blank_values=True))
     return params if signature.valid(url, params, signed) else None
+
+
+def signed_request(event: Any, signature: TwilioSignature,
+                   base_url: str) -> tuple[dict[str, str] | None, str]:
+    """(the form if Twilio signed this API Gateway request, else None; the public base URL
+    the request came to, for the URLs of the TwiML it is answered with)."""
+    url = webhook_url(base_url, event.path, event.headers.get("Host") or "",
+                      event.request_context.path)
+    form = verified_form(signature, url, event.decoded_body or "",
+                         event.headers.get("X-Twilio-Signature"))
+    return form, url.removesuffix(event.path)

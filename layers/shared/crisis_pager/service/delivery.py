@@ -11,11 +11,11 @@ a conditional write on the page, so a duplicated or replayed report changes noth
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from ..domain import messages
-from ..domain.errors import InvalidItem, SendAborted, SmsError
+from ..domain.errors import SendAborted, SmsError
 from ..domain.incident import (
     CALL_ENDED,
     MACHINE_ANSWERS,
@@ -25,6 +25,7 @@ from ..domain.incident import (
     Page,
 )
 from ..domain.program import Program
+from .lookups import clinician_name, program_or_none
 from .ports import (
     Alerts,
     Clock,
@@ -73,7 +74,6 @@ class Deps:
     alerts: Alerts | None = None
     index: ProgramIndex | None = None
     sms: Sms | None = None  # admins' texts (opt-out alerts)
-    notes: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- the voice fallback
@@ -239,10 +239,7 @@ def _programs_of(phone: str, deps: Deps) -> list[tuple[str, Program]]:
         return found
     for clinician in deps.directory.clinicians_with_phone(phone):
         for program_id in deps.index.programs_naming(clinician.clinician_id):
-            try:
-                program = deps.directory.program(program_id)
-            except InvalidItem:
-                program = None
+            program = program_or_none(deps.directory, program_id)
             if program is not None:
                 found.append((clinician.name, program))
     return found
@@ -287,7 +284,7 @@ def voice_answer(incident_id: str, position: int, answered_by: str | None,
     closed = closed_script(page, incident, deps)
     if closed is not None:
         return closed
-    program = _program(deps, incident.program_id)
+    program = program_or_none(deps.directory, incident.program_id)
     name = program.display_name if program else "your program"
     return VoiceScript(
         gather=messages.voice_page(name, incident.severity, page.code),
@@ -299,21 +296,11 @@ def closed_script(page: Page, incident: Incident, deps: Deps) -> VoiceScript | N
     if incident.is_open:
         return None
     if incident.accepted_by and incident.accepted_by != page.clinician_id:
-        by = _name(deps, incident.accepted_by)
+        by = accepted_by_name(deps, incident.accepted_by)
         return VoiceScript(say=(messages.voice_taken(page.code, by),))
     return VoiceScript(say=(messages.voice_closed(page.code),))
 
 
-def _program(deps: Deps, program_id: str) -> Program | None:
-    try:
-        return deps.directory.program(program_id)
-    except InvalidItem:
-        return None
-
-
-def _name(deps: Deps, clinician_id: str) -> str:
-    try:
-        clinician = deps.directory.clinician(clinician_id)
-    except InvalidItem:
-        clinician = None
-    return clinician.name if clinician else "another clinician"
+def accepted_by_name(deps: Deps, clinician_id: str) -> str:
+    """Who has it, in a message to another clinician."""
+    return clinician_name(deps.directory, clinician_id) or "another clinician"

@@ -14,6 +14,7 @@ from ..domain.incident import (
     request_fingerprint,
 )
 from ..domain.ladder import snapshot
+from .lookups import clinician_name
 from .ports import Clock, Directory, Incidents, Ladder, Timeline
 
 
@@ -184,15 +185,9 @@ def incident_view(
         raise IncidentNotFound(incident_id)
     accepted = None
     if incident.accepted_by and incident.accepted_at:
-        name = None
-        try:
-            clinician = directory.clinician(incident.accepted_by)
-            name = clinician.name if clinician else None
-        except InvalidItem:
-            pass
         accepted = {
             "clinician_id": incident.accepted_by,
-            "name": name,
+            "name": clinician_name(directory, incident.accepted_by),
             "at": incident.accepted_at.isoformat(),
         }
     current = None

@@ -22,6 +22,7 @@ from ..domain.rota import Gap, OnCall
 from ..domain.schedule import on_call as schedule_on_call
 from .delivery import UNSUBSCRIBED, Deps, PagingLease, call_clinician
 from .delivery import opted_out as record_opt_out
+from .lookups import clinician_name, program_or_none
 from .ports import (
     Alerts,
     CallbackError,
@@ -65,13 +66,6 @@ def _get(incidents: Incidents, incident_id: str) -> Incident:
     if incident is None:
         raise IncidentMissing(incident_id)
     return incident
-
-
-def _program_or_none(directory: Directory, program_id: str) -> Program | None:
-    try:
-        return directory.program(program_id)
-    except InvalidItem:
-        return None
 
 
 def resolve_on_call(
@@ -145,7 +139,7 @@ def _record_gap(
         target=rung.target,
         reason=gap.reason,
     )
-    program = _program_or_none(directory, incident.program_id)
+    program = program_or_none(directory, incident.program_id)
     name = program.display_name if program else incident.program_id
     alerts.publish(
         incident.program_id,
@@ -336,13 +330,9 @@ def notify_hotline(
         "sent_at": clock.now().isoformat(),
     }
     if event == "accepted" and incident.accepted_by and incident.accepted_at:
-        try:
-            clinician = directory.clinician(incident.accepted_by)
-        except InvalidItem:
-            clinician = None
         payload["accepted"] = {
             "clinician_id": incident.accepted_by,
-            "name": clinician.name if clinician else None,
+            "name": clinician_name(directory, incident.accepted_by),
             "at": incident.accepted_at.isoformat(),
             "seconds_to_accept": round(seconds_between(incident.opened_at, incident.accepted_at)),
         }

@@ -5,6 +5,7 @@ by a code this phone holds, or bare (``A``) when the phone holds exactly one ope
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,8 +20,18 @@ from ..domain.replies import (
     Verb,
     parse_reply,
 )
-from .delivery import Deps, VoiceScript, _name, _program, closed_script, opted_in, opted_out, wake
-from .ports import Clock, Incidents
+from .delivery import (
+    Deps,
+    VoiceScript,
+    accepted_by_name,
+    call_clinician,
+    closed_script,
+    opted_in,
+    opted_out,
+    wake,
+)
+from .lookups import program_or_none
+from .ports import Clock
 
 
 @dataclass(frozen=True)
@@ -75,11 +86,11 @@ def handle_sms_reply(from_phone: str, body: str, deps: Deps) -> ReplyOutcome:
 
 
 def accept_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyOutcome:
-    program = _program(deps, incident.program_id)
+    program = program_or_none(deps.directory, incident.program_id)
     hotline = program.hotline_number if program else "the hotline"
     display = program.display_name if program else incident.program_id
-    now = _close_when_no_page_in_flight(deps.incidents.accept, deps.incidents,
-                                        incident.incident_id, page.clinician_id, deps.clock)
+    now = _close_when_no_page_in_flight(deps.incidents.accept, incident.incident_id,
+                                        page.clinician_id, deps.clock)
     if now is not None:
         deps.timeline.append(incident.incident_id, now, "accepted",
                              clinician_id=page.clinician_id, via=via, page_position=page.position)
@@ -98,8 +109,8 @@ def accept_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyOu
         return ReplyOutcome(messages.already_yours_reply(page.code, hotline), "already_yours",
                             incident.incident_id)
     if current.accepted_by:
-        return ReplyOutcome(messages.taken_reply(page.code, _name(deps, current.accepted_by)),
-                            "taken", incident.incident_id)
+        by = accepted_by_name(deps, current.accepted_by)
+        return ReplyOutcome(messages.taken_reply(page.code, by), "taken", incident.incident_id)
     return ReplyOutcome(messages.closed_reply(page.code), "closed", incident.incident_id)
 
 
@@ -124,10 +135,11 @@ def resolve_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyO
     accepted it. It stops the ladder (and any paging) at once."""
     if incident.accepted_by and incident.accepted_by != page.clinician_id:
         return ReplyOutcome(
-            messages.resolve_not_yours_reply(page.code, _name(deps, incident.accepted_by)),
+            messages.resolve_not_yours_reply(page.code,
+                                             accepted_by_name(deps, incident.accepted_by)),
             "not_yours", incident.incident_id)
-    now = _close_when_no_page_in_flight(deps.incidents.resolve, deps.incidents,
-                                        incident.incident_id, page.clinician_id, deps.clock)
+    now = _close_when_no_page_in_flight(deps.incidents.resolve, incident.incident_id,
+                                        page.clinician_id, deps.clock)
     if now is None:
         return _closed(page, deps.incidents.get(incident.incident_id) or incident, deps)
     deps.timeline.append(incident.incident_id, now, "resolved", clinician_id=page.clinician_id,
@@ -140,8 +152,8 @@ def resolve_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyO
 
 def _closed(page: Page, incident: Incident, deps: Deps) -> ReplyOutcome:
     if incident.accepted_by and incident.accepted_by != page.clinician_id:
-        return ReplyOutcome(messages.taken_reply(page.code, _name(deps, incident.accepted_by)),
-                            "taken", incident.incident_id)
+        by = accepted_by_name(deps, incident.accepted_by)
+        return ReplyOutcome(messages.taken_reply(page.code, by), "taken", incident.incident_id)
     return ReplyOutcome(messages.closed_reply(page.code), "closed", incident.incident_id)
 
 
@@ -149,7 +161,8 @@ PAGE_IN_FLIGHT_POLL_S = 0.05
 
 
 def _close_when_no_page_in_flight(
-    close: object, incidents: Incidents, incident_id: str, clinician_id: str, clock: Clock
+    close: Callable[[str, str, datetime], AcceptOutcome], incident_id: str, clinician_id: str,
+    clock: Clock,
 ) -> datetime | None:
     """Accept (or resolve), waiting while another rung's page is being sent (at most its
     lease), so the change is ordered after every page that was already going out. Returns
@@ -157,19 +170,12 @@ def _close_when_no_page_in_flight(
     deadline = clock.now() + timedelta(seconds=PAGE_LEASE_S + 1)
     while True:
         now = clock.now()
-        outcome = close(incident_id, clinician_id, now)  # type: ignore[operator]
+        outcome = close(incident_id, clinician_id, now)
         if outcome is AcceptOutcome.ACCEPTED:
             return now
         if outcome is AcceptOutcome.NOT_OPEN or now > deadline:
             return None
         clock.wait(PAGE_IN_FLIGHT_POLL_S)
-
-
-def accept_when_no_page_in_flight(
-    incidents: Incidents, incident_id: str, clinician_id: str, clock: Clock
-) -> datetime | None:
-    return _close_when_no_page_in_flight(incidents.accept, incidents, incident_id,
-                                         clinician_id, clock)
 
 
 # ---------------------------------------------------------------- STATUS and STOP
@@ -179,7 +185,7 @@ def _open_pages(phone: str, deps: Deps) -> list[messages.OpenPage]:
     pages: list[messages.OpenPage] = []
     for code, incident in deps.incidents.open_codes(phone):
         page = deps.incidents.find_page(phone, code)
-        program = _program(deps, incident.program_id)
+        program = program_or_none(deps.directory, incident.program_id)
         if page is None:
             continue
         if not incident.is_open:
@@ -197,8 +203,6 @@ def _open_pages(phone: str, deps: Deps) -> list[messages.OpenPage]:
 
 def _call_waiting_pages(phone: str, deps: Deps) -> None:
     """A clinician who texts STOP while a rung waits on them gets that page as a call."""
-    from .delivery import call_clinician
-
     for code, incident in deps.incidents.open_codes(phone):
         page = deps.incidents.find_page(phone, code)
         if page is not None and incident.is_open and incident.position == page.position:
@@ -219,7 +223,7 @@ def voice_key(incident_id: str, position: int, digits: str, deps: Deps) -> Voice
     if digits == "1":
         outcome = accept_page(page, incident, "voice", deps)
         if outcome.outcome in ("accepted", "already_yours"):
-            program = _program(deps, incident.program_id)
+            program = program_or_none(deps.directory, incident.program_id)
             hotline = program.hotline_number if program else ""
             return VoiceScript(say=(messages.voice_accepted(page.code, hotline),))
         return closed_script(page, deps.incidents.get(incident_id) or incident, deps) \
