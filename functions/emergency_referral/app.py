@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crisis_pager import bootstrap
-from crisis_pager.service.ladder import refer
+from crisis_pager.service.referral import refer
 
 logger = Logger()
 metrics = Metrics()

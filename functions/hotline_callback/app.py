@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crisis_pager import bootstrap
-from crisis_pager.service.ladder import notify_hotline
+from crisis_pager.service.referral import notify_hotline
 
 logger = Logger()
 

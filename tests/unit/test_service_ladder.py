@@ -8,8 +8,8 @@ import pytest
 
 from crisis_pager.domain.incident import AcceptOutcome, Status
 from crisis_pager.service import intake
-from crisis_pager.service.ladder import notify_hotline, refer
 from crisis_pager.service.ports import CallbackError, SmsError
+from crisis_pager.service.referral import notify_hotline, refer
 from tests.unit.fakes import ANA, REF, SUMMARY, T0, World
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from crisis_pager.domain.incident import CODE_HOLD_AFTER_ACCEPT, Status
-from crisis_pager.service.ladder import refer
+from crisis_pager.service.referral import refer
 from tests.unit.fakes import ADMIN, ANA, BEN, CARO, PROGRAM_FIELDS, World
 
 STRANGER = "+15035550177"  # a phone that was never paged

@@ -14,21 +14,18 @@ from typing import Any
 
 from ..domain import messages
 from ..domain.errors import InvalidItem, SendAborted
-from ..domain.incident import PAGE_LEASE_S, Channel, Incident, Page, Status, seconds_between
+from ..domain.incident import PAGE_LEASE_S, Channel, Incident, Page, Status
 from ..domain.ladder import Rung, RungKind
 from ..domain.program import Clinician, Program
-from ..domain.referral import build_referral
 from ..domain.rota import Gap, OnCall
 from ..domain.schedule import on_call as schedule_on_call
 from .delivery import UNSUBSCRIBED, Deps, PagingLease, call_clinician
 from .delivery import opted_out as record_opt_out
-from .lookups import clinician_name, program_or_none
+from .lookups import program_or_none
 from .ports import (
     Alerts,
-    CallbackError,
     Clock,
     Directory,
-    Hotline,
     Incidents,
     Sms,
     SmsError,
@@ -61,7 +58,7 @@ class Step:
         }
 
 
-def _get(incidents: Incidents, incident_id: str) -> Incident:
+def get_incident(incidents: Incidents, incident_id: str) -> Incident:
     incident = incidents.get(incident_id)
     if incident is None:
         raise IncidentMissing(incident_id)
@@ -95,7 +92,7 @@ def advance(
     alerts: Alerts,
     clock: Clock,
 ) -> Step:
-    incident = _get(incidents, incident_id)
+    incident = get_incident(incidents, incident_id)
     if incident.status is Status.ACCEPTED:
         return Step("accepted", position)
     if incident.status is Status.RESOLVED:
@@ -170,7 +167,7 @@ def page_rung(
     """Page one rung: an SMS that asks for delivery reports (a voice call when the
     clinician opted out of SMS, or when Twilio refuses the SMS), under the paging lease."""
     incidents, timeline, clock = deps.incidents, deps.timeline, deps.clock
-    incident = _get(incidents, incident_id)
+    incident = get_incident(incidents, incident_id)
 
     def give_up(outcome: str, error_code: int | None = None) -> PageResult:
         # Nothing to wait for: wake the rung now instead of letting it time out.
@@ -253,99 +250,3 @@ def _send_page(
         clinician_id=clinician_id, message_sid=sid, code=code,
     )
     return PageResult("sent", position, code=code)
-
-
-@dataclass(frozen=True)
-class ReferralResult:
-    referred: bool
-    position: int
-
-
-def refer(
-    incident_id: str,
-    position: int,
-    *,
-    incidents: Incidents,
-    timeline: Timeline,
-    directory: Directory,
-    alerts: Alerts,
-    clock: Clock,
-) -> ReferralResult:
-    incident = _get(incidents, incident_id)
-    if incident.status is not Status.TRIGGERED:
-        return ReferralResult(False, position)
-    now = clock.now()
-    try:
-        program = directory.program(incident.program_id)
-        problem = None if program else "the program item is missing"
-    except InvalidItem as exc:
-        program, problem = None, str(exc)
-    if program is not None:
-        details = build_referral(incident_id, program, now).as_dict()
-        name = program.display_name
-    else:
-        # Still refer: the hotline must hand off now, with its own local resources.
-        details = {"source": f"unavailable ({problem}); use the hotline's local resources",
-                   "made_at": now.isoformat()}
-        name = incident.program_id
-    if not incidents.refer(incident_id, now, details):
-        return ReferralResult(False, position)
-    timeline.append(incident_id, now, "referred", position=position, **details)
-    alerts.publish(
-        incident.program_id,
-        f"crisis-pager: local emergency referral in {name}",
-        f"{name}: nobody accepted incident {incident.code} in time; the local emergency "
-        "referral was made and the supervisor stays paged.",
-    )
-    return ReferralResult(True, position)
-
-
-def notify_hotline(
-    incident_id: str,
-    event: str,
-    *,
-    incidents: Incidents,
-    timeline: Timeline,
-    directory: Directory,
-    hotline: Hotline,
-    clock: Clock,
-) -> str:
-    """Post a signed status callback; raise CallbackError so the state machine retries."""
-    incident = _get(incidents, incident_id)
-    if not incident.callback_url:
-        return "no_callback_url"
-    if event == "accepted" and incident.status is not Status.ACCEPTED:
-        return "not_accepted"
-    if event == "referred" and incident.referred_at is None:
-        return "not_referred"
-    if event == "resolved" and incident.status is not Status.RESOLVED:
-        return "not_resolved"
-    payload: dict[str, Any] = {
-        "event": event,
-        "incident_id": incident.incident_id,
-        "event_id": incident.event_id,
-        "program_id": incident.program_id,
-        "code": incident.code,
-        "status": incident.status.value,
-        "sent_at": clock.now().isoformat(),
-    }
-    if event == "accepted" and incident.accepted_by and incident.accepted_at:
-        payload["accepted"] = {
-            "clinician_id": incident.accepted_by,
-            "name": clinician_name(directory, incident.accepted_by),
-            "at": incident.accepted_at.isoformat(),
-            "seconds_to_accept": round(seconds_between(incident.opened_at, incident.accepted_at)),
-        }
-    if event == "referred":
-        payload["referral"] = dict(incident.referral or {})
-    if event == "resolved" and incident.resolved_at:
-        payload["resolved"] = {"clinician_id": incident.resolved_by,
-                               "at": incident.resolved_at.isoformat()}
-    try:
-        status = hotline.post(incident.callback_url, incident.hotline_id, payload)
-    except CallbackError as exc:
-        timeline.append(incident_id, clock.now(), "callback_failed", event=event, reason=str(exc))
-        raise
-    timeline.append(incident_id, clock.now(), "callback_sent", event=event, http_status=status)
-    return "sent"
-
