@@ -7,11 +7,13 @@ or the local stack (the `make serve` prompt runs the same commands in-process).
     crisis-pager [GLOBAL OPTIONS] rota import FILE [--dry-run] [--strict]
     crisis-pager [GLOBAL OPTIONS] rota override PROGRAM ROLE CLINICIAN \\
         --from "2026-11-24 18:00" --to "2026-11-25 08:00" [--timezone TZ]
+    crisis-pager [GLOBAL OPTIONS] participant put|show|history|locate ...
+        (participants' safety plans, versioned: see local/participant_cli.py)
 
 Global options (before or after the command): --region, --endpoint-url (e.g. a moto or
-DynamoDB Local server), --programs-table, --clinicians-table. They default to the
-environment (AWS_REGION, AWS_ENDPOINT_URL, PROGRAMS_TABLE, CLINICIANS_TABLE) and then to
-the deployed names (crisis-pager-programs, crisis-pager-clinicians).
+DynamoDB Local server), --programs-table, --clinicians-table, --participants-table. They
+default to the environment (AWS_REGION, AWS_ENDPOINT_URL, PROGRAMS_TABLE, CLINICIANS_TABLE,
+PARTICIPANTS_TABLE) and then to the deployed names (crisis-pager-programs, ...).
 
 Exit status: 0 done (`check`: no problems); 1 a problem was found (`check` found coverage
 problems, an import file or an override is invalid, a write failed); 2 usage or
@@ -102,6 +104,7 @@ _ENV = {  # option -> environment variables it sets (read by crisis_pager.config
     "endpoint_url": ("AWS_ENDPOINT_URL",),
     "programs_table": ("PROGRAMS_TABLE",),
     "clinicians_table": ("CLINICIANS_TABLE",),
+    "participants_table": ("PARTICIPANTS_TABLE",),
 }
 
 
@@ -932,6 +935,8 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
                        help="default: $PROGRAMS_TABLE, else crisis-pager-programs")
     group.add_argument("--clinicians-table", default=default,
                        help="default: $CLINICIANS_TABLE, else crisis-pager-clinicians")
+    group.add_argument("--participants-table", default=default,
+                       help="default: $PARTICIPANTS_TABLE, else crisis-pager-participants")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -939,7 +944,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG, description="On-call rotas of crisis-pager programs.",
         epilog="Exit status: 0 ok, 1 problems found (or nothing written), 2 usage or config.")
     _global_options(parser, suppress=False)
-    top = parser.add_subparsers(dest="area", required=True, metavar="rota")
+    top = parser.add_subparsers(dest="area", required=True, metavar="{rota,participant}")
     rota = top.add_parser("rota", help="show, check, import, export and override rotas",
                           description="A program's rotas and overrides (items rota#... and "
                                       "override#... of the programs table).")
@@ -987,6 +992,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="local end time")
     over.add_argument("--timezone", help="IANA zone of --from/--to (default: the role's first "
                                          "rota's zone)")
+    from local import participant_cli  # `crisis-pager participant ...`
+
+    participant_cli.register(top, _global_options)
     return parser
 
 

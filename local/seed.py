@@ -57,9 +57,58 @@ def rotas(now: datetime) -> list[dict[str, Any]]:
     ]
 
 
+# A demo participant of West IOP: a full Stanley-Brown plan, a support person who consented
+# to be notified (and one who did not), and a location confirmed at today's session whose
+# local resources differ from the program's defaults, so a referral shows it used them.
+DEMO_PARTICIPANT_ID = "ptc-west-0001"
+DEMO_LOCATION = {
+    "description": "home (demo address), Gresham OR",
+    "crisis_line": "+15035550311",
+    "mobile_crisis_team": "+15035550322",
+    "emergency_department": "Legacy Mount Hood Medical Center ED",
+    "emergency_department_phone": "+15035550333",
+    "emergency_call_center": "+15035550344",
+}
+SUPPORT_CONSENTING_PHONE = "+15035550177"
+SUPPORT_NOT_CONSENTING_PHONE = "+15035550178"
+
+
+def participants(now: datetime) -> list[dict[str, Any]]:
+    """The demo participants as admins' JSON documents (see `crisis-pager participant`)."""
+    return [{
+        "participant_id": DEMO_PARTICIPANT_ID,
+        "program_id": PROGRAM_ID,
+        "preferred_name": "Sam (demo)",
+        "safety_plan": {
+            "warning_signs": ["Skipping meals", "Isolating in my room"],
+            "internal_coping": ["Walk around the block", "Play guitar"],
+            "distractions": ["Coffee with my cousin", "The library's board-game night"],
+            "help_contacts": ["My sister (demo)", "My sponsor (demo)"],
+            "professionals": ["West IOP on-call line +15035550100",
+                              "988 Suicide and Crisis Lifeline: call or text 988"],
+            "environment_safety": ["Medications kept by my sister"],
+        },
+        "support_persons": [
+            {"name": "Alex Demo", "relationship": "sister", "phone": SUPPORT_CONSENTING_PHONE,
+             "consent_to_notify": True,
+             "consent_recorded_at": (now - timedelta(days=30)).isoformat()},
+            {"name": "Chris Demo", "relationship": "sponsor",
+             "phone": SUPPORT_NOT_CONSENTING_PHONE, "consent_to_notify": False},
+        ],
+        "location": {**DEMO_LOCATION,
+                     "confirmed_at": (now - timedelta(hours=2)).isoformat()},
+    }]
+
+
 def seed(stack: Any) -> None:
     stack.put_items("ProgramsTable", [PROGRAM, *rotas(stack.clock.now())])
     stack.put_items("CliniciansTable", CLINICIANS)
+    from crisis_pager import bootstrap
+    from crisis_pager.service.participants import save_participant
+
+    for document in participants(stack.clock.now()):  # validated, as the CLI saves them
+        save_participant(document, by="seed", participants=bootstrap.participants(),
+                         clock=stack.clock)
     streams = getattr(stack, "streams", None)
     if streams is not None:  # the rota guard has checked the seed before anything runs
         streams.drain(flush=True)

@@ -44,6 +44,8 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 LOCAL_BASE_URL = "http://127.0.0.1:8787"
 HOTLINE_ID = "demo-hotline"
+HOTLINE_NAME = "Demo Regional Crisis Line"
+HOTLINE_AFFILIATION = "988 Lifeline network crisis center (demo)"
 SERVICE = "crisis-pager"
 # Programs' own number in the fake Twilio account (voice calls come from it), and the
 # Messaging Service SMS are sent through.
@@ -95,6 +97,12 @@ class ScaledClock:
     def wait(self, seconds: float) -> None:
         """A pause inside a handler: real time (handlers run at real speed)."""
         time.sleep(seconds)
+
+    def rescale(self, scale: float) -> None:
+        """Ladder time runs 1/scale times faster from now on (while the ladder waits)."""
+        with self._lock:
+            self._catch_up()
+            self.scale = scale
 
 
 class _HandlerOutput(io.TextIOBase):
@@ -172,7 +180,7 @@ class LocalStack:
                                            auth_token=self.twilio_auth_token,
                                            webhook=self._twilio_webhook, callback_delay=0.005)
         self.receiver = HotlineReceiver({HOTLINE_ID: self.hotline_secret})
-        self.secret_values: dict[str, dict[str, str]] = {}
+        self.secret_values: dict[str, dict[str, Any]] = {}
         self.log_lines: list[str] = []
         self.metric_lines: list[str] = []
         self.errors: list[tuple[str, BaseException]] = []
@@ -277,11 +285,15 @@ class LocalStack:
                 self.refs[f"{logical_id}.StreamArn"] = created["LatestStreamArn"]
 
         sm_client = boto3.client("secretsmanager", region_name=REGION)
-        secret_values = {
+        secret_values: dict[str, dict[str, Any]] = {
             "TwilioSecret": {"account_sid": "AC" + "0" * 32, "auth_token": self.twilio_auth_token,
                              "from_number": TWILIO_FROM,
                              "messaging_service_sid": MESSAGING_SERVICE_SID},
-            "HotlineSecret": {HOTLINE_ID: self.hotline_secret},
+            # The entry's object form: its secret, and who receives the callbacks (named by
+            # the disclosure record of a referral).
+            "HotlineSecret": {HOTLINE_ID: {"secret": self.hotline_secret,
+                                           "name": HOTLINE_NAME,
+                                           "affiliation": HOTLINE_AFFILIATION}},
         }
         for logical_id, spec in self.template.secrets.items():
             value = secret_values.get(logical_id)
@@ -452,9 +464,12 @@ class LocalStack:
                 event = _rest_event(method, template_path, path, params, body, headers or {},
                                     query)
                 result = self._call(folder, event)
-                return ApiResponse(int(result["statusCode"]),
-                                   {k: str(v) for k, v in (result.get("headers") or {}).items()},
-                                   result.get("body") or "")
+                headers = {k: str(v) for k, v in (result.get("headers") or {}).items()}
+                # Powertools' REST resolver answers with multiValueHeaders, as API Gateway
+                # accepts them.
+                for key, values in (result.get("multiValueHeaders") or {}).items():
+                    headers.setdefault(key, ", ".join(str(v) for v in values))
+                return ApiResponse(int(result["statusCode"]), headers, result.get("body") or "")
         return ApiResponse(404, {}, json.dumps({"message": "Missing Authentication Token"}))
 
     def run_daily_checks(self) -> dict[str, Any]:
@@ -546,6 +561,13 @@ class LocalStack:
     def execution(self, incident_id: str) -> dict[str, Any]:
         arn = self.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + incident_id
         return dict(self._sfn.describe_execution(executionArn=arn))
+
+    def set_scale(self, scale: float) -> None:
+        """Change the time scale for the waits that start from now on (a test that runs a
+        crisis at one scale and its day-long follow-up at a smaller one)."""
+        self.clock.rescale(scale)
+        moto_patches.apply(scale)
+        self.scale = scale
 
     def wait_until_done(self, incident_id: str, timeout: float = 30.0) -> str:
         deadline = time.monotonic() + timeout

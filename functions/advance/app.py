@@ -27,6 +27,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         directory=bootstrap.directory(),
         alerts=bootstrap.alerts(),
         clock=bootstrap.clock(),
+        step=event.get("step"),
     )
     if step.skipped:
         metrics.add_metric(name="RungsSkipped", unit=MetricUnit.Count, value=len(step.skipped))
@@ -34,5 +35,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if step.action == "exhausted":
         metrics.add_metric(name="LaddersExhausted", unit=MetricUnit.Count, value=1)
     logger.info("ladder step", extra={"action": step.action, "position": step.position,
-                                      "target": step.rung.target if step.rung else None})
+                                      "target": step.rung.target if step.rung else None,
+                                      "wait_s": step.wait_s})
     return step.to_output()

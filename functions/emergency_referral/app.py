@@ -26,9 +26,15 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         directory=bootstrap.directory(),
         alerts=bootstrap.alerts(),
         clock=bootstrap.clock(),
+        participants=bootstrap.participants(),
+        sms=bootstrap.lazy_sms(),  # Twilio only if a support person is texted
     )
     if result.referred:
         metrics.add_metric(name="ReferralsMade", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="HighestRung", unit=MetricUnit.Count, value=result.position)
-    logger.info("referral step", extra={"referred": result.referred})
+    if result.support_notified:
+        metrics.add_metric(name="SupportPersonsNotified", unit=MetricUnit.Count,
+                           value=result.support_notified)
+    logger.info("referral step", extra={"referred": result.referred,
+                                        "support_notified": result.support_notified})
     return {"referred": result.referred}

@@ -24,6 +24,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         directory=bootstrap.directory(),
         hotline=bootstrap.hotline(),
         clock=bootstrap.clock(),
+        participants=bootstrap.participants(),
     )
     logger.info("hotline callback", extra={"event": event["event"], "outcome": outcome})
     return {"outcome": outcome}

@@ -1,6 +1,7 @@
 """Page one rung (an SMS asking for delivery reports, or a voice call when the clinician
-opted out of SMS). Invoked with .waitForTaskToken: the ladder waits for an acceptance, a
-pass or a failed delivery (a wake-up) until the rung's window runs out."""
+opted out of SMS; the SMS and a voice call at once for a +voice rung). Invoked with
+.waitForTaskToken: the ladder waits for an acceptance, a pass or a failed delivery (a
+wake-up) until the rung's window runs out."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         bootstrap.deps(voice=True, notify=True),
         sms=bootstrap.sms(),
         window_s=int(window) if window is not None else None,
+        voice=event.get("voice", False) is True,  # a +voice rung: SMS and a call at once
     )
     if result.outcome == "sent":
         metrics.add_metric(name="PagesSent", unit=MetricUnit.Count, value=1)

@@ -42,12 +42,14 @@ FUNCTIONS = {  # logical id -> folder under functions/
     "HotlineCallbackFunction": "hotline_callback",
     "RotaGuardFunction": "rota_guard",
     "CalendarFeedFunction": "calendar_feed",
+    "ClinicianBriefFunction": "clinician_brief",
 }
 TABLES = {  # logical id -> (env var, [(attribute, key type)])
     "IncidentsTable": ("INCIDENTS_TABLE", [("pk", "HASH"), ("sk", "RANGE")]),
     "TimelineTable": ("TIMELINE_TABLE", [("incident_id", "HASH"), ("seq", "RANGE")]),
     "ProgramsTable": ("PROGRAMS_TABLE", [("program_id", "HASH"), ("key", "RANGE")]),
     "CliniciansTable": ("CLINICIANS_TABLE", [("clinician_id", "HASH")]),
+    "ParticipantsTable": ("PARTICIPANTS_TABLE", [("pk", "HASH"), ("sk", "RANGE")]),
 }
 # Functions that send or call need the URL Twilio reaches us at (status callbacks, TwiML).
 TWILIO_ENV = {"TWILIO_SECRET_ARN", "PUBLIC_BASE_URL", "PUBLIC_BASE_URL_PARAMETER",
@@ -56,15 +58,17 @@ EXTRA_ENV = {  # the contract's Environment table, beyond Globals
     "HotlineIntakeFunction": {
         "STATE_MACHINE_ARN", "HOTLINE_SECRET_ARN", "CALLBACK_ALLOW_HTTP_LOOPBACK"
     },
-    "SmsInboundFunction": TWILIO_ENV,
+    # Beyond the contract: R 417 on a high or imminent incident starts its follow-up.
+    "SmsInboundFunction": TWILIO_ENV | {"STATE_MACHINE_ARN"},
     "TwilioStatusFunction": TWILIO_ENV,
     "TwilioVoiceFunction": {"TWILIO_SECRET_ARN", "PUBLIC_BASE_URL"},
     "AdvanceFunction": {"ALERTS_TOPIC_ARN"},
     "PageRungFunction": TWILIO_ENV,
-    "EmergencyReferralFunction": {"ALERTS_TOPIC_ARN"},
+    "EmergencyReferralFunction": {"ALERTS_TOPIC_ARN", "TWILIO_SECRET_ARN"},  # support texts
     "HotlineCallbackFunction": {"HOTLINE_SECRET_ARN", "CALLBACK_ALLOW_HTTP_LOOPBACK"},
     "RotaGuardFunction": {"TWILIO_SECRET_ARN", "ALERTS_TOPIC_ARN"},
     "CalendarFeedFunction": {"CALENDAR_SECRET_ARN"},
+    "ClinicianBriefFunction": set(),
 }
 INCIDENTS_READ_WRITE = {
     ("IncidentsTable", f"dynamodb:{a}") for a in ("GetItem", "PutItem", "UpdateItem", "Query")
@@ -101,6 +105,7 @@ REQUIRED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("ProgramsTable", "dynamodb:Scan"),  # ... and the programs naming them
         ("AlertsTopic", "sns:Publish"),
         ("PublicBaseUrlParameter", "ssm:GetParameter"),
+        ("LadderStateMachine", "states:StartExecution"),  # R 417: the follow-up's timer
     },
     "TwilioStatusFunction": {
         *PAGING,
@@ -135,7 +140,9 @@ REQUIRED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("IncidentsTable", "dynamodb:UpdateItem"),
         ("TimelineTable", "dynamodb:PutItem"),
         ("ProgramsTable", "dynamodb:GetItem"),
+        ("ParticipantsTable", "dynamodb:Query"),  # the current plan version (read only)
         ("AlertsTopic", "sns:Publish"),
+        ("TwilioSecret", "secretsmanager:GetSecretValue"),  # consenting support persons
         ("DataKey", "kms:Decrypt"),
         ("DataKey", "kms:GenerateDataKey"),
     },
@@ -144,6 +151,7 @@ REQUIRED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("TimelineTable", "dynamodb:PutItem"),
         ("TimelineTable", "dynamodb:Query"),
         ("ProgramsTable", "dynamodb:GetItem"),
+        ("ParticipantsTable", "dynamodb:PutItem"),  # disclosure#<participant> items only
         ("HotlineSecret", "secretsmanager:GetSecretValue"),
         ("DataKey", "kms:Decrypt"),
         ("DataKey", "kms:GenerateDataKey"),
@@ -165,10 +173,24 @@ REQUIRED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("CalendarSecret", "secretsmanager:GetSecretValue"),
         ("DataKey", "kms:Decrypt"),
     },
+    "ClinicianBriefFunction": {
+        ("IncidentsTable", "dynamodb:GetItem"),  # the incident and link#<hash> items only
+        ("IncidentsTable", "dynamodb:UpdateItem"),  # a follow-up attempt, or done
+        ("TimelineTable", "dynamodb:PutItem"),  # every use of a link
+        ("ProgramsTable", "dynamodb:GetItem"),
+        ("CliniciansTable", "dynamodb:GetItem"),
+        ("ParticipantsTable", "dynamodb:Query"),  # the participant's current plan (read only)
+        ("LadderStateMachine", "states:SendTaskSuccess"),  # "done" wakes an overdue follow-up
+        ("DataKey", "kms:Decrypt"),
+        ("DataKey", "kms:GenerateDataKey"),
+    },
 }
 # What a function may touch beyond REQUIRED_GRANTS (least privilege), where it is pinned.
-ALLOWED_GRANTS: dict[str, set[tuple[str, str]]] = {"RotaGuardFunction": set(),
-                                                   "CalendarFeedFunction": set()}
+ALLOWED_GRANTS: dict[str, set[tuple[str, str]]] = {
+    "RotaGuardFunction": set(),
+    "CalendarFeedFunction": set(),
+    "ClinicianBriefFunction": {("DataKey", "kms:Encrypt"), ("DataKey", "kms:DescribeKey")},
+}
 
 
 @pytest.fixture(scope="module")
@@ -258,6 +280,8 @@ def test_api_routes(sam: dict[str, Any]) -> None:
         ("TwilioVoiceFunction", "POST", "/twilio/voice/{incident_id}/{position}/key"),
         ("CalendarFeedFunction", "GET", "/v1/calendars/{program_id}/rotas/{feed}"),
         ("CalendarFeedFunction", "GET", "/v1/calendars/{program_id}/clinicians/{feed}"),
+        ("ClinicianBriefFunction", "GET", "/brief/{incident_id}/{token}"),
+        ("ClinicianBriefFunction", "POST", "/brief/{incident_id}/{token}"),
     }
 
 
@@ -473,7 +497,7 @@ def test_powertools_never_logs_events(sam: dict[str, Any]) -> None:
 def test_secrets_are_secrets_manager_references(sam: dict[str, Any]) -> None:
     assert ct.check_no_plain_secrets(sam) == []
     for name, res in ct.resources(sam, ct.SERVERLESS_FUNCTION).items():
-        variables = res["Properties"]["Environment"]["Variables"]
+        variables = res["Properties"].get("Environment", {}).get("Variables", {})
         if "TWILIO_SECRET_ARN" in variables:
             assert variables["TWILIO_SECRET_ARN"] == {"Ref": "TwilioSecret"}, name
         if "HOTLINE_SECRET_ARN" in variables:
@@ -514,3 +538,47 @@ def test_alarms_reach_the_alerts_topic(sam: dict[str, Any]) -> None:
     watched = {m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"]
                for m in errors if "MetricStat" in m}
     assert watched == set(FUNCTIONS), "every function's errors raise the alarm"
+
+
+# ---------------------------------------------------------------- participants (PHI)
+
+
+def test_no_function_can_change_or_read_beyond_what_it_needs_of_participants(
+    cfn: dict[str, Any],
+) -> None:
+    """Plan versions are written only by admin tooling: a function may Query them, and the
+    hotline callback may only add items to disclosure#<participant> partitions."""
+    readers, writers = set(), set()
+    for role, stmt in ct.role_statements(cfn):
+        if not any(ct._refers_to(r, "ParticipantsTable") for r in ct._as_list(stmt["Resource"])):
+            continue
+        actions = ct._actions(stmt)
+        assert actions <= {"dynamodb:Query", "dynamodb:PutItem"}, (role, actions)
+        if "dynamodb:PutItem" in actions:
+            assert actions == {"dynamodb:PutItem"}, role
+            assert stmt["Condition"] == {
+                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["disclosure#*"]}}, role
+            writers.add(role)
+        else:
+            readers.add(role)
+    assert writers == {"HotlineCallbackFunctionRole"}
+    assert readers == {"EmergencyReferralFunctionRole", "ClinicianBriefFunctionRole"}
+
+
+def test_participant_models_match_the_tables(sam: dict[str, Any]) -> None:
+    participants = pytest.importorskip("crisis_pager.adapters.participants")
+    config = pytest.importorskip("crisis_pager.config")
+    tables = ct.resources(sam, "AWS::DynamoDB::Table")
+    env = sam["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["PARTICIPANTS_TABLE"] == {"Ref": "ParticipantsTable"}
+    for model, table, field in [
+        (participants.ParticipantVersionItem, "ParticipantsTable", "participants_table"),
+        (participants.DisclosureItem, "ParticipantsTable", "participants_table"),
+        (participants.NoticeClaim, "IncidentsTable", "incidents_table"),
+    ]:
+        assert model.Meta.table_name == getattr(config.settings(), field), model.__name__
+        keys = {(k["AttributeName"], k["KeyType"]) for k in model._get_schema()["key_schema"]}
+        assert keys == set(_key_schema(tables[table])), model.__name__
+    props = tables["ParticipantsTable"]["Properties"]
+    assert "TimeToLiveSpecification" not in props, "plans and disclosures never expire"
+    assert "StreamSpecification" not in props, "no stream carries PHI anywhere"

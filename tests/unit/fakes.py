@@ -10,12 +10,14 @@ from typing import Any, NamedTuple
 
 from crisis_pager.domain.errors import InvalidItem
 from crisis_pager.domain.incident import (
+    FOLLOW_UP_ATTEMPTS,
     OPEN_STATUSES,
     AcceptOutcome,
     Incident,
     Page,
     Status,
     holds_code,
+    is_follow_up,
 )
 from crisis_pager.domain.program import (
     Clinician,
@@ -123,7 +125,7 @@ class FakeIncidents:
                    task_token: str, lease_until: datetime) -> bool:
         with self._lock:
             current = self.items.get(incident_id)
-            if current is None or not current.is_open or current.position > position:
+            if current is None or not current.pageable(position) or current.position > position:
                 return False
             self.items[incident_id] = dataclasses.replace(
                 current, position=position, current_target=target, task_token=task_token)
@@ -134,7 +136,7 @@ class FakeIncidents:
     def renew_lease(self, incident_id: str, position: int, lease_until: datetime) -> bool:
         with self._lock:
             current = self.items.get(incident_id)
-            if current is None or not current.is_open or current.position != position:
+            if current is None or not current.waiting_on(position):
                 return False
             self.leases[incident_id] = (position, lease_until)
             return True
@@ -202,8 +204,7 @@ class FakeIncidents:
         with self._lock:
             current = self.items.get(incident_id)
             passed = self.passed_position.get(incident_id)
-            if (current is None or current.status not in OPEN_STATUSES
-                    or current.position != position
+            if (current is None or not current.waiting_on(position)
                     or self.current_clinician.get(incident_id) != clinician_id
                     or (passed is not None and passed >= position)):
                 return False
@@ -265,7 +266,8 @@ class FakeIncidents:
                 return AcceptOutcome.PAGE_IN_FLIGHT
             return AcceptOutcome.NOT_OPEN
 
-    def resolve(self, incident_id: str, clinician_id: str, now: datetime) -> AcceptOutcome:
+    def resolve(self, incident_id: str, clinician_id: str, now: datetime,
+                follow_up_due: datetime | None = None) -> AcceptOutcome:
         with self._lock:
             current = self.items.get(incident_id)
             if (current is not None
@@ -273,9 +275,13 @@ class FakeIncidents:
                          or (current.status is Status.ACCEPTED
                              and current.accepted_by == clinician_id))
                     and not self._lease_in_flight(incident_id, now)):
+                follow_up: dict[str, Any] = {}
+                if follow_up_due is not None:
+                    follow_up = {"follow_up_due_at": follow_up_due,
+                                 "follow_up_owner": clinician_id}
                 self.items[incident_id] = dataclasses.replace(
                     current, status=Status.RESOLVED, resolved_by=clinician_id,
-                    resolved_at=now)
+                    resolved_at=now, **follow_up)
                 self.leases.pop(incident_id, None)
                 return AcceptOutcome.ACCEPTED
             if current is not None and current.is_open:
@@ -285,6 +291,49 @@ class FakeIncidents:
     def refer(self, incident_id: str, now: datetime, referral: dict[str, str]) -> bool:
         return self._swap(incident_id, {Status.TRIGGERED}, status=Status.REFERRED,
                           referred_at=now, referral=referral)
+
+    # ---------------------------------------------------------------- follow-up
+
+    def record_follow_up_attempt(self, incident_id: str, clinician_id: str,
+                                 now: datetime) -> int | None:
+        with self._lock:
+            current = self.items.get(incident_id)
+            if (current is None or not current.follow_up_open
+                    or current.follow_up_owner != clinician_id
+                    or len(current.follow_up_attempts) >= FOLLOW_UP_ATTEMPTS):
+                return None
+            attempts = (*current.follow_up_attempts, now)
+            self.items[incident_id] = dataclasses.replace(current, follow_up_attempts=attempts)
+            return len(attempts)
+
+    def close_follow_up(self, incident_id: str, clinician_id: str, now: datetime) -> bool:
+        with self._lock:
+            current = self.items.get(incident_id)
+            if current is None or not current.follow_up_open:
+                return False
+            if not (current.follow_up_owner == clinician_id
+                    or (is_follow_up(current.position)
+                        and self.current_clinician.get(incident_id) == clinician_id)):
+                return False
+            self.items[incident_id] = dataclasses.replace(
+                current, follow_up_done_at=now, follow_up_done_by=clinician_id)
+            self.leases.pop(incident_id, None)
+            return True
+
+    def take_follow_up(self, incident_id: str, clinician_id: str, position: int,
+                       now: datetime) -> AcceptOutcome:
+        with self._lock:
+            current = self.items.get(incident_id)
+            if (current is not None and current.waiting_on(position)
+                    and self.current_clinician.get(incident_id) == clinician_id
+                    and not self._lease_in_flight(incident_id, now)):
+                self.items[incident_id] = dataclasses.replace(
+                    current, follow_up_owner=clinician_id, follow_up_taken_at=now)
+                self.leases.pop(incident_id, None)
+                return AcceptOutcome.ACCEPTED
+            if current is not None and current.waiting_on(position):
+                return AcceptOutcome.PAGE_IN_FLIGHT
+            return AcceptOutcome.NOT_OPEN
 
 
 class FakeTimeline:
@@ -396,10 +445,10 @@ class FakeLadder:
         self.live_tokens: set[str] = set()
         self.fail_start = False
 
-    def start(self, incident_id: str, payload: dict[str, Any]) -> None:
+    def start(self, incident_id: str, payload: dict[str, Any], *, name: str | None = None) -> None:
         if self.fail_start:
             raise RuntimeError("Step Functions unavailable")
-        self.started.setdefault(incident_id, payload)
+        self.started.setdefault(name or incident_id, payload)
 
     def wake(self, task_token: str, result: dict[str, Any]) -> bool:
         self.woken.append((task_token, result))
@@ -525,6 +574,88 @@ class FakeHotline:
         self.posted.append((url, payload))
         return 200
 
+    def recipient(self, hotline_id: str) -> Any:
+        from crisis_pager.domain.referral import HotlineRecipient
+
+        return HotlineRecipient(hotline_id, "Metro Crisis Line", "988 Lifeline crisis center")
+
+
+class FakeParticipants:
+    """The Participants port in memory, with DynamoParticipants' conditions: a version is
+    added only where none exists; a notice is claimed once. ``stored`` holds each version
+    as read (a Participant, or the InvalidItem a malformed item reads as). ``before_add``
+    runs just before a version is added (another writer's moment); ``fail`` makes reads
+    raise (a store outage)."""
+
+    def __init__(self) -> None:
+        self.stored: dict[str, dict[int, Any]] = {}
+        self.disclosures: list[tuple[str, Any]] = []
+        self.notices: set[tuple[str, str]] = set()
+        self.before_add: Callable[[], None] | None = None
+        self.fail = False
+        self._lock = threading.RLock()
+
+    def _versions(self, participant_id: str) -> dict[int, Any]:
+        if self.fail:
+            raise RuntimeError("DynamoDB is unavailable")
+        return self.stored.get(participant_id, {})
+
+    def current(self, participant_id: str) -> Any:
+        versions = self._versions(participant_id)
+        if not versions:
+            return None
+        latest = versions[max(versions)]
+        if isinstance(latest, InvalidItem):
+            raise latest
+        return latest
+
+    def latest_version(self, participant_id: str) -> int:
+        return max(self._versions(participant_id), default=0)
+
+    def history(self, participant_id: str) -> list[Any]:
+        versions = self._versions(participant_id)
+        return [versions[v] for v in sorted(versions, reverse=True)]
+
+    def add_version(self, participant: Any) -> bool:
+        if self.before_add is not None:
+            hook, self.before_add = self.before_add, None
+            hook()
+        with self._lock:
+            versions = self.stored.setdefault(participant.participant_id, {})
+            if participant.version in versions:
+                return False
+            versions[participant.version] = participant
+            return True
+
+    def record_disclosure(self, participant_id: str, disclosure: Any) -> bool:
+        self.disclosures.append((participant_id, disclosure))
+        return True
+
+    def claim_notice(self, incident_id: str, key: str, now: datetime) -> bool:
+        with self._lock:
+            if (incident_id, key) in self.notices:
+                return False
+            self.notices.add((incident_id, key))
+            return True
+
+
+class FakeBriefLinks:
+    """The BriefLinks port: links by the hash of their token (never the token)."""
+
+    def __init__(self) -> None:
+        from crisis_pager.domain.brief import BriefLink
+
+        self.items: dict[str, BriefLink] = {}
+
+    def put(self, link: Any) -> bool:
+        if link.token_hash in self.items:
+            return False
+        self.items[link.token_hash] = link
+        return True
+
+    def get(self, token_hash: str) -> Any:
+        return self.items.get(token_hash)
+
 
 # ---------------------------------------------------------------- a whole world of fakes
 
@@ -577,13 +708,16 @@ class World:
                                     directory=self.directory, ladder=self.ladder,
                                     clock=self.clock)
 
-    def advance(self, incident_id: str, position: int) -> Any:
+    def advance(self, incident_id: str, position: int, step: Any = None, *,
+                execution: str | None = None) -> Any:
+        """The Advance state of the execution ``execution`` (default: the incident's
+        ladder; ``<id>-follow-up`` for its follow-up). ``step``: the previous Step."""
         from crisis_pager.service.ladder import advance
 
-        rungs = self.ladder.started[incident_id]["ladder"]["rungs"]
+        rungs = self.ladder.started[execution or incident_id]["ladder"]["rungs"]
         return advance(incident_id, position, rungs, incidents=self.incidents,
                        timeline=self.timeline, directory=self.directory, alerts=self.alerts,
-                       clock=self.clock)
+                       clock=self.clock, step=step.to_output() if step is not None else None)
 
     def page(self, incident_id: str, step: Any, token: str = "tok",
              window_s: int | None = 300) -> Any:

@@ -73,10 +73,13 @@ def test_referral_hands_over_the_programs_local_resources() -> None:
         "emergency_department_phone": "+15035550133",
     })
     now = datetime(2026, 3, 8, 10, 0, tzinfo=UTC)
-    referral = build_referral("inc_x", program, now)
+    referral = build_referral("inc_x", program, None, now)
     assert referral.as_dict() == {
         **program.resources.as_dict(),
-        "source": "program defaults",
+        "source": referral.source,
+        "stale": False,
+        "missing": ["emergency_call_center"],  # this program item has none
         "made_at": "2026-03-08T10:00:00+00:00",
     }
+    assert referral.source.startswith("program defaults: no participant record")
     assert referral.incident_id == "inc_x" and referral.made_at == now

@@ -29,6 +29,9 @@ PROPERTY = settings(max_examples=200, deadline=None)
 ALLOWED_PARAMETERS = {
     "program", "severity", "code", "hotline_number", "by_name", "rota", "reason",
     "codes", "pages", "verb", "name", "roles", "error_code",
+    "link",  # the secure link to the brief (service/briefs.issue_link): a URL, nothing else
+    "owner",  # the follow-up's owner: a clinician's name, like by_name
+    "attempt", "attempts", "limit",  # counts of follow-up contact attempts (ints)
 }
 
 display_names = st.text(min_size=1, max_size=40).map(str.strip).filter(bool)
@@ -155,7 +158,25 @@ def test_page_fits_one_sms_and_says_how_to_accept_and_pass(
     assert f"A {code}" in text and f"P {code}" in text
     assert severity.value.upper() in text
     assert text.startswith(f"{program}:")
+    if severity is Severity.LOW:  # a task: the clinician contacts the participant, no hotline
+        assert "crisis" not in text.lower() and "task" in text.lower()
+        return
+    assert "crisis" in text
     assert "".join(c for c in hotline if c.isdigit()) in "".join(c for c in text if c.isdigit())
+
+
+def test_a_low_page_reads_as_a_task_and_other_severities_as_a_crisis() -> None:
+    assert messages.page_sms("West IOP", Severity.LOW, "417", "+15035550100") == (
+        "West IOP: LOW task, incident 417: please contact the participant today. "
+        "Reply A 417 to take it or P 417 to pass."
+    )
+    assert messages.page_sms("West IOP", Severity.HIGH, "417", "+15035550100") == (
+        "West IOP: HIGH crisis, incident 417. Reply A 417 to accept or P 417 to pass. "
+        "Hotline +1 503-555-0100."
+    )
+    spoken = messages.voice_page("West IOP", Severity.LOW, "417")
+    assert "low priority task" in spoken and "crisis," not in spoken
+    assert "Press 1" in spoken and "Press 2" in spoken and "Press 9" in spoken
 
 
 def instructions(text: str) -> list[str]:

@@ -7,6 +7,9 @@ surrounding whitespace and one trailing ``.`` or ``!``. It is
   resolve = r, resolve, resolved, done) and at most one 3-4 digit ASCII code, either word
   first (optional spaces and at most one of ``# : . -`` between them) or code first
   (optional spaces between); a bare word is a command without a code;
+- a follow-up report: F, FU, FOLLOWUP or FOLLOW-UP, at most one code as in a command
+  (word first), then whitespace and an outcome (done, complete, completed = done; tried,
+  attempt, attempted = one contact attempt);
 - HELP, INFO or ``?``; STATUS or LIST;
 - an opt-out keyword (STOP, STOPALL, STOP ALL, UNSUBSCRIBE, CANCEL, END, QUIT, OPTOUT,
   REVOKE) or an opt-in keyword (START, YES, UNSTOP, OPTIN).
@@ -28,6 +31,7 @@ from crisis_pager.domain.replies import (
     MAX_REPLY,
     Accept,
     Command,
+    FollowUpReport,
     Help,
     OptIn,
     OptOut,
@@ -47,6 +51,9 @@ VERB_WORDS = {
     Verb.RESOLVE: ["r", "resolve", "resolved", "done"],
 }
 WORD_VERB = {word: verb for verb, words in VERB_WORDS.items() for word in words}
+FOLLOW_UP_WORDS = ["follow-up", "followup", "fu", "f"]
+OUTCOMES = {"done": True, "complete": True, "completed": True,
+            "tried": False, "attempt": False, "attempted": False}
 HELP_WORDS = ["help", "info", "?"]
 STATUS_WORDS = ["status", "list"]
 OPT_OUT_WORDS = ["stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"]
@@ -288,6 +295,19 @@ def documented(body: str) -> Reply:
                 return Command(verb, rest)
         if low.endswith(word) and _is_code(low[: -len(word)].rstrip(ASCII_SPACE)):
             return Command(verb, low[: -len(word)].rstrip(ASCII_SPACE))
+    for word in FOLLOW_UP_WORDS:
+        for outcome, done in OUTCOMES.items():
+            if low.startswith(word) and low.endswith(outcome):
+                middle = low[len(word): len(low) - len(outcome)]
+                if len(middle) < 1 or middle[-1] not in ASCII_SPACE:
+                    continue
+                rest = middle.strip(ASCII_SPACE)
+                if not rest:
+                    return FollowUpReport(None, done)
+                if rest[0] in ("#", ":", ".", "-"):
+                    rest = rest[1:].lstrip(ASCII_SPACE)
+                if _is_code(rest):
+                    return FollowUpReport(rest, done)
     keyword = " ".join(re.split(r"[ \t\n\r\f\v]+", low)).upper()
     if keyword.lower() in HELP_WORDS:
         return Help()
@@ -304,6 +324,7 @@ FRAGMENTS = [
     *WORD_VERB, "A", "Ack", "PASS", "Done", "417", "4170", "41", "41700", "4", "0",
     " ", "  ", "\t", "\n", "\r\n", "\x0b", "\x1c", "\u00a0", "#", ":", ".", "-", "!", "?",
     "stop", "STOP", "all", "start", "yes", "help", "status", "x", "\x00", "٤", "\u212a", "ſ",
+    "F", "fu", "follow-up", "Followup", "f417", "done", "tried", "attempt", "completed",
 ]
 near_misses = st.lists(st.sampled_from(FRAGMENTS), max_size=6).map("".join)
 SPACES = ["", " ", "  ", "\t", "\n ", "\x0b"]
@@ -393,3 +414,33 @@ def test_unrecognised_text_is_bounded_and_taken_from_the_body(body: str) -> None
         assert len(result.text) <= 160
         assert result.text in body
         assert result.text == "" or not result.text[0].isspace()
+
+
+# Follow-up reports
+
+
+@PROPERTY
+@given(data=st.data(), code=st.one_of(st.none(), codes), lead=spaces, sep=separators,
+       before=spaces, gap=st.sampled_from([" ", "  ", "\t", " \n"]), punct=puncts, end=spaces)
+def test_follow_up_reports(data: st.DataObject, code: str | None, lead: str, sep: str,
+                           before: str, gap: str, punct: str, end: str) -> None:
+    word = data.draw(st.sampled_from(FOLLOW_UP_WORDS).flatmap(any_case))
+    outcome = data.draw(st.sampled_from(list(OUTCOMES)))
+    middle = f"{before}{sep} {code}" if code else ""
+    body = f"{lead}{word}{middle}{gap}{data.draw(any_case(outcome))}{punct}{end}"
+    assert parse_reply(body) == FollowUpReport(code, OUTCOMES[outcome])
+
+
+@pytest.mark.parametrize("body", [
+    "F 417", "F", "F417done", "F 417 done now", "F done done", "F 417 418 done", "F . done",
+    "F 41 done", "FF 417 done", "F 417 reached", "F 417 tried twice", "done 417 F",
+    "417 F done", "F 417 d", "F 417 ok",
+])
+def test_follow_up_near_misses_are_not_reports(body: str) -> None:
+    assert not isinstance(parse_reply(body), FollowUpReport)
+
+
+def test_f_done_is_not_a_resolve() -> None:
+    """'done' alone resolves; with F it only reports the follow-up."""
+    assert parse_reply("F 417 done") == FollowUpReport("417", True)
+    assert parse_reply("done 417") == Command(Verb.RESOLVE, "417")

@@ -3,6 +3,8 @@ fallback, the call's conversation (answering machines, keys), opt-outs at send t
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from crisis_pager.domain import messages
@@ -443,3 +445,196 @@ def test_a_call_the_guard_refuses_is_not_placed(world: World) -> None:
     assert result.outcome == "closed"
     assert world.voice.calls == [] and world.voice.aborted == 1
     assert world.status_of(iid) is Status.ACCEPTED
+
+
+# ---------------------------------------------------------------- SMS and voice at once
+
+
+def page_at_once(world: World, severity: Severity = Severity.IMMINENT,
+                 token: str = "t0") -> tuple[str, str]:
+    """Open an incident and page its first rung as the state machine does, passing the
+    rung's voice flag: (incident id, code)."""
+    from crisis_pager.service.ladder import page_rung
+
+    iid = world.open(severity=severity).incident.incident_id
+    step = world.advance(iid, -1)
+    world.ladder.live_tokens.add(token)
+    result = page_rung(iid, step.position, step.rung.target, step.clinician_id, token,
+                       world.deps, sms=world.sms, window_s=step.rung.window_s,
+                       voice=step.rung.voice)
+    assert result.code is not None
+    return iid, result.code
+
+
+def test_an_imminent_primary_gets_the_sms_and_a_call_at_once(world: World) -> None:
+    iid, code = page_at_once(world)
+    assert [(to, f"A {code}" in body) for to, body in world.sms.sent] == [(ANA, True)]
+    assert calls_to(world) == [(ANA, (iid, 0))]
+    page = page_of(world, iid)
+    assert page.channel is Channel.SMS_AND_VOICE
+    assert (page.message_sid, page.call_sid, page.sms_failed_at) == (SM1, CA1, None)
+    assert world.timeline.kinds(iid)[-2:] == ["paged", "called"]
+    assert world.timeline.entries(iid)[-1]["reason"] == "SMS and voice at once"
+    assert world.ladder.woken == [] and iid not in world.incidents.leases
+    world.assert_no_phi()
+
+
+def test_the_at_once_call_goes_out_under_the_paging_lease(world: World) -> None:
+    seen: list[bool] = []
+    world.voice.during_send = lambda: seen.append(bool(world.incidents.leases))
+    page_at_once(world)
+    assert seen == [True] and world.incidents.leases == {}
+
+
+@pytest.mark.parametrize("severity", [Severity.HIGH, Severity.MODERATE])
+def test_other_severities_page_by_sms_alone(world: World, severity: Severity) -> None:
+    iid, _ = page_at_once(world, severity)
+    assert world.voice.calls == [] and page_of(world, iid).channel is Channel.SMS
+
+
+@pytest.mark.parametrize("status", ["no-answer", "busy", "completed", "failed", "canceled"])
+def test_an_unanswered_at_once_call_waits_for_the_sms(world: World, status: str) -> None:
+    iid, code = page_at_once(world)
+    assert world.status(iid, 0, MessageSid=SM1, MessageStatus="delivered") == "delivered"
+    assert world.status(iid, 0, CallSid=CA1, CallStatus=status) == "sms_pending"
+    assert world.ladder.woken == [], "the clinician may still reply to the SMS"
+    (ended,) = [r for r in world.timeline.entries(iid) if r["kind"] == "call_ended"]
+    assert (ended["status"], ended["ladder"]) == (status, "waits for the SMS")
+    # ... and they do, within the window.
+    world.clock.advance(60)
+    assert world.reply(ANA, f"A {code}").outcome == "accepted"
+    assert world.ladder.woken == [("t0", {"result": "accepted"})]
+
+
+def test_a_voicemail_on_the_at_once_call_neither_accepts_nor_moves_on(world: World) -> None:
+    iid, _ = page_at_once(world)
+    assert world.answer_call(iid, 0, answered_by="machine_end_beep").gather is None
+    assert world.status(iid, 0, CallSid=CA1, CallStatus="completed",
+                        AnsweredBy="machine_end_beep") == "sms_pending"
+    assert world.ladder.woken == [] and world.status_of(iid) is Status.TRIGGERED
+
+
+def test_an_sms_that_fails_after_the_call_ended_unanswered_moves_on_then(
+        world: World) -> None:
+    iid, _ = page_at_once(world)
+    assert world.status(iid, 0, CallSid=CA1, CallStatus="no-answer") == "sms_pending"
+    world.clock.advance(40)
+    assert world.status(iid, 0, MessageSid=SM1, MessageStatus="undelivered",
+                        ErrorCode="30003") == "no_answer"
+    assert world.ladder.woken == [("t0", {"result": "no_answer"})]
+    assert len(world.voice.calls) == 1, "the call already was the fallback: never a second"
+    # Replayed: nothing more.
+    assert world.status(iid, 0, MessageSid=SM1, MessageStatus="undelivered") == "duplicate"
+    assert len(world.ladder.woken) == 1
+
+
+def test_an_sms_that_fails_while_the_call_rings_leaves_the_call_to_decide(
+        world: World) -> None:
+    iid, _ = page_at_once(world)
+    assert world.status(iid, 0, CallSid=CA1, CallStatus="ringing") == "noted"
+    assert world.status(iid, 0, MessageSid=SM1, MessageStatus="failed") == "already_calling"
+    assert world.ladder.woken == [] and len(world.voice.calls) == 1
+    assert world.status(iid, 0, CallSid=CA1, CallStatus="no-answer") == "no_answer"
+    assert world.ladder.woken == [("t0", {"result": "no_answer"})]
+    (ended,) = [r for r in world.timeline.entries(iid) if r["kind"] == "call_ended"]
+    assert ended["ladder"] == "moves on"
+
+
+def test_key_1_on_the_at_once_call_accepts(world: World) -> None:
+    iid, code = page_at_once(world)
+    script = world.answer_call(iid, 0)
+    assert script.gather == messages.voice_page("West IOP", Severity.IMMINENT, code)
+    world.key(iid, 0, "1")
+    assert world.status_of(iid) is Status.ACCEPTED
+    assert world.status(iid, 0, CallSid=CA1, CallStatus="completed") == "answered"
+    assert world.ladder.woken == [("t0", {"result": "accepted"})]
+
+
+def test_an_sms_pass_then_the_call_ending_changes_nothing_more(world: World) -> None:
+    iid, code = page_at_once(world)
+    assert world.reply(ANA, f"P {code}").outcome == "passed"
+    woken = list(world.ladder.woken)
+    assert world.status(iid, 0, CallSid=CA1, CallStatus="no-answer") == "answered"
+    assert world.status(iid, 0, MessageSid=SM1, MessageStatus="failed") in {
+        "already_calling", "moved_on"}
+    assert world.ladder.woken == woken
+
+
+def test_an_opted_out_clinician_on_a_voice_rung_gets_only_the_call(world: World) -> None:
+    world.opt_outs.opt_out(ANA, world.clock.now(), "STOP")
+    iid, _ = page_at_once(world)
+    assert world.sms.sent == [] and calls_to(world) == [(ANA, (iid, 0))]
+    assert page_of(world, iid).channel is Channel.VOICE
+    # Nothing else can reach them: an unanswered call moves on at once, as today.
+    assert world.status(iid, 0, CallSid=CA1, CallStatus="no-answer") == "no_answer"
+    assert world.ladder.woken == [("t0", {"result": "no_answer"})]
+
+
+def test_an_sms_refused_at_send_makes_the_fallback_call_the_only_call(world: World) -> None:
+    world.sms.fail_with = SmsError("invalid number", 21211)
+    iid, _ = page_at_once(world)
+    assert calls_to(world) == [(ANA, (iid, 0))]
+    page = page_of(world, iid)
+    assert page.channel is Channel.SMS_AND_VOICE and page.sms_failed_at is not None
+    assert [r["reason"] for r in world.timeline.entries(iid) if r["kind"] == "called"] == [
+        "SMS refused by Twilio"]
+    assert world.status(iid, 0, CallSid=CA1, CallStatus="no-answer") == "no_answer"
+    assert world.ladder.woken == [("t0", {"result": "no_answer"})]
+
+
+def test_a_retried_invocation_places_the_at_once_call_the_first_one_did_not(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from crisis_pager.service.ladder import page_rung
+
+    real_start_call = world.incidents.start_call
+
+    def crash(*args: object) -> bool:
+        monkeypatch.setattr(world.incidents, "start_call", real_start_call)
+        raise RuntimeError("the Lambda died between the SMS and the call")
+
+    monkeypatch.setattr(world.incidents, "start_call", crash)
+    with pytest.raises(RuntimeError):
+        page_at_once(world)
+    iid = next(iter(world.incidents.items))
+    assert len(world.sms.sent) == 1 and world.voice.calls == []
+    step = world.advance(iid, -1)
+    again = page_rung(iid, 0, step.rung.target, step.clinician_id, "t0-retry", world.deps,
+                      sms=world.sms, window_s=180, voice=True)
+    assert again.outcome == "already_sent"
+    assert len(world.sms.sent) == 1 and calls_to(world) == [(ANA, (iid, 0))]
+
+
+def test_an_at_once_call_that_cannot_be_placed_leaves_the_rung_to_the_sms(
+        world: World) -> None:
+    world.voice.fail_with = SmsError("Twilio voice unavailable", 20500, permanent=False)
+    iid, _ = page_at_once(world)
+    assert len(world.sms.sent) == 1
+    assert world.ladder.woken == []
+
+
+def test_an_at_once_call_that_could_not_be_placed_then_a_failed_sms_moves_on(
+        world: World) -> None:
+    world.voice.fail_with = SmsError("Twilio voice unavailable", 20500, permanent=False)
+    iid, _ = page_at_once(world)
+    assert world.ladder.woken == []
+    assert world.status(iid, 0, MessageSid=SM1, MessageStatus="undelivered",
+                        ErrorCode="30003") == "no_answer"
+    assert world.ladder.woken == [("t0", {"result": "no_answer"})]
+
+
+def test_racing_reports_of_the_failed_sms_and_the_ended_call_wake_the_rung(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SMS's failure is recorded (and its handler, seeing the call still going,
+    leaves it to the call) just before the call's end is written: the call's handler,
+    re-reading the page after its own write, sees the failure and moves on."""
+    iid, _ = page_at_once(world)
+    real_end_call = world.incidents.end_call
+
+    def sms_report_lands_first(*args: Any) -> bool:
+        assert world.status(iid, 0, MessageSid=SM1, MessageStatus="undelivered") == \
+            "already_calling"
+        return real_end_call(*args)
+
+    monkeypatch.setattr(world.incidents, "end_call", sms_report_lands_first)
+    assert world.status(iid, 0, CallSid=CA1, CallStatus="no-answer") == "no_answer"
+    assert world.ladder.woken == [("t0", {"result": "no_answer"})]

@@ -261,7 +261,10 @@ def test_r_by_the_acceptor_after_acceptance_resolves(world: World) -> None:
     assert (incident.accepted_by, incident.resolved_by) == ("clin-ana", "clin-ana")
     # The ladder already stopped at the acceptance: nothing more to wake.
     assert world.ladder.woken == [("t0", {"result": "accepted"})]
-    assert world.reply(ANA, f"R {code}").outcome == "closed"
+    # Again: nothing changes; the answer repeats what is due (the follow-up).
+    again = world.reply(ANA, f"R {code}")
+    assert again.outcome == "resolved" and f"F {code} done" in (again.answer or "")
+    assert world.incidents.get(iid) == incident
 
 
 def test_r_waits_for_a_page_being_sent(world: World) -> None:
@@ -342,6 +345,8 @@ def test_status_leaves_out_closed_incidents(world: World) -> None:
     to_backup(world, iid)
     assert world.reply(BEN, f"A {code}").outcome == "accepted"
     assert world.reply(ANA, f"R {other_code}").outcome == "resolved"
+    assert "follow-up due" in (world.reply(ANA, "STATUS").answer or "")
+    assert world.reply(ANA, f"F {other_code} done").outcome == "done"
     assert world.reply(ANA, "STATUS").answer == "You have no open pages."
 
 
@@ -500,7 +505,9 @@ def test_a_code_is_reused_once_its_incident_no_longer_holds_it(world: World,
         assert world.reply(BEN, f"A {code}").outcome == "accepted"
     else:
         assert world.reply(ANA, f"R {code}").outcome == "resolved"
-    assert _third_program_page(world, "evt-2") == "417"
+        assert _third_program_page(world, "evt-2") != "417"  # held for "F 417 done"
+        assert world.reply(ANA, f"F {code} done").outcome == "done"
+    assert _third_program_page(world, "evt-3") == "417"
 
 
 def test_a_code_the_phone_accepted_is_held_for_a_while(world: World) -> None:

@@ -91,6 +91,22 @@ def directory() -> Any:
 
 
 @cache
+def participants() -> Any:
+    """The Participants port: safety plans (versioned), disclosures, referral notices."""
+    from .adapters.participants import DynamoParticipants
+
+    return DynamoParticipants()
+
+
+@cache
+def brief_links() -> Any:
+    """The BriefLinks port: the clinicians' secure links (hashes only) on the incidents table."""
+    from .adapters.brief_links import DynamoBriefLinks
+
+    return DynamoBriefLinks()
+
+
+@cache
 def ladder() -> Any:
     from .adapters.aws import StepFunctionsLadder
 
@@ -117,6 +133,19 @@ def twilio() -> Any:
 
 def sms() -> Any:
     return twilio()
+
+
+class _LazySms:
+    """The Sms port, built at the first send: a function that seldom texts (the referral's
+    support persons) imports Twilio only then, and an unreadable Twilio secret fails that
+    send, never the function's main work."""
+
+    def send(self, to: str, body: str, **options: Any) -> str:
+        return str(sms().send(to, body, **options))
+
+
+def lazy_sms() -> Any:
+    return _LazySms()
 
 
 @cache
@@ -149,7 +178,7 @@ def deps(*, voice: bool = False, notify: bool = False) -> Any:
         incidents=incidents(), timeline=timeline(), directory=directory(), ladder=ladder(),
         clock=clock(), voice=twilio() if voice else None, opt_outs=opt_outs(),
         alerts=alerts() if notify else None, index=directory() if notify else None,
-        sms=twilio() if notify else None,
+        sms=twilio() if notify else None, links=brief_links(), base_url=public_base_url,
     )
 
 
@@ -160,12 +189,22 @@ def twilio_signature() -> Any:
     return TwilioSignature(_secret(settings().twilio_secret_arn)["auth_token"])
 
 
+def _secret_json(arn: str) -> dict[str, Any]:
+    """A JSON-object secret with its values as stored (strings, or objects)."""
+    from aws_lambda_powertools.utilities import parameters
+
+    value = parameters.get_secret(arn, transform="json", max_age=SECRET_MAX_AGE_S)
+    if not isinstance(value, dict):
+        raise ValueError("secret is not a JSON object")
+    return {str(k): v for k, v in value.items()}
+
+
 @cache
 def hotline() -> Any:
     from .adapters.hotline import HotlineGateway
 
     arn = settings().hotline_secret_arn
-    return HotlineGateway(lambda: _secret(arn))
+    return HotlineGateway(lambda: _secret_json(arn))
 
 
 def calendar_secret() -> str:
@@ -174,5 +213,5 @@ def calendar_secret() -> str:
     return _secret(settings().calendar_secret_arn).get("calendar", "")
 
 
-_CACHED = (_system_clock, _boto, incidents, timeline, directory, ladder, alerts, twilio,
-           opt_outs, twilio_signature, hotline)
+_CACHED = (_system_clock, _boto, incidents, timeline, directory, participants, brief_links,
+           ladder, alerts, twilio, opt_outs, twilio_signature, hotline)

@@ -14,6 +14,7 @@ class Settings:
     timeline_table: str
     programs_table: str
     clinicians_table: str
+    participants_table: str
     state_machine_arn: str
     twilio_secret_arn: str
     hotline_secret_arn: str
@@ -36,6 +37,7 @@ def settings() -> Settings:
         timeline_table=_env("TIMELINE_TABLE", "crisis-pager-timeline"),
         programs_table=_env("PROGRAMS_TABLE", "crisis-pager-programs"),
         clinicians_table=_env("CLINICIANS_TABLE", "crisis-pager-clinicians"),
+        participants_table=_env("PARTICIPANTS_TABLE", "crisis-pager-participants"),
         state_machine_arn=_env("STATE_MACHINE_ARN"),
         twilio_secret_arn=_env("TWILIO_SECRET_ARN"),
         hotline_secret_arn=_env("HOTLINE_SECRET_ARN"),

@@ -19,13 +19,14 @@ class StepFunctionsLadder:
         self._sfn = client
         self._arn = state_machine_arn
 
-    def start(self, incident_id: str, payload: dict[str, Any]) -> None:
+    def start(self, incident_id: str, payload: dict[str, Any], *, name: str | None = None) -> None:
         try:
             self._sfn.start_execution(
-                stateMachineArn=self._arn, name=incident_id, input=json.dumps(payload)
+                stateMachineArn=self._arn, name=name or incident_id, input=json.dumps(payload)
             )
         except ClientError as exc:
-            # The name is the incident id: an execution by that name is this ladder.
+            # The name is the incident's (its id, or "<id>-follow-up"): that execution is
+            # this ladder, already started.
             if _code(exc) != "ExecutionAlreadyExists":
                 raise
 

@@ -29,6 +29,7 @@ from pynamodb.exceptions import (
     PutError,
     UpdateError,
 )
+from pynamodb.expressions.condition import size
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -36,6 +37,8 @@ from ..config import settings
 from ..domain.edits import CLINICIANS, PROGRAMS, Edit
 from ..domain.errors import InvalidItem
 from ..domain.incident import (
+    FOLLOW_UP_ATTEMPTS,
+    FOLLOW_UP_BASE,
     AcceptOutcome,
     Channel,
     Incident,
@@ -99,6 +102,12 @@ class IncidentItem(Model):
     ladder_started = BooleanAttribute(default=False)
     rungs = ListAttribute[Any](default=list)
     screener = MapAttribute[str, Any](null=True)  # C-SSRS answers; encrypted at rest
+    follow_up_due_at = UTCDateTimeAttribute(null=True)
+    follow_up_owner = UnicodeAttribute(null=True)
+    follow_up_attempts = ListAttribute[str](null=True)  # ISO instants of contact attempts
+    follow_up_done_at = UTCDateTimeAttribute(null=True)
+    follow_up_done_by = UnicodeAttribute(null=True)
+    follow_up_taken_at = UTCDateTimeAttribute(null=True)
 
     def to_domain(self) -> Incident:
         return Incident(
@@ -127,6 +136,13 @@ class IncidentItem(Model):
             referral=_plain(self.referral) if self.referral is not None else None,
             screener=({k: bool(v) for k, v in _plain(self.screener).items()}
                       if self.screener is not None else None),
+            follow_up_due_at=self.follow_up_due_at,
+            follow_up_owner=self.follow_up_owner,
+            follow_up_attempts=tuple(datetime.fromisoformat(a)
+                                     for a in self.follow_up_attempts or ()),
+            follow_up_done_at=self.follow_up_done_at,
+            follow_up_done_by=self.follow_up_done_by,
+            follow_up_taken_at=self.follow_up_taken_at,
         )
 
 
@@ -327,6 +343,13 @@ class DynamoIncidents:
             incident_id, [IncidentItem.ladder_started.set(True)], IncidentItem.pk.exists()
         )
 
+    @staticmethod
+    def _pageable(position: int) -> Any:
+        """The condition of Incident.pageable(position), as DynamoDB evaluates it."""
+        if position >= FOLLOW_UP_BASE:
+            return (_follow_up_open() & IncidentItem.follow_up_taken_at.does_not_exist())
+        return IncidentItem.status.is_in(Status.TRIGGERED.value, Status.REFERRED.value)
+
     def claim_rung(
         self, incident_id: str, position: int, target: str, clinician_id: str, task_token: str,
         lease_until: datetime,
@@ -340,15 +363,13 @@ class DynamoIncidents:
                 IncidentItem.task_token.set(task_token),
                 IncidentItem.paging_until.set(lease_until),
             ],
-            IncidentItem.status.is_in(Status.TRIGGERED.value, Status.REFERRED.value)
-            & (IncidentItem.position <= position),
+            self._pageable(position) & (IncidentItem.position <= position),
         )
 
     def renew_lease(self, incident_id: str, position: int, lease_until: datetime) -> bool:
         return self._update(
             incident_id, [IncidentItem.paging_until.set(lease_until)],
-            IncidentItem.status.is_in(Status.TRIGGERED.value, Status.REFERRED.value)
-            & (IncidentItem.position == position),
+            self._pageable(position) & (IncidentItem.position == position),
         )
 
     def release_rung(self, incident_id: str, position: int) -> None:
@@ -426,7 +447,7 @@ class DynamoIncidents:
                     now: datetime) -> bool:
         passed = self._update(
             incident_id, [IncidentItem.passed_position.set(position)],
-            IncidentItem.status.is_in(Status.TRIGGERED.value, Status.REFERRED.value)
+            self._pageable(position)
             & (IncidentItem.position == position)
             & (IncidentItem.current_clinician == clinician_id)
             & (IncidentItem.passed_position.does_not_exist()
@@ -522,15 +543,20 @@ class DynamoIncidents:
             return AcceptOutcome.PAGE_IN_FLIGHT
         return AcceptOutcome.NOT_OPEN
 
-    def resolve(self, incident_id: str, clinician_id: str, now: datetime) -> AcceptOutcome:
+    def resolve(self, incident_id: str, clinician_id: str, now: datetime,
+                follow_up_due: datetime | None = None) -> AcceptOutcome:
+        actions: list[Any] = [
+            IncidentItem.status.set(Status.RESOLVED.value),
+            IncidentItem.resolved_by.set(clinician_id),
+            IncidentItem.resolved_at.set(now),
+            IncidentItem.paging_until.remove(),
+        ]
+        if follow_up_due is not None:
+            actions += [IncidentItem.follow_up_due_at.set(follow_up_due),
+                        IncidentItem.follow_up_owner.set(clinician_id)]
         if self._update(
             incident_id,
-            [
-                IncidentItem.status.set(Status.RESOLVED.value),
-                IncidentItem.resolved_by.set(clinician_id),
-                IncidentItem.resolved_at.set(now),
-                IncidentItem.paging_until.remove(),
-            ],
+            actions,
             (IncidentItem.status.is_in(Status.TRIGGERED.value, Status.REFERRED.value)
              | ((IncidentItem.status == Status.ACCEPTED.value)
                 & (IncidentItem.accepted_by == clinician_id)))
@@ -539,6 +565,47 @@ class DynamoIncidents:
             return AcceptOutcome.ACCEPTED
         current = self.get(incident_id)
         if current is not None and current.is_open:
+            return AcceptOutcome.PAGE_IN_FLIGHT
+        return AcceptOutcome.NOT_OPEN
+
+    def record_follow_up_attempt(self, incident_id: str, clinician_id: str,
+                                 now: datetime) -> int | None:
+        if not self._update(
+            incident_id,
+            [IncidentItem.follow_up_attempts.set(
+                (IncidentItem.follow_up_attempts | []).append([now.astimezone(UTC).isoformat()]))],
+            _follow_up_open() & (IncidentItem.follow_up_owner == clinician_id)
+            & (IncidentItem.follow_up_attempts.does_not_exist()
+               | (size(IncidentItem.follow_up_attempts) < FOLLOW_UP_ATTEMPTS)),
+        ):
+            return None
+        current = self.get(incident_id)
+        return len(current.follow_up_attempts) if current else None
+
+    def close_follow_up(self, incident_id: str, clinician_id: str, now: datetime) -> bool:
+        return self._update(
+            incident_id,
+            [IncidentItem.follow_up_done_at.set(now), IncidentItem.follow_up_done_by.set(
+                clinician_id), IncidentItem.paging_until.remove()],
+            _follow_up_open()
+            & ((IncidentItem.follow_up_owner == clinician_id)
+               | ((IncidentItem.position >= FOLLOW_UP_BASE)
+                  & (IncidentItem.current_clinician == clinician_id))),
+        )
+
+    def take_follow_up(self, incident_id: str, clinician_id: str, position: int,
+                       now: datetime) -> AcceptOutcome:
+        if self._update(
+            incident_id,
+            [IncidentItem.follow_up_owner.set(clinician_id),
+             IncidentItem.follow_up_taken_at.set(now), IncidentItem.paging_until.remove()],
+            self._pageable(position) & (IncidentItem.position == position)
+            & (IncidentItem.current_clinician == clinician_id)
+            & (IncidentItem.paging_until.does_not_exist() | (IncidentItem.paging_until < now)),
+        ):
+            return AcceptOutcome.ACCEPTED
+        current = self.get(incident_id)
+        if current is not None and current.waiting_on(position):
             return AcceptOutcome.PAGE_IN_FLIGHT
         return AcceptOutcome.NOT_OPEN
 
@@ -552,6 +619,12 @@ class DynamoIncidents:
             ],
             IncidentItem.status == Status.TRIGGERED.value,
         )
+
+
+def _follow_up_open() -> Any:
+    return ((IncidentItem.status == Status.RESOLVED.value)
+            & IncidentItem.follow_up_due_at.exists()
+            & IncidentItem.follow_up_done_at.does_not_exist())
 
 
 class DynamoOptOuts:
@@ -639,16 +712,22 @@ class ProgramItem(Model):
     mobile_crisis_team = UnicodeAttribute(null=True)
     emergency_department = UnicodeAttribute(null=True)
     emergency_department_phone = UnicodeAttribute(null=True)
+    emergency_call_center = UnicodeAttribute(null=True)  # optional: the local PSAP, E.164
+    location_max_age_hours = NumberAttribute(null=True)  # optional: default 24
     ladder_imminent = UnicodeAttribute(null=True)
     ladder_high = UnicodeAttribute(null=True)
     ladder_moderate = UnicodeAttribute(null=True)
     ladder_low = UnicodeAttribute(null=True)
     admin_phones = ListAttribute[str](null=True)
+    business_hours = UnicodeAttribute(null=True)  # optional: "Mon-Fri 09:00-17:00"
+    timezone = UnicodeAttribute(null=True)  # optional IANA name; else the rota's
+    closed_dates = ListAttribute[str](null=True)  # optional: "2026-12-25", ...
 
     FIELDS = (
-        "admin_phones",
+        "admin_phones", "business_hours", "timezone", "closed_dates",
         "display_name", "hotline_number", "crisis_line", "mobile_crisis_team",
         "emergency_department", "emergency_department_phone",
+        "emergency_call_center", "location_max_age_hours",
         "ladder_imminent", "ladder_high", "ladder_moderate", "ladder_low",
     )
 

@@ -1,4 +1,12 @@
-"""The hotline: its shared secrets (Secrets Manager) and signed status callbacks."""
+"""The hotline: its shared secrets (Secrets Manager) and signed status callbacks.
+
+The secret is a JSON object with one entry per hotline id. An entry is the shared secret
+itself (``{"metro": "<secret>"}``, the original form), or an object that also names who
+receives the callbacks, for the disclosure record of a referral (42 CFR 2.51):
+
+    {"metro": {"secret": "<secret>", "name": "Metro Crisis Line",
+               "affiliation": "988 Lifeline network crisis center"}}
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..domain.errors import CallbackError
+from ..domain.referral import HotlineRecipient
 from ..domain.signature import signed_headers
 
 CALLBACK_TIMEOUT_S = 5
@@ -40,13 +49,33 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirects)
 
 
+UNNAMED_AFFILIATION = "not configured (add name and affiliation to the hotline's entry)"
+
+
 class HotlineGateway:
-    def __init__(self, load_secrets: Callable[[], dict[str, str]]) -> None:
+    def __init__(self, load_secrets: Callable[[], dict[str, Any]]) -> None:
         self._load = load_secrets
 
+    def _entry(self, hotline_id: str) -> dict[str, Any]:
+        entry = self._load().get(hotline_id)
+        if isinstance(entry, str):
+            return {"secret": entry}
+        return entry if isinstance(entry, dict) else {}
+
     def secret_for(self, hotline_id: str) -> str | None:
-        secret = self._load().get(hotline_id)
+        secret = self._entry(hotline_id).get("secret")
         return secret if isinstance(secret, str) and secret else None
+
+    def recipient(self, hotline_id: str) -> HotlineRecipient:
+        """Who receives this hotline's callbacks; its id when its entry names nobody."""
+        entry = self._entry(hotline_id)
+        name, affiliation = entry.get("name"), entry.get("affiliation")
+        return HotlineRecipient(
+            hotline_id,
+            name.strip() if isinstance(name, str) and name.strip() else f"hotline {hotline_id}",
+            (affiliation.strip() if isinstance(affiliation, str) and affiliation.strip()
+             else UNNAMED_AFFILIATION),
+        )
 
     def post(self, url: str, hotline_id: str, payload: dict[str, Any]) -> int:
         secret = self.secret_for(hotline_id)

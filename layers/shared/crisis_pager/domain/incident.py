@@ -94,15 +94,40 @@ class Incident:
     referral: dict[str, str] | None = None
     rungs: tuple[dict[str, object], ...] = field(default_factory=tuple)
     screener: dict[str, bool] | None = None  # C-SSRS answers: stored, never texted
+    # The follow-up after a high or imminent crisis (see FOLLOW_UP_SEVERITIES).
+    follow_up_due_at: datetime | None = None
+    follow_up_owner: str | None = None  # the accepting clinician, or who took it over
+    follow_up_attempts: tuple[datetime, ...] = ()  # recorded contact attempts
+    follow_up_done_at: datetime | None = None
+    follow_up_done_by: str | None = None
+    follow_up_taken_at: datetime | None = None  # a paged supervisor took it over
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def follow_up_open(self) -> bool:
+        """A follow-up is due and nobody has closed it yet."""
+        return (self.status is Status.RESOLVED and self.follow_up_due_at is not None
+                and self.follow_up_done_at is None)
+
+    def pageable(self, position: int) -> bool:
+        """May the rung at `position` page? Crisis rungs while the incident is open;
+        follow-up rungs while its follow-up is overdue and nobody has taken it over."""
+        if is_follow_up(position):
+            return self.follow_up_open and self.follow_up_taken_at is None
+        return self.is_open
+
+    def waiting_on(self, position: int) -> bool:
+        """Is the ladder waiting on the rung at `position` right now?"""
+        return self.pageable(position) and self.position == position
+
 
 class Channel(StrEnum):
     SMS = "sms"  # an SMS, with a voice call as its fallback
     VOICE = "voice"  # a voice call only (the clinician opted out of SMS)
+    SMS_AND_VOICE = "sms+voice"  # an SMS and a voice call at once (a +voice rung)
 
 
 # Twilio's final SMS statuses that mean the page did not reach the handset.
@@ -147,10 +172,35 @@ class Page:
 CODE_HOLD_AFTER_ACCEPT = timedelta(hours=12)
 
 
+# After a high or imminent crisis is resolved, the clinician who handled it follows up
+# with the participant within FOLLOW_UP_DUE, recording up to FOLLOW_UP_ATTEMPTS contact
+# attempts; if it is not closed in time, it escalates to the supervisor like a low task.
+# The follow-up's rungs run in their own execution, at positions from FOLLOW_UP_BASE, so
+# their pages never share a position (a page item) with the crisis ladder's.
+FOLLOW_UP_SEVERITIES = frozenset({Severity.IMMINENT, Severity.HIGH})
+FOLLOW_UP_DUE = timedelta(hours=24)
+FOLLOW_UP_ATTEMPTS = 3
+FOLLOW_UP_BASE = 100
+FOLLOW_UP_START = FOLLOW_UP_BASE - 1  # the follow-up execution's position before its first rung
+
+
+def is_follow_up(position: int) -> bool:
+    """Is this the position of a follow-up rung (not a crisis rung)?"""
+    return position >= FOLLOW_UP_BASE
+
+
+def follow_up_due(severity: Severity, resolved_at: datetime) -> datetime | None:
+    """When the follow-up of a crisis resolved at `resolved_at` is due, if it needs one."""
+    return resolved_at + FOLLOW_UP_DUE if severity in FOLLOW_UP_SEVERITIES else None
+
+
 def holds_code(incident: Incident, clinician_id: str, now: datetime) -> bool:
     """Is this incident still an open page for this clinician (its code not reusable)?"""
     if incident.is_open:
         return True
+    if incident.follow_up_open and (incident.follow_up_owner == clinician_id
+                                    or is_follow_up(incident.position)):
+        return True  # "F 417 done" must still name it
     return (incident.status is Status.ACCEPTED and incident.accepted_by == clinician_id
             and incident.accepted_at is not None
             and now - incident.accepted_at < CODE_HOLD_AFTER_ACCEPT)

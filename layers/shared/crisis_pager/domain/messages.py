@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .brief import ACCEPTED_LINK_TTL
 from .incident import Severity
 from .replies import Verb
 
@@ -25,6 +26,7 @@ PAGE_STATES: dict[str, str] = {
     "moved_on": "moved on, still open",  # paged earlier; the ladder moved past them
     "accepted": "accepted by you",  # yours: R and the code resolves it
     "referred": "referred, still open",  # referred to local emergency services
+    "follow_up": "follow-up due",  # resolved; F and the code reports the follow-up
 }
 
 
@@ -72,6 +74,11 @@ def _pages(count: int) -> str:
 
 
 def page_sms(program: str, severity: Severity, code: str, hotline_number: str) -> str:
+    if severity is Severity.LOW:  # a task (a missed session, a check-in), not a crisis
+        return (
+            f"{program}: LOW task, incident {code}: please contact the participant today. "
+            f"Reply A {code} to take it or P {code} to pass."
+        )
     return (
         f"{program}: {severity.value.upper()} crisis, incident {code}. "
         f"Reply A {code} to accept or P {code} to pass. Hotline {_pretty(hotline_number)}."
@@ -85,11 +92,18 @@ def referral_repage_sms(program: str, code: str, hotline_number: str) -> str:
     )
 
 
-def accepted_reply(program: str, code: str, hotline_number: str) -> str:
-    return (
+def accepted_reply(program: str, code: str, hotline_number: str, *,
+                   link: str | None = None) -> str:
+    """With ``link`` (service/briefs.issue_link): the secure link to the incident's brief,
+    the only addition; the brief itself is never in an SMS."""
+    text = (
         f"Accepted {code} ({program}). It is yours: call the hotline now at "
         f"{_pretty(hotline_number)} for the warm handoff. Nobody else will be paged."
     )
+    if link:
+        hours = int(ACCEPTED_LINK_TTL.total_seconds() // 3600)
+        text += f" Details ({hours} h, only for you): {link}"
+    return text
 
 
 def already_yours_reply(code: str, hotline_number: str) -> str:
@@ -215,6 +229,12 @@ def coverage_restored_alert(program: str, name: str) -> str:
 
 
 def voice_page(program: str, severity: Severity, code: str) -> str:
+    if severity is Severity.LOW:
+        return (
+            f"This is crisis pager for {program}. A low priority task, incident "
+            f"{_spoken(code)}: please contact the participant today. Press 1 to take it. "
+            "Press 2 to pass to the next person. Press 9 to hear this again."
+        )
     article = "An" if severity.value[0] in "aeiou" else "A"
     return (
         f"This is crisis pager for {program}. {article} {severity.value} crisis, incident "
@@ -250,3 +270,70 @@ def voice_no_key() -> str:
 
 def voice_invalid_key() -> str:
     return "Sorry, that key does nothing here."
+
+
+def support_person_sms(hotline_number: str) -> str:
+    """The one text a consenting support person gets at a local emergency referral. It
+    names nobody and no program (a program's name can reveal substance use treatment) and
+    says nothing clinical: only that a care team listing them as a support contact asks
+    them to call."""
+    return (f"This is an automated message. A care team that lists you as a support contact "
+            f"asks you to call {_pretty(hotline_number)} as soon as you can.")
+
+
+# The follow-up after a crisis (F and the code)
+
+
+def resolved_follow_up_reply(code: str, link: str | None = None) -> str:
+    text = (f"Resolved {code}; nobody else will be paged. Please follow up with the "
+            f"participant within 24 h: reply F {code} tried after each contact attempt "
+            f"(up to 3) and F {code} done when done.")
+    return f"{text} Details: {link}" if link else text
+
+
+def follow_up_attempt_reply(code: str, attempt: int, limit: int) -> str:
+    return (f"Contact attempt {attempt} of {limit} recorded for {code}. "
+            f"Reply F {code} done when you reach them.")
+
+
+def follow_up_done_reply(code: str) -> str:
+    return f"Follow-up {code} recorded as done. Thank you."
+
+
+def follow_up_closed_reply(code: str) -> str:
+    return f"The follow-up for {code} is already done. No action needed from you."
+
+
+def follow_up_attempts_full_reply(code: str, limit: int) -> str:
+    return (f"{limit} contact attempts are already recorded for {code}. Reply F {code} done "
+            "when you reach them; the supervisor is paged if it is still open when due.")
+
+
+def follow_up_not_yours_reply(code: str) -> str:
+    return f"The follow-up for {code} is not assigned to you. Nothing was recorded."
+
+
+def no_follow_up_reply(code: str | None) -> str:
+    if code is None:
+        return "You have no open follow-up. Reply F and the code, e.g. F 417 done."
+    return f"There is no open follow-up {code} for this number. Nothing was recorded."
+
+
+def choose_follow_up_reply(codes: Sequence[str]) -> str:
+    shown = ", ".join(codes[:8])
+    return f"You have several open follow-ups ({shown}). Reply F and the code, e.g. " \
+           f"F {codes[0]} done."
+
+
+def follow_up_overdue_sms(program: str, code: str, owner: str, attempts: int,
+                          limit: int) -> str:
+    return (f"{program}: TASK, follow-up of incident {code} is overdue (owner {owner}, "
+            f"{attempts} of {limit} contact attempts). Reply A {code} to take it over, "
+            f"F {code} done if it is done, or P {code} to pass.")
+
+
+def follow_up_taken_reply(code: str, link: str | None = None) -> str:
+    text = (f"The follow-up of {code} is yours now. Reply F {code} tried after each "
+            f"contact attempt and F {code} done when done.")
+    return f"{text} Details: {link}" if link else text
+

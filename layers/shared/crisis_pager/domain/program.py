@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from .errors import InvalidItem, InvalidPolicy
+from .hours import (
+    DEFAULT_BUSINESS_HOURS,
+    BusinessHours,
+    parse_business_hours,
+    parse_closed_dates,
+    parse_spans,
+    time_zone,
+)
 from .incident import Severity
-from .ladder import DEFAULT_POLICIES, Rung, parse_policy
+from .ladder import DEFAULT_POLICIES, Rung, check_policy_for, parse_policy
 
 E164 = re.compile(r"\+[1-9][0-9]{6,14}")  # always fullmatch: no trailing newline, ASCII digits
+# A participant's location is used for the referral while it is this fresh. Virtual IOP
+# sessions confirm where the participant is at each session, so a day-old confirmation is
+# the last session's; a program may set location_max_age_hours (1 to 168) on its item.
+DEFAULT_LOCATION_MAX_AGE = timedelta(hours=24)
+LOCATION_MAX_AGE_HOURS = (1, 168)
 
 
 @dataclass(frozen=True)
@@ -21,14 +35,21 @@ class LocalResources:
     mobile_crisis_team: str
     emergency_department: str  # name of the nearest emergency department
     emergency_department_phone: str
+    # The local emergency call center (PSAP)'s direct 10-digit number, as E.164. Required on
+    # a participant's location; optional on a program (items written before it existed stay
+    # valid), and a referral says so when it is missing.
+    emergency_call_center: str | None = None
 
     def as_dict(self) -> dict[str, str]:
-        return {
+        out = {
             "crisis_line": self.crisis_line,
             "mobile_crisis_team": self.mobile_crisis_team,
             "emergency_department": self.emergency_department,
             "emergency_department_phone": self.emergency_department_phone,
         }
+        if self.emergency_call_center:
+            out["emergency_call_center"] = self.emergency_call_center
+        return out
 
 
 @dataclass(frozen=True)
@@ -39,6 +60,11 @@ class Program:
     resources: LocalResources
     policies: dict[Severity, tuple[Rung, ...]]
     admin_phones: tuple[str, ...] = ()  # texted when a rota edit leaves a gap
+    # When low-severity tasks are paged (see domain/hours.py); checked when read.
+    business_hours_text: str = DEFAULT_BUSINESS_HOURS
+    timezone: str | None = None  # IANA; None: the paged rota's
+    closed_dates: tuple[str, ...] = ()  # ISO dates the program is closed (holidays)
+    location_max_age: timedelta = DEFAULT_LOCATION_MAX_AGE  # older: the referral falls back
 
     def roles(self) -> list[str]:
         """The rotas the ladders page, in the order the most urgent ladder pages them."""
@@ -51,6 +77,13 @@ class Program:
 
     def ladder_for(self, severity: Severity) -> tuple[Rung, ...]:
         return self.policies[severity]
+
+    def hours(self, fallback_timezone: str) -> BusinessHours:
+        """The program's business hours, in its own time zone or else the fallback (the
+        paged rota's). Raises ValueError only for a bad fallback: the program's own
+        fields were checked when it was read."""
+        return parse_business_hours(self.business_hours_text,
+                                    self.timezone or fallback_timezone, self.closed_dates)
 
 
 @dataclass(frozen=True)
@@ -85,6 +118,7 @@ def program_from_fields(program_id: str, fields: dict[str, object]) -> Program:
             policies[severity] = parse_policy(
                 raw if isinstance(raw, str) and raw.strip() else DEFAULT_POLICIES[severity]
             )
+            check_policy_for(severity, policies[severity])
         except InvalidPolicy as exc:
             raise InvalidItem("programs", key, field, str(exc)) from None
     resources = LocalResources(
@@ -96,11 +130,15 @@ def program_from_fields(program_id: str, fields: dict[str, object]) -> Program:
         emergency_department_phone=_phone(
             "programs", key, "emergency_department_phone", fields.get("emergency_department_phone")
         ),
+        emergency_call_center=(  # optional on a program: items written before it stay valid
+            _phone("programs", key, "emergency_call_center", fields["emergency_call_center"])
+            if fields.get("emergency_call_center") is not None else None),
     )
     admins = fields.get("admin_phones") or []
     if not isinstance(admins, (list, tuple)):
         raise InvalidItem("programs", key, "admin_phones", "is not a list of E.164 numbers")
     admin_phones = tuple(_phone("programs", key, "admin_phones", a) for a in admins)
+    hours_text, zone, closed_dates = _hours_fields(key, fields)
     return Program(
         program_id=program_id,
         admin_phones=admin_phones,
@@ -108,7 +146,56 @@ def program_from_fields(program_id: str, fields: dict[str, object]) -> Program:
         hotline_number=_phone("programs", key, "hotline_number", fields.get("hotline_number")),
         resources=resources,
         policies=policies,
+        business_hours_text=hours_text,
+        timezone=zone,
+        closed_dates=closed_dates,
+        location_max_age=_location_max_age(key, fields.get("location_max_age_hours")),
     )
+
+
+def _location_max_age(key: str, value: object) -> timedelta:
+    if value is None:
+        return DEFAULT_LOCATION_MAX_AGE
+    low, high = LOCATION_MAX_AGE_HOURS
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidItem("programs", key, "location_max_age_hours",
+                          f"must be a whole number of hours from {low} to {high}")
+    return timedelta(hours=value)
+
+
+def _hours_fields(key: str, fields: dict[str, object]) -> tuple[str, str | None,
+                                                                tuple[str, ...]]:
+    """business_hours, timezone and closed_dates: each optional, each checked here so that
+    a bad value is named when the item is read, not when a low task is paged."""
+    def bad(field: str, exc: ValueError) -> InvalidItem:
+        return InvalidItem("programs", key, field, str(exc))
+
+    text = fields.get("business_hours")
+    if text is None or (isinstance(text, str) and not text.strip()):
+        text = DEFAULT_BUSINESS_HOURS
+    try:
+        parse_spans(text)
+    except ValueError as exc:
+        raise bad("business_hours", exc) from None
+    raw_zone = fields.get("timezone")
+    zone: str | None = None
+    if raw_zone is not None and not (isinstance(raw_zone, str) and not raw_zone.strip()):
+        # (absent or blank on items written before it existed: the paged rota's zone)
+        try:
+            zone = time_zone(raw_zone).key
+        except ValueError as exc:
+            raise bad("timezone", exc) from None
+    closed = fields.get("closed_dates")
+    if closed is None:
+        closed = []
+    if not isinstance(closed, (list, tuple, set, frozenset)):
+        raise InvalidItem("programs", key, "closed_dates",
+                          "is not a list of dates like ['2026-12-25']")
+    try:
+        dates = sorted(d.isoformat() for d in parse_closed_dates(closed))
+    except ValueError as exc:
+        raise bad("closed_dates", exc) from None
+    return str(text).strip(), zone, tuple(dates)
 
 
 def clinician_from_fields(clinician_id: str, fields: dict[str, object]) -> Clinician:

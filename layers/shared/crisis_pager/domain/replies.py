@@ -8,6 +8,9 @@ most one trailing ``.`` or ``!``:
   (``417 a``). A bare word (``A``, ``Resolved.``) is a command without a code.
   accept = a, accept, accepted, ack; pass = p, pass, next; resolve = r, resolve, resolved,
   done;
+- a follow-up report: ``F``, ``FU``, ``followup`` or ``follow-up``, at most one code as in a
+  command (``F 417``, ``f-417``), then whitespace and the outcome: done = done, complete,
+  completed; a contact attempt = tried, attempt, attempted (``F 417 done``, ``F tried``);
 - ``HELP``, ``INFO`` or ``?``; ``STATUS`` or ``LIST``;
 - an opt-out (``STOP``, ``STOP ALL``, ``UNSUBSCRIBE``...) or opt-in (``START``, ``YES``...)
   keyword, read as Twilio reads them: the whole trimmed body, any case.
@@ -43,6 +46,14 @@ class Command:
 
 
 @dataclass(frozen=True)
+class FollowUpReport:
+    """``F 417 done`` (the follow-up is done) or ``F 417 tried`` (one contact attempt)."""
+
+    code: str | None
+    done: bool
+
+
+@dataclass(frozen=True)
 class Help:
     pass
 
@@ -67,7 +78,7 @@ class Unrecognised:
     text: str  # the body stripped, at most 160 characters
 
 
-Reply = Command | Help | StatusRequest | OptOut | OptIn | Unrecognised
+Reply = Command | FollowUpReport | Help | StatusRequest | OptOut | OptIn | Unrecognised
 
 MAX_REPLY = 1600  # Twilio's longest inbound message; anything longer is not a reply
 MAX_ECHO = 160
@@ -77,6 +88,9 @@ VERB_WORDS: dict[str, Verb] = {
     "p": Verb.PASS, "pass": Verb.PASS, "next": Verb.PASS,
     "r": Verb.RESOLVE, "resolve": Verb.RESOLVE, "resolved": Verb.RESOLVE, "done": Verb.RESOLVE,
 }
+FOLLOW_UP_WORDS = ("follow-up", "followup", "fu", "f")  # longest first
+FOLLOW_UP_DONE = frozenset({"done", "complete", "completed"})
+FOLLOW_UP_TRIED = frozenset({"tried", "attempt", "attempted"})
 HELP_WORDS = frozenset({"HELP", "INFO", "?"})
 STATUS_WORDS = frozenset({"STATUS", "LIST"})
 OPT_OUT_WORDS = frozenset(
@@ -95,6 +109,12 @@ _COMMAND = re.compile(
     rf"|(?P<code_first>{_CODE})\s*(?P<word_last>{_WORD})){_END}",
     re.IGNORECASE | re.ASCII,
 )
+_OUTCOME = "|".join(sorted(FOLLOW_UP_DONE | FOLLOW_UP_TRIED, key=len, reverse=True))
+_FOLLOW_UP = re.compile(
+    rf"\s*(?:{'|'.join(FOLLOW_UP_WORDS)})(?:\s*(?:[#:.-]\s*)?(?P<code>{_CODE}))?"
+    rf"\s+(?P<outcome>{_OUTCOME}){_END}",
+    re.IGNORECASE | re.ASCII,
+)
 _KEYWORD = re.compile(rf"\s*(?P<keyword>\?|[a-z]+(?:\s+all)?){_END}", re.IGNORECASE | re.ASCII)
 
 
@@ -111,6 +131,8 @@ def parse_reply(body: str) -> Reply:
     if m := _COMMAND.fullmatch(text):
         word = m["word"] or m["word_last"]
         return Command(VERB_WORDS[word.lower()], m["code"] or m["code_first"])
+    if m := _FOLLOW_UP.fullmatch(text):
+        return FollowUpReport(m["code"], m["outcome"].lower() in FOLLOW_UP_DONE)
     if m := _KEYWORD.fullmatch(text):
         keyword = " ".join(m["keyword"].split()).upper()
         if keyword in HELP_WORDS:

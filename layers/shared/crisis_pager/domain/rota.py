@@ -167,7 +167,7 @@ def rota_from_fields(
         raise bad("timezone", "is missing; use an IANA name such as America/Los_Angeles")
     try:
         tz = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a folder
         raise bad("timezone", f"'{timezone}' is not a known IANA time zone") from None
     if not isinstance(handoff, str) or not _HANDOFF.fullmatch(handoff):
         raise bad("handoff", f"'{handoff}' is not a 24-hour time HH:MM such as 08:00")

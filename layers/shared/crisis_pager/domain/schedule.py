@@ -66,7 +66,7 @@ def override_from_fields(program_id: str, key: str, fields: Mapping[str, object]
     tz_name = fields.get("timezone")
     try:
         tz = ZoneInfo(str(tz_name))
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a folder
         raise bad("timezone", f"'{tz_name}' is not a known IANA time zone") from None
 
     def local(name: str) -> datetime:

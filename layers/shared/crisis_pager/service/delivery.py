@@ -11,6 +11,7 @@ a conditional write on the page, so a duplicated or replayed report changes noth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -21,6 +22,7 @@ from ..domain.incident import (
     MACHINE_ANSWERS,
     PAGE_LEASE_S,
     SMS_FAILED,
+    Channel,
     Incident,
     Page,
 )
@@ -28,6 +30,7 @@ from ..domain.program import Program
 from .lookups import clinician_name, program_or_none
 from .ports import (
     Alerts,
+    BriefLinks,
     Clock,
     Directory,
     Incidents,
@@ -74,6 +77,8 @@ class Deps:
     alerts: Alerts | None = None
     index: ProgramIndex | None = None
     sms: Sms | None = None  # admins' texts (opt-out alerts)
+    links: BriefLinks | None = None  # the accepting clinician's secure link to the brief
+    base_url: Callable[[], str] | None = None  # where those links point (the API's URL)
 
 
 # ---------------------------------------------------------------- the voice fallback
@@ -84,7 +89,7 @@ def call_clinician(page: Page, reason: str, deps: Deps) -> str:
     call cannot be placed, move the ladder on now. Returns calling | moved_on | closed |
     already_calling | failed."""
     incident = deps.incidents.get(page.incident_id)
-    if incident is None or not incident.is_open:
+    if incident is None or not incident.pageable(page.position):
         return "closed"
     if incident.position != page.position:
         return "moved_on"  # the ladder is already past this rung: nothing to fall back for
@@ -103,6 +108,12 @@ def call_clinician(page: Page, reason: str, deps: Deps) -> str:
             page.incident_id, deps.clock.now(), "call_failed", position=page.position,
             clinician_id=page.clinician_id, error_code=exc.code, reason=str(exc),
         )
+        # The call is over before it began: recorded as ended, so that an SMS failure
+        # reported later moves the ladder on (handle_status) as after an unanswered call.
+        deps.incidents.end_call(page.incident_id, page.position, deps.clock.now(), "failed")
+        current = deps.incidents.page_for(page.incident_id, page.position) or page
+        if current.channel is Channel.SMS_AND_VOICE and current.sms_failed_at is None:
+            return "failed"  # the SMS of an at-once page went out: the rung waits for it
         wake(page, "failed", deps)
         return "failed"
     deps.incidents.set_call_sid(page.incident_id, page.position, sid)
@@ -119,7 +130,7 @@ def wake(page: Page, result: str, deps: Deps) -> bool:
     page was first stored with), else the page's own (then waking it is a no-op)."""
     incident = deps.incidents.get(page.incident_id)
     token = page.task_token
-    if incident is not None and incident.is_open and incident.position == page.position:
+    if incident is not None and incident.waiting_on(page.position):
         token = incident.task_token or token
     if not token:
         return False
@@ -156,7 +167,14 @@ class StatusReport:
 def handle_status(incident_id: str, position: int, report: StatusReport, deps: Deps) -> str:
     """A signed status report about one page. Returns what it did (for logs and tests):
     unknown_page | other_message | other_call | noted | delivered | duplicate |
-    calling | moved_on | closed | already_calling | failed | no_answer | answered."""
+    calling | moved_on | closed | already_calling | failed | no_answer | answered |
+    sms_pending.
+
+    An SMS-and-voice page (a +voice rung) waits on both: a call that ends without a key
+    moves the ladder on only once the SMS has failed too, whichever report comes last.
+    Each side re-reads the page after its own conditional write, so when the two reports
+    race at least one of them sees the other's and wakes the rung (a second wake of the
+    same rung changes nothing)."""
     page = deps.incidents.page_for(incident_id, position)
     if page is None:
         return "unknown_page"
@@ -182,7 +200,15 @@ def handle_status(incident_id: str, position: int, report: StatusReport, deps: D
     )
     if report.error_code == UNSUBSCRIBED:
         opted_out(page.phone, f"Twilio error {UNSUBSCRIBED}", deps)
-    return call_clinician(page, f"SMS {status}", deps)
+    called = call_clinician(page, f"SMS {status}", deps)
+    if page.channel is Channel.SMS_AND_VOICE and called == "already_calling":
+        # The call went out with the SMS. If it already ended unanswered, it was waiting
+        # for this SMS: neither reached the clinician, so move on now.
+        fresh = deps.incidents.page_for(incident_id, position)
+        if fresh is not None and fresh.call_ended_at is not None and _rung_waits(fresh, deps):
+            wake(fresh, "no_answer", deps)
+            return "no_answer"
+    return called
 
 
 def _call_status(page: Page, report: StatusReport, deps: Deps) -> str:
@@ -193,21 +219,35 @@ def _call_status(page: Page, report: StatusReport, deps: Deps) -> str:
     now = deps.clock.now()
     if not deps.incidents.end_call(page.incident_id, page.position, now, report.call_status or ""):
         return "duplicate"
-    incident = deps.incidents.get(page.incident_id)
-    # Still waiting on this rung, and nobody passed it on the call or by SMS.
-    waiting = (incident is not None and incident.is_open and incident.position == page.position
-               and page.passed_at is None)
+    waiting = _rung_waits(page, deps)
+    # An SMS sent with the call that has not failed (as far as we know after ending the
+    # call): the clinician may still reply to it within the rung's window.
+    sms_stands = False
+    if waiting and page.channel is Channel.SMS_AND_VOICE:
+        fresh = deps.incidents.page_for(page.incident_id, page.position)
+        sms_stands = fresh is not None and fresh.sms_failed_at is None
     deps.timeline.append(
         page.incident_id, now, "call_ended", position=page.position,
         clinician_id=page.clinician_id, call_sid=report.call_sid, status=report.call_status,
-        answered_by=report.answered_by, ladder="moves on" if waiting else None,
+        answered_by=report.answered_by,
+        ladder=("waits for the SMS" if sms_stands else "moves on") if waiting else None,
     )
     if not waiting:
         return "answered"
+    if sms_stands:
+        return "sms_pending"
     # Still waiting on this rung after the call: nobody accepted or passed on it (no key,
     # voicemail, busy, no answer, hang-up). Move on now.
     wake(page, "no_answer", deps)
     return "no_answer"
+
+
+def _rung_waits(page: Page, deps: Deps) -> bool:
+    """Is the ladder still waiting on this page's rung, with nobody having passed it (on
+    the call or by SMS)?"""
+    incident = deps.incidents.get(page.incident_id)
+    return (incident is not None and incident.waiting_on(page.position)
+            and page.passed_at is None)
 
 
 # ---------------------------------------------------------------- STOP and START

@@ -8,20 +8,33 @@ timeout can never lead to a page after the acceptance.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain import messages
 from ..domain.errors import InvalidItem, SendAborted
-from ..domain.incident import PAGE_LEASE_S, Channel, Incident, Page, Status
-from ..domain.ladder import Rung, RungKind
+from ..domain.hours import DEFAULT_BUSINESS_HOURS, BusinessHours, parse_business_hours
+from ..domain.incident import (
+    FOLLOW_UP_ATTEMPTS,
+    FOLLOW_UP_BASE,
+    FOLLOW_UP_START,
+    PAGE_LEASE_S,
+    Channel,
+    Incident,
+    Page,
+    Status,
+    is_follow_up,
+)
+from ..domain.ladder import MIN_WINDOW_S, Rung, RungKind
 from ..domain.program import Clinician, Program
 from ..domain.rota import Gap, OnCall
 from ..domain.schedule import on_call as schedule_on_call
 from .delivery import UNSUBSCRIBED, Deps, PagingLease, call_clinician
 from .delivery import opted_out as record_opt_out
-from .lookups import program_or_none
+from .lookups import clinician_name, program_or_none
 from .ports import (
     Alerts,
     Clock,
@@ -40,21 +53,36 @@ class IncidentMissing(Exception):
 
 @dataclass(frozen=True)
 class Step:
-    """What the ladder does next: the `Route` choice reads `action`."""
+    """What the ladder does next: the `Route` choice reads `action`.
 
-    action: str  # page | referral | accepted | resolved | exhausted
+    ``wait``: the ladder sleeps ``wait_s`` seconds (a business-hours task before the
+    program opens, or a follow-up not yet due), then asks again from ``position``.
+    ``due_by``/``due_for``: the deadline of the business-days rung at ``due_for``, fixed
+    when that rung became due, carried across the wait.
+    """
+
+    action: str  # page | referral | accepted | resolved | exhausted | wait | follow_up_closed
     position: int
     rung: Rung | None = None
     clinician_id: str | None = None
     skipped: tuple[str, ...] = field(default_factory=tuple)
+    wait_s: int | None = None
+    due_by: str | None = None
+    due_for: int | None = None
 
     def to_output(self) -> dict[str, Any]:
+        rung = None
+        if self.rung is not None:
+            rung = {**self.rung.to_input(), "voice": self.rung.voice}
         return {
             "action": self.action,
             "position": self.position,
-            "rung": self.rung.to_input() if self.rung else None,
+            "rung": rung,
             "clinician_id": self.clinician_id,
             "skipped": list(self.skipped),
+            "wait_s": self.wait_s,
+            "due_by": self.due_by,
+            "due_for": self.due_for,
         }
 
 
@@ -91,24 +119,76 @@ def advance(
     directory: Directory,
     alerts: Alerts,
     clock: Clock,
+    step: dict[str, Any] | None = None,
 ) -> Step:
+    """The next step after ``position``. ``step`` is the previous step's output (its
+    ``due_by`` survives a wait for business hours)."""
     incident = get_incident(incidents, incident_id)
+    ladder = [Rung.from_input(r) for r in rungs]
+    if position >= FOLLOW_UP_START:  # the follow-up's own execution
+        return _follow_up_step(incident, position, ladder, step or {}, incidents=incidents,
+                               timeline=timeline, directory=directory, alerts=alerts,
+                               clock=clock)
     if incident.status is Status.ACCEPTED:
         return Step("accepted", position)
     if incident.status is Status.RESOLVED:
         return Step("resolved", position)
+    return _next_rung(incident, position, ladder, 0, step or {}, timeline=timeline,
+                      directory=directory, alerts=alerts, clock=clock)
 
-    ladder = [Rung.from_input(r) for r in rungs]
+
+def _follow_up_step(
+    incident: Incident, position: int, ladder: list[Rung], step: dict[str, Any], *,
+    incidents: Incidents, timeline: Timeline, directory: Directory, alerts: Alerts,
+    clock: Clock,
+) -> Step:
+    """The follow-up's own execution: sleep until it is due; if it is still open then,
+    page its escalation rungs (business-hours tasks for the supervisor)."""
+    if not incident.pageable(max(position, FOLLOW_UP_BASE)):
+        return Step("follow_up_closed", position)  # done, or taken over by the supervisor
+    now = clock.now()
+    due = incident.follow_up_due_at
+    assert due is not None  # pageable: the follow-up is open
+    if now < due:
+        return Step("wait", position, wait_s=_seconds_until(now, due))
+    if position == FOLLOW_UP_START and step.get("due_for") is None:
+        timeline.append(
+            incident.incident_id, now, "follow_up_overdue", due_at=due.isoformat(),
+            owner=incident.follow_up_owner, attempts=len(incident.follow_up_attempts),
+        )
+    return _next_rung(incident, position, ladder, FOLLOW_UP_BASE, step, timeline=timeline,
+                      directory=directory, alerts=alerts, clock=clock)
+
+
+def _next_rung(
+    incident: Incident, position: int, ladder: list[Rung], base: int, step: dict[str, Any],
+    *, timeline: Timeline, directory: Directory, alerts: Alerts, clock: Clock,
+) -> Step:
+    """The first rung after ``position`` that has someone to page (``base``: the position
+    of ``ladder[0]``); gaps are skipped, recorded and alerted."""
     skipped: list[str] = []
     pos = position
     while True:
         pos += 1
-        if pos >= len(ladder):
-            timeline.append(incident_id, clock.now(), "ladder_exhausted", position=pos)
+        if pos - base >= len(ladder):
+            timeline.append(incident.incident_id, clock.now(), "ladder_exhausted", position=pos)
             return Step("exhausted", pos, skipped=tuple(skipped))
-        rung = ladder[pos]
+        rung = ladder[pos - base]
         if rung.kind is RungKind.REFERRAL:
             return Step("referral", pos, rung, skipped=tuple(skipped))
+        if rung.business_days:
+            now = clock.now()
+            hours = business_hours(directory, incident.program_id, rung.target)
+            carried = step.get("due_by") if step.get("due_for") == pos else None
+            due_by = (datetime.fromisoformat(carried) if carried
+                      else hours.close_of_business_day_after(now, rung.business_days))
+            if not hours.is_open(now):
+                # Wait for the program to open; the deadline stays the one fixed now.
+                return Step("wait", pos - 1, skipped=tuple(skipped),
+                            wait_s=_seconds_until(now, hours.next_open(now)),
+                            due_by=due_by.isoformat(), due_for=pos)
+            rung = dataclasses.replace(
+                rung, window_s=max(MIN_WINDOW_S, _seconds_until(now, due_by)))
         found = resolve_on_call(directory, incident.program_id, rung.target, clock)
         if isinstance(found, Gap):
             _record_gap(incident, pos, rung, found, timeline, directory, alerts, clock)
@@ -116,6 +196,29 @@ def advance(
             continue
         clinician, _ = found
         return Step("page", pos, rung, clinician.clinician_id, tuple(skipped))
+
+
+def _seconds_until(now: datetime, then: datetime) -> int:
+    return max(1, math.ceil((then - now).total_seconds()))
+
+
+def business_hours(directory: Directory, program_id: str, role: str) -> BusinessHours:
+    """The program's business hours, in its time zone, else in the time zone of the rota
+    being paged (rotas always have one), else UTC. A malformed program item gets the
+    default hours: a task is never lost to a typo."""
+    program = program_or_none(directory, program_id)
+    if program is not None and program.timezone:
+        return program.hours(program.timezone)
+    timezone = "UTC"
+    try:
+        rotas = directory.schedule(program_id).rotas_for(role)
+        if rotas:
+            timezone = rotas[0].timezone.key
+    except InvalidItem:
+        pass
+    if program is not None:
+        return program.hours(timezone)
+    return parse_business_hours(DEFAULT_BUSINESS_HOURS, timezone)
 
 
 def _record_gap(
@@ -163,9 +266,11 @@ def page_rung(
     *,
     sms: Sms,
     window_s: int | None = None,
+    voice: bool = False,
 ) -> PageResult:
     """Page one rung: an SMS that asks for delivery reports (a voice call when the
-    clinician opted out of SMS, or when Twilio refuses the SMS), under the paging lease."""
+    clinician opted out of SMS, or when Twilio refuses the SMS), under the paging lease.
+    ``voice`` (a +voice rung): the SMS and a voice call at once."""
     incidents, timeline, clock = deps.incidents, deps.timeline, deps.clock
     incident = get_incident(incidents, incident_id)
 
@@ -174,7 +279,7 @@ def page_rung(
         deps.ladder.wake(task_token, {"result": outcome})
         return PageResult(outcome, position, error_code)
 
-    if not incident.is_open:
+    if not incident.pageable(position):
         return give_up("closed")
     try:
         program = deps.directory.program(incident.program_id)
@@ -194,7 +299,7 @@ def page_rung(
         return give_up("closed")  # accepted (or resolved) since the ladder decided to page
     try:
         return _send_page(incident, program, clinician, position, target, task_token, now,
-                          deps, sms=sms, window_s=window_s)
+                          deps, sms=sms, window_s=window_s, voice=voice)
     finally:
         incidents.release_rung(incident_id, position)
 
@@ -202,26 +307,39 @@ def page_rung(
 def _send_page(
     incident: Incident, program: Program, clinician: Clinician, position: int, target: str,
     task_token: str, now: datetime, deps: Deps, *, sms: Sms, window_s: int | None,
+    voice: bool = False,
 ) -> PageResult:
     incidents, timeline, clock = deps.incidents, deps.timeline, deps.clock
     incident_id, clinician_id = incident.incident_id, clinician.clinician_id
     code = incidents.claim_page_code(clinician.phone, clinician_id, incident.code, incident_id,
                                      now)
     opted_out = deps.opt_outs is not None and deps.opt_outs.opted_out(clinician.phone)
-    channel = Channel.VOICE if opted_out else Channel.SMS
+    if opted_out:  # the call only, +voice or not
+        channel = Channel.VOICE
+    else:
+        channel = Channel.SMS_AND_VOICE if voice else Channel.SMS
     page = Page(incident_id, position, target, clinician_id, clinician.phone, code, now,
                 channel=channel, task_token=task_token)
     if not incidents.record_page(page):
         stored = incidents.page_for(incident_id, position)
         if stored is not None and (stored.message_sid or stored.calling):
             # A retried invocation: the page went out; the claim above moved the token.
+            if (stored.channel is Channel.SMS_AND_VOICE and stored.message_sid
+                    and not stored.calling):  # the SMS went, the call did not yet
+                call_clinician(stored, "SMS and voice at once", deps)
             return PageResult("already_sent", position, code=stored.code)
     if channel is Channel.VOICE:
         timeline.append(incident_id, clock.now(), "sms_skipped", position=position,
                         clinician_id=clinician_id, reason="the clinician opted out of SMS")
         called = call_clinician(page, "opted out of SMS", deps)
         return PageResult("called" if called == "calling" else called, position, code=code)
-    if incident.status is Status.REFERRED:
+    if is_follow_up(position):
+        body = messages.follow_up_overdue_sms(
+            program.display_name, code,
+            clinician_name(deps.directory, incident.follow_up_owner or "")
+            or "the clinician who resolved it",
+            len(incident.follow_up_attempts), FOLLOW_UP_ATTEMPTS)
+    elif incident.status is Status.REFERRED:
         body = messages.referral_repage_sms(program.display_name, code, program.hotline_number)
     else:
         body = messages.page_sms(program.display_name, incident.severity, code,
@@ -249,4 +367,8 @@ def _send_page(
         incident_id, now, "paged", position=position, target=target,
         clinician_id=clinician_id, message_sid=sid, code=code,
     )
+    if channel is Channel.SMS_AND_VOICE:
+        # The call at once. It does not move the ladder on when it ends unanswered while
+        # the SMS stands (delivery._call_status): the clinician may still reply to it.
+        call_clinician(page, "SMS and voice at once", deps)
     return PageResult("sent", position, code=code)

@@ -8,9 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from ..domain.brief import BriefLink
 from ..domain.errors import CallbackError, InvalidItem, SendAborted, SmsError
 from ..domain.incident import AcceptOutcome, Incident, Page
+from ..domain.participant import Participant
 from ..domain.program import Clinician, Program
+from ..domain.referral import EmergencyDisclosure, HotlineRecipient
 from ..domain.schedule import Schedule
 
 __all__ = ["CallbackError", "SendAborted", "SmsError"]
@@ -107,8 +110,27 @@ class Incidents(Protocol):
         """open -> accepted, unless a page is being sent (its lease not yet lapsed)."""
         ...
 
-    def resolve(self, incident_id: str, clinician_id: str, now: datetime) -> AcceptOutcome:
-        """open or accepted -> resolved, unless a page is being sent (as for accept)."""
+    def resolve(self, incident_id: str, clinician_id: str, now: datetime,
+                follow_up_due: datetime | None = None) -> AcceptOutcome:
+        """open or accepted -> resolved, unless a page is being sent (as for accept). With
+        ``follow_up_due``, the resolving clinician owns a follow-up due then."""
+        ...
+
+    def record_follow_up_attempt(self, incident_id: str, clinician_id: str,
+                                 now: datetime) -> int | None:
+        """One contact attempt by the follow-up's owner, while it is open and fewer than
+        FOLLOW_UP_ATTEMPTS are recorded; the number recorded now, or None."""
+        ...
+
+    def close_follow_up(self, incident_id: str, clinician_id: str, now: datetime) -> bool:
+        """Close an open follow-up: by its owner, or by the clinician its escalation is
+        waiting on. False when it is closed already or not theirs."""
+        ...
+
+    def take_follow_up(self, incident_id: str, clinician_id: str, position: int,
+                       now: datetime) -> AcceptOutcome:
+        """The clinician an overdue follow-up's rung is waiting on takes it over (as accept:
+        not while that rung's page is being sent)."""
         ...
 
     def refer(self, incident_id: str, now: datetime, referral: dict[str, str]) -> bool:
@@ -157,8 +179,9 @@ class ProgramIndex(Protocol):
 class Ladder(Protocol):
     """The timer: Step Functions."""
 
-    def start(self, incident_id: str, payload: dict[str, Any]) -> None:
-        """Start the ladder; starting one that already runs under this name is a no-op."""
+    def start(self, incident_id: str, payload: dict[str, Any], *, name: str | None = None) -> None:
+        """Start the ladder (execution name: ``name``, else the incident id); starting one
+        that already runs under this name is a no-op."""
         ...
 
     def wake(self, task_token: str, result: dict[str, Any]) -> bool:
@@ -218,3 +241,49 @@ class Hotline(Protocol):
         """POST a signed JSON callback; return the HTTP status. Raises CallbackError."""
         ...
 
+    def recipient(self, hotline_id: str) -> HotlineRecipient:
+        """Who receives the hotline's callbacks (name, affiliation): a disclosure names them."""
+        ...
+
+
+class BriefLinks(Protocol):
+    """The clinicians' secure links (service/briefs.py): stored by the SHA-256 of their
+    token, never the token itself."""
+
+    def put(self, link: BriefLink) -> bool:
+        """Store a new link; False if a link with this hash already exists (never
+        overwritten)."""
+        ...
+
+    def get(self, token_hash: str) -> BriefLink | None: ...
+
+
+class Participants(Protocol):
+    """Participants' safety plans, versioned: each save is a new item and no version is
+    ever changed. Also the record of disclosures made about a participant, and the
+    referral's once-per-incident notices."""
+
+    def current(self, participant_id: str) -> Participant | None:
+        """The latest version (a consistent read); raises InvalidItem when it is malformed."""
+        ...
+
+    def latest_version(self, participant_id: str) -> int:
+        """The latest version's number, however its content reads; 0 when there is none."""
+        ...
+
+    def history(self, participant_id: str) -> list[Participant | InvalidItem]:
+        """Every version, newest first; a malformed one as its InvalidItem."""
+        ...
+
+    def add_version(self, participant: Participant) -> bool:
+        """Store a new version; False when that version already exists (a concurrent
+        save won it)."""
+        ...
+
+    def record_disclosure(self, participant_id: str, disclosure: EmergencyDisclosure) -> bool:
+        """Append a disclosure to the participant's record; False if already recorded."""
+        ...
+
+    def claim_notice(self, incident_id: str, key: str, now: datetime) -> bool:
+        """Claim a once-per-incident notice (a support person's SMS); False if claimed."""
+        ...

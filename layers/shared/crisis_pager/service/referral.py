@@ -1,23 +1,85 @@
 """The last rung and the hotline's callbacks: the local emergency referral for the warm
-handoff, and the signed status callbacks (accepted, referred, resolved)."""
+handoff, and the signed status callbacks (accepted, referred, resolved).
+
+The referral is never blocked: when the participant's record cannot be used (none, another
+program's, malformed, the store failed) or the program item cannot be read, it is still
+made, from what is left, and says why. Consenting support persons get one PHI-free text
+each (claimed before it is sent, so a retried step never texts twice); a failure to
+notify never fails the referral. Delivering the referral to the hotline is a disclosure in
+a medical emergency, recorded as 42 CFR 2.51 asks.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from ..domain.errors import InvalidItem
-from ..domain.incident import Status, seconds_between
-from ..domain.referral import build_referral
+from ..domain.incident import Incident, Status, seconds_between
+from ..domain.messages import support_person_sms
+from ..domain.participant import Participant
+from ..domain.program import Program
+from ..domain.referral import (
+    HotlineRecipient,
+    build_referral,
+    emergency_disclosure,
+    support_notice_key,
+)
 from .ladder import get_incident as _get
-from .lookups import clinician_name
-from .ports import Alerts, CallbackError, Clock, Directory, Hotline, Incidents, Timeline
+from .lookups import clinician_name, program_or_none
+from .participants import current_plan
+from .ports import (
+    Alerts,
+    CallbackError,
+    Clock,
+    Directory,
+    Hotline,
+    Incidents,
+    Participants,
+    SendAborted,
+    Sms,
+    SmsError,
+    Timeline,
+)
+
+# A retried referral step still sends the support persons' texts it had not sent yet, but
+# only this soon after the referral (never hours later, from a manual re-run).
+NOTICE_WINDOW = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
 class ReferralResult:
     referred: bool
     position: int
+    support_notified: int = 0
+
+
+def _program(directory: Directory, incident: Incident) -> tuple[Program | None, str | None]:
+    try:
+        program = directory.program(incident.program_id)
+    except InvalidItem as exc:
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 (a referral is never blocked by a read)
+        return None, f"the program item could not be read ({type(exc).__name__})"
+    return program, None if program else "the program item is missing"
+
+
+def _participant(participants: Participants | None, incident: Incident
+                 ) -> tuple[Participant | None, str | None]:
+    """The incident's participant, or None and why (never quoting the record)."""
+    if participants is None:
+        return None, "participant records are not available to this step"
+    try:
+        participant = current_plan(incident.participant_ref, incident.program_id,
+                                   participants=participants)
+    except InvalidItem as exc:
+        return None, f"the participant's record is malformed (field '{exc.field}')"
+    except Exception as exc:  # noqa: BLE001 (a referral is never blocked by a read)
+        return None, f"the participant's record could not be read ({type(exc).__name__})"
+    if participant is None:
+        return None, "no participant record on file for this program"
+    return participant, None
 
 
 def refer(
@@ -29,34 +91,92 @@ def refer(
     directory: Directory,
     alerts: Alerts,
     clock: Clock,
+    participants: Participants | None = None,
+    sms: Sms | None = None,
 ) -> ReferralResult:
     incident = _get(incidents, incident_id)
+    if incident.status is Status.REFERRED and incident.referred_at is not None:
+        # A retry of a step that made the referral: finish the support persons' texts.
+        if clock.now() - incident.referred_at > NOTICE_WINDOW:
+            return ReferralResult(False, position)
+        participant, _ = _participant(participants, incident)
+        program, _ = _program(directory, incident)
+        notified = notify_support_persons(incident, participant, program,
+                                          participants=participants, timeline=timeline,
+                                          sms=sms, clock=clock)
+        return ReferralResult(False, position, notified)
     if incident.status is not Status.TRIGGERED:
         return ReferralResult(False, position)
     now = clock.now()
-    try:
-        program = directory.program(incident.program_id)
-        problem = None if program else "the program item is missing"
-    except InvalidItem as exc:
-        program, problem = None, str(exc)
-    if program is not None:
-        details = build_referral(incident_id, program, now).as_dict()
-        name = program.display_name
-    else:
-        # Still refer: the hotline must hand off now, with its own local resources.
-        details = {"source": f"unavailable ({problem}); use the hotline's local resources",
-                   "made_at": now.isoformat()}
-        name = incident.program_id
-    if not incidents.refer(incident_id, now, details):
+    program, program_problem = _program(directory, incident)
+    participant, participant_problem = _participant(participants, incident)
+    referral = build_referral(incident_id, program, participant, now,
+                              participant_problem=participant_problem,
+                              program_problem=program_problem)
+    if not incidents.refer(incident_id, now, referral.as_dict()):
         return ReferralResult(False, position)
-    timeline.append(incident_id, now, "referred", position=position, **details)
+    timeline.append(incident_id, now, "referred", position=position,
+                    **referral.timeline_detail())
+    name = program.display_name if program is not None else incident.program_id
     alerts.publish(
         incident.program_id,
         f"crisis-pager: local emergency referral in {name}",
         f"{name}: nobody accepted incident {incident.code} in time; the local emergency "
-        "referral was made and the supervisor stays paged.",
+        f"referral was made ({referral.source}) and the supervisor stays paged.",
     )
-    return ReferralResult(True, position)
+    notified = notify_support_persons(incident, participant, program,
+                                      participants=participants, timeline=timeline, sms=sms,
+                                      clock=clock)
+    return ReferralResult(True, position, notified)
+
+
+def notify_support_persons(
+    incident: Incident,
+    participant: Participant | None,
+    program: Program | None,
+    *,
+    participants: Participants | None,
+    timeline: Timeline,
+    sms: Sms | None,
+    clock: Clock,
+) -> int:
+    """One PHI-free SMS to each support person with consent on file, at most once per
+    incident and phone (claimed first). Returns how many were sent. Never raises."""
+    if participant is None or participants is None or sms is None:
+        return 0
+    consenting = [(i, p) for i, p in enumerate(participant.support_persons)
+                  if p.consent_to_notify]
+    if not consenting:
+        return 0
+    iid = incident.incident_id
+    if program is None:
+        timeline.append(iid, clock.now(), "support_persons_not_notified",
+                        reason="the program item (its hotline number) could not be read",
+                        participant_version=participant.version)
+        return 0
+    body = support_person_sms(program.hotline_number)
+    sent = 0
+    for index, person in consenting:
+        detail: dict[str, Any] = {"support_index": index,
+                                  "participant_version": participant.version}
+        try:
+            if not participants.claim_notice(iid, support_notice_key(person.phone),
+                                             clock.now()):
+                continue  # already texted for this incident
+            sid = sms.send(person.phone, body)
+        except (SmsError, SendAborted) as exc:
+            timeline.append(iid, clock.now(), "support_person_not_notified", **detail,
+                            reason="the SMS provider refused or failed",
+                            error_code=getattr(exc, "code", None))
+            continue
+        except Exception as exc:  # noqa: BLE001 (never fails the referral)
+            timeline.append(iid, clock.now(), "support_person_not_notified", **detail,
+                            reason=f"unexpected error ({type(exc).__name__})")
+            continue
+        timeline.append(iid, clock.now(), "support_person_notified", **detail,
+                        message_sid=sid)
+        sent += 1
+    return sent
 
 
 def notify_hotline(
@@ -68,6 +188,7 @@ def notify_hotline(
     directory: Directory,
     hotline: Hotline,
     clock: Clock,
+    participants: Participants | None = None,
 ) -> str:
     """Post a signed status callback; raise CallbackError so the state machine retries."""
     incident = _get(incidents, incident_id)
@@ -106,5 +227,40 @@ def notify_hotline(
         timeline.append(incident_id, clock.now(), "callback_failed", event=event, reason=str(exc))
         raise
     timeline.append(incident_id, clock.now(), "callback_sent", event=event, http_status=status)
+    if event == "referred" and 200 <= status < 300:
+        record_disclosure(incident, payload, directory=directory, hotline=hotline,
+                          timeline=timeline, participants=participants, clock=clock)
     return "sent"
 
+
+def record_disclosure(incident: Incident, payload: dict[str, Any], *, directory: Directory,
+                      hotline: Hotline, timeline: Timeline,
+                      participants: Participants | None, clock: Clock) -> None:
+    """The referral reached the hotline: record the disclosure (42 CFR 2.51) on the
+    incident's timeline and, when the referral read the participant's record, in that
+    record too. Recording never undoes or fails the delivered callback."""
+    program = program_or_none_safe(directory, incident.program_id)
+    try:
+        recipient = hotline.recipient(incident.hotline_id)
+    except Exception as exc:  # noqa: BLE001 (the disclosure is still recorded)
+        recipient = HotlineRecipient(incident.hotline_id, f"hotline {incident.hotline_id}",
+                                     f"unknown (its configuration was unreadable: "
+                                     f"{type(exc).__name__})")
+    disclosure = emergency_disclosure(
+        incident, program.display_name if program else None, recipient, payload, clock.now())
+    timeline.append(incident.incident_id, disclosure.at, "emergency_disclosure",
+                    **disclosure.as_entry())
+    if participants is None or "participant_version" not in (incident.referral or {}):
+        return
+    try:
+        participants.record_disclosure(incident.participant_ref, disclosure)
+    except Exception as exc:  # noqa: BLE001 (the timeline entry above stands)
+        timeline.append(incident.incident_id, clock.now(), "disclosure_record_failed",
+                        reason=f"the participant's record was not written ({type(exc).__name__})")
+
+
+def program_or_none_safe(directory: Directory, program_id: str) -> Program | None:
+    try:
+        return program_or_none(directory, program_id)
+    except Exception:  # noqa: BLE001 (the disclosure names the program by id instead)
+        return None

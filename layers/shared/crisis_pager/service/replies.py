@@ -5,14 +5,27 @@ by a code this phone holds, or bare (``A``) when the phone holds exactly one ope
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..domain import messages
-from ..domain.incident import PAGE_LEASE_S, AcceptOutcome, Incident, Page, seconds_between
+from ..domain.brief import ACCEPTED_LINK_TTL
+from ..domain.incident import (
+    FOLLOW_UP_ATTEMPTS,
+    PAGE_LEASE_S,
+    AcceptOutcome,
+    Incident,
+    Page,
+    Status,
+    follow_up_due,
+    is_follow_up,
+    seconds_between,
+)
 from ..domain.replies import (
     Command,
+    FollowUpReport,
     Help,
     OptIn,
     OptOut,
@@ -20,6 +33,7 @@ from ..domain.replies import (
     Verb,
     parse_reply,
 )
+from .briefs import issue_link
 from .delivery import (
     Deps,
     VoiceScript,
@@ -30,8 +44,11 @@ from .delivery import (
     opted_out,
     wake,
 )
+from .followup import ensure_follow_up, record_follow_up
 from .lookups import program_or_none
 from .ports import Clock
+
+logger = logging.getLogger("crisis-pager")
 
 
 @dataclass(frozen=True)
@@ -39,7 +56,9 @@ class ReplyOutcome:
     answer: str | None  # the SMS answer (PHI-free); None: no answer (after STOP)
     outcome: str  # accepted | already_yours | taken | closed | passed | pass_too_late |
     #               resolved | not_yours | unknown_code | choose_code | no_open_pages |
-    #               help | status | opted_out | opted_in | unrecognised
+    #               help | status | opted_out | opted_in | unrecognised |
+    #               follow_up_taken | attempt_recorded | done | already_done |
+    #               attempts_full | no_follow_up | choose_follow_up
     incident_id: str | None = None
     seconds_to_accept: float | None = None
     position: int | None = None
@@ -59,13 +78,18 @@ def handle_sms_reply(from_phone: str, body: str, deps: Deps) -> ReplyOutcome:
         return ReplyOutcome(messages.help_reply(), "help")
     if isinstance(reply, StatusRequest):
         return ReplyOutcome(messages.status_reply(_open_pages(from_phone, deps)), "status")
+    if isinstance(reply, FollowUpReport):
+        return follow_up_report(from_phone, reply, deps)
     if not isinstance(reply, Command):
         return ReplyOutcome(messages.unrecognised_reply(), "unrecognised")
 
     code = reply.code
     if code is None:
         held = [c for c, incident in deps.incidents.open_codes(from_phone)
-                if reply.verb is Verb.RESOLVE or incident.is_open]
+                if incident.is_open or (reply.verb is Verb.RESOLVE
+                                        and incident.status is Status.ACCEPTED)
+                or (reply.verb is not Verb.RESOLVE and incident.pageable(incident.position)
+                    and is_follow_up(incident.position))]
         if not held:
             return ReplyOutcome(messages.no_open_pages_reply(reply.verb), "no_open_pages")
         if len(held) > 1:
@@ -86,6 +110,8 @@ def handle_sms_reply(from_phone: str, body: str, deps: Deps) -> ReplyOutcome:
 
 
 def accept_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyOutcome:
+    if is_follow_up(page.position):
+        return take_follow_up(page, incident, via, deps)
     program = program_or_none(deps.directory, incident.program_id)
     hotline = program.hotline_number if program else "the hotline"
     display = program.display_name if program else incident.program_id
@@ -99,8 +125,9 @@ def accept_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyOu
             # Wake the rung now waiting. If it has just timed out instead, the next
             # step reads the acceptance from the table and stops the ladder all the same.
             deps.ladder.wake(current.task_token, {"result": "accepted"})
+        link = _brief_link(incident.incident_id, page.clinician_id, "accepted", now, deps)
         return ReplyOutcome(
-            messages.accepted_reply(display, page.code, hotline), "accepted",
+            messages.accepted_reply(display, page.code, hotline, link=link), "accepted",
             incident.incident_id, seconds_between(incident.opened_at, now),
             current.position if current else incident.position,
         )
@@ -116,7 +143,7 @@ def accept_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyOu
 
 def pass_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyOutcome:
     """Only the clinician the ladder is waiting on can pass, once; it wakes that rung."""
-    if not incident.is_open:
+    if not incident.pageable(page.position):
         return _closed(page, incident, deps)
     now = deps.clock.now()
     if not deps.incidents.record_pass(incident.incident_id, page.position, page.clinician_id,
@@ -138,16 +165,121 @@ def resolve_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyO
             messages.resolve_not_yours_reply(page.code,
                                              accepted_by_name(deps, incident.accepted_by)),
             "not_yours", incident.incident_id)
-    now = _close_when_no_page_in_flight(deps.incidents.resolve, incident.incident_id,
-                                        page.clinician_id, deps.clock)
+    def resolve(incident_id: str, clinician_id: str, now: datetime) -> AcceptOutcome:
+        return deps.incidents.resolve(incident_id, clinician_id, now,
+                                      follow_up_due(incident.severity, now))
+
+    now = _close_when_no_page_in_flight(resolve, incident.incident_id, page.clinician_id,
+                                        deps.clock)
     if now is None:
-        return _closed(page, deps.incidents.get(incident.incident_id) or incident, deps)
+        current = deps.incidents.get(incident.incident_id) or incident
+        if current.resolved_by == page.clinician_id and current.follow_up_open:
+            # A repeated R (perhaps after our answer was lost): make sure the follow-up
+            # timer runs, and say what is due.
+            ensure_follow_up(current, deps)
+            return ReplyOutcome(messages.resolved_follow_up_reply(page.code), "resolved",
+                                incident.incident_id)
+        return _closed(page, current, deps)
+    resolved = deps.incidents.get(incident.incident_id)
     deps.timeline.append(incident.incident_id, now, "resolved", clinician_id=page.clinician_id,
                          via=via)
-    current = deps.incidents.get(incident.incident_id)
-    if current is not None and current.task_token and incident.is_open:
-        deps.ladder.wake(current.task_token, {"result": "resolved"})
+    if resolved is not None and resolved.task_token and incident.is_open:
+        deps.ladder.wake(resolved.task_token, {"result": "resolved"})
+    if resolved is not None and resolved.follow_up_open:
+        deps.timeline.append(incident.incident_id, now, "follow_up_due",
+                             owner=resolved.follow_up_owner,
+                             due_at=resolved.follow_up_due_at.isoformat()
+                             if resolved.follow_up_due_at else None)
+        ensure_follow_up(resolved, deps)
+        link = _brief_link(incident.incident_id, page.clinician_id, "follow_up", now, deps,
+                           resolved.follow_up_due_at)
+        return ReplyOutcome(messages.resolved_follow_up_reply(page.code, link), "resolved",
+                            incident.incident_id)
     return ReplyOutcome(messages.resolved_reply(page.code), "resolved", incident.incident_id)
+
+
+# ---------------------------------------------------------------- the follow-up
+
+
+def follow_up_report(phone: str, reply: FollowUpReport, deps: Deps) -> ReplyOutcome:
+    """``F 417 done`` or ``F 417 tried``; bare ``F done`` with exactly one open follow-up."""
+    code = reply.code
+    if code is None:
+        held = [c for c, incident in deps.incidents.open_codes(phone)
+                if incident.follow_up_open]
+        if not held:
+            return ReplyOutcome(messages.no_follow_up_reply(None), "no_follow_up")
+        if len(held) > 1:
+            return ReplyOutcome(messages.choose_follow_up_reply(held), "choose_follow_up")
+        code = held[0]
+    page = deps.incidents.find_page(phone, code)
+    if page is None:
+        return ReplyOutcome(messages.no_follow_up_reply(code), "no_follow_up")
+    outcome = record_follow_up(page.incident_id, page.clinician_id,
+                               "done" if reply.done else "attempt", deps)
+    answer = {
+        "done": lambda: messages.follow_up_done_reply(code),
+        "attempt_recorded": lambda: messages.follow_up_attempt_reply(
+            code, len(_attempts(page.incident_id, deps)), FOLLOW_UP_ATTEMPTS),
+        "already_done": lambda: messages.follow_up_closed_reply(code),
+        "attempts_full": lambda: messages.follow_up_attempts_full_reply(
+            code, FOLLOW_UP_ATTEMPTS),
+        "not_yours": lambda: messages.follow_up_not_yours_reply(code),
+        "no_follow_up": lambda: messages.no_follow_up_reply(code),
+    }[outcome]()
+    return ReplyOutcome(answer, outcome, page.incident_id)
+
+
+def _attempts(incident_id: str, deps: Deps) -> tuple[datetime, ...]:
+    current = deps.incidents.get(incident_id)
+    return current.follow_up_attempts if current else ()
+
+
+def take_follow_up(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyOutcome:
+    """``A 417`` on an overdue follow-up's page: the supervisor takes the follow-up over,
+    which ends its escalation."""
+
+    def take(incident_id: str, clinician_id: str, now: datetime) -> AcceptOutcome:
+        return deps.incidents.take_follow_up(incident_id, clinician_id, page.position, now)
+
+    now = _close_when_no_page_in_flight(take, incident.incident_id, page.clinician_id,
+                                        deps.clock)
+    current = deps.incidents.get(incident.incident_id) or incident
+    if now is None:
+        if current.follow_up_done_at is not None:
+            return ReplyOutcome(messages.follow_up_closed_reply(page.code), "already_done",
+                                incident.incident_id)
+        if current.follow_up_owner == page.clinician_id:
+            return ReplyOutcome(messages.follow_up_taken_reply(page.code), "already_yours",
+                                incident.incident_id)
+        return ReplyOutcome(messages.closed_reply(page.code), "closed", incident.incident_id)
+    deps.timeline.append(incident.incident_id, now, "follow_up_taken",
+                         clinician_id=page.clinician_id, via=via, position=page.position)
+    if current.task_token:
+        deps.ladder.wake(current.task_token, {"result": "follow_up_taken"})
+    link = _brief_link(incident.incident_id, page.clinician_id, "follow_up", now, deps,
+                       current.follow_up_due_at)
+    return ReplyOutcome(messages.follow_up_taken_reply(page.code, link), "follow_up_taken",
+                        incident.incident_id, position=page.position)
+
+
+def _brief_link(incident_id: str, clinician_id: str, purpose: str, now: datetime, deps: Deps,
+                expires_at: datetime | None = None) -> str | None:
+    """The clinician's secure link to the brief, or None when links are not wired or the
+    link could not be made: the answer then goes out without it (never held up by it)."""
+    if deps.links is None or deps.base_url is None:
+        return None
+    if purpose == "follow_up":
+        # A follow-up link lasts until the follow-up is due, at least as long as the
+        # acceptance link (a supervisor may take over an overdue one).
+        floor = now + ACCEPTED_LINK_TTL
+        expires_at = max(expires_at, floor) if expires_at else floor
+    try:
+        return issue_link(deps.links, deps.base_url(), incident_id, clinician_id, purpose,
+                          now, expires_at)
+    except Exception:  # noqa: BLE001 (the reply matters more than the link)
+        logger.exception("brief link not issued")
+        return None
 
 
 def _closed(page: Page, incident: Incident, deps: Deps) -> ReplyOutcome:
@@ -188,7 +320,9 @@ def _open_pages(phone: str, deps: Deps) -> list[messages.OpenPage]:
         program = program_or_none(deps.directory, incident.program_id)
         if page is None:
             continue
-        if not incident.is_open:
+        if incident.follow_up_open:
+            state = "follow_up"
+        elif not incident.is_open:
             state = "accepted"
         elif incident.referred_at is not None:
             state = "referred"
@@ -205,7 +339,7 @@ def _call_waiting_pages(phone: str, deps: Deps) -> None:
     """A clinician who texts STOP while a rung waits on them gets that page as a call."""
     for code, incident in deps.incidents.open_codes(phone):
         page = deps.incidents.find_page(phone, code)
-        if page is not None and incident.is_open and incident.position == page.position:
+        if page is not None and incident.waiting_on(page.position):
             call_clinician(page, "SMS opted out (STOP)", deps)
 
 

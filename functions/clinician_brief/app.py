@@ -1,0 +1,132 @@
+"""The accepting clinician's secure link to an incident's brief:
+
+    GET  /brief/{incident_id}/{token}                 the page (HTML), or its JSON with
+                                                      ?format=json or Accept: application/json
+    POST /brief/{incident_id}/{token}  follow_up=attempt|done   a follow-up form
+
+A link that does not open (unknown, expired, another incident's, or a clinician no longer
+entitled) gets one plain 403 page, whatever the reason. Every use is on the incident's
+timeline (service/briefs.py) and logged here with ids and the outcome only: never the token,
+the path (it holds the token), nor anything the brief shows.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from aws_lambda_powertools import Logger, Metrics, single_metric
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from crisis_pager import bootstrap
+from crisis_pager.domain.brief import FOLLOW_UP_ACTIONS, Brief, Format, brief_json
+from crisis_pager.domain.brief_page import (
+    HTML,
+    PAGE_HEADERS,
+    REFUSED_TEXT,
+    render_brief,
+    render_refused,
+)
+from crisis_pager.service import briefs
+from crisis_pager.service.followup import record_follow_up
+
+logger = Logger()
+metrics = Metrics()
+app = APIGatewayRestResolver()
+JSON = "application/json"
+
+
+class BadForm(Exception):
+    pass
+
+
+@app.get("/brief/<incident_id>/<token>")
+def get_brief(incident_id: str, token: str) -> Response:
+    fmt = _format()
+    result = briefs.open_brief(
+        incident_id, token, bootstrap.clock().now(), links=bootstrap.brief_links(),
+        incidents=bootstrap.incidents(), timeline=bootstrap.timeline(),
+        directory=bootstrap.directory(), participants=bootstrap.participants(), fmt=fmt)
+    return _answer(incident_id, result, fmt)
+
+
+@app.post("/brief/<incident_id>/<token>")
+def post_brief(incident_id: str, token: str) -> Response:
+    form = parse_qs(app.current_event.decoded_body or "", max_num_fields=5)
+    action = (form.get("follow_up") or [""])[0]
+    if action not in FOLLOW_UP_ACTIONS:
+        raise BadForm
+    deps = bootstrap.deps()
+    result = briefs.record_from_brief(
+        incident_id, token, action, deps.clock.now(), links=bootstrap.brief_links(),
+        incidents=deps.incidents, timeline=deps.timeline, directory=deps.directory,
+        participants=bootstrap.participants(),
+        record=lambda iid, cid, act: record_follow_up(iid, cid, act, deps))
+    return _answer(incident_id, result, Format.HTML, action=action)
+
+
+def _format() -> Format:
+    event = app.current_event
+    if event.get_query_string_value("format") == "json":
+        return Format.JSON
+    accept = (event.headers.get("Accept") or "").lower()
+    return Format.JSON if JSON in accept and "text/html" not in accept else Format.HTML
+
+
+def _answer(incident_id: str, result: Brief | briefs.Refused, fmt: Format,
+            action: str | None = None) -> Response:
+    if isinstance(result, briefs.Refused):
+        logger.set_correlation_id(result.recorded_on[0] if result.recorded_on else None)
+        logger.warning("brief refused", extra={
+            "reason": result.reason.value, "link": result.link_id,
+            "clinician_id": result.clinician_id, "format": fmt.value, "action": action})
+        _count("BriefsRefused", result.reason.value)
+        return _refused(fmt)
+    logger.set_correlation_id(incident_id)
+    logger.info("brief opened", extra={
+        "clinician_id": result.viewer_id, "purpose": result.purpose.value,
+        "format": fmt.value, "action": action,
+        "participant_shown": result.participant is not None})
+    _count("BriefsOpened", result.purpose.value)
+    if fmt is Format.JSON:
+        return Response(status_code=200, content_type=JSON,
+                        body=json.dumps(brief_json(result)), headers=dict(PAGE_HEADERS))
+    return Response(status_code=200, content_type=HTML, body=render_brief(result),
+                    headers=dict(PAGE_HEADERS))
+
+
+def _count(name: str, dimension: str) -> None:
+    with single_metric(name=name, unit=MetricUnit.Count, value=1,
+                       default_dimensions=metrics.default_dimensions) as metric:
+        metric.add_dimension(name="kind", value=dimension)
+
+
+def _refused(fmt: Format) -> Response:
+    if fmt is Format.JSON:
+        return Response(status_code=403, content_type=JSON,
+                        body=json.dumps({"error": "invalid_or_expired", "message": REFUSED_TEXT}),
+                        headers=dict(PAGE_HEADERS))
+    return Response(status_code=403, content_type=HTML, body=render_refused(),
+                    headers=dict(PAGE_HEADERS))
+
+
+@app.exception_handler(BadForm)
+def _bad_form(exc: BadForm) -> Response:
+    logger.warning("brief form without a known follow_up action")
+    return Response(status_code=400, content_type="text/plain; charset=utf-8",
+                    body="Unknown form.\n", headers=dict(PAGE_HEADERS))
+
+
+@app.not_found
+def _no_route(exc: Exception) -> Response:
+    return Response(status_code=404, content_type="text/plain; charset=utf-8",
+                    body="not found\n", headers=dict(PAGE_HEADERS))
+
+
+@logger.inject_lambda_context(log_event=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,77 @@
+"""The follow-up after a crisis: the clinician who resolved a high or imminent incident
+contacts the participant within 24 hours (up to 3 recorded attempts) and closes it by SMS
+(``F 417 done``) or through their secure link. If it is not closed by then, its own
+execution pages the supervisor like a low task: within business hours, until the end of
+the next business day, a few days running."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain.incident import FOLLOW_UP_START, Incident, is_follow_up
+from ..domain.ladder import parse_policy, snapshot
+from .delivery import Deps
+
+# The follow-up's escalation once it is overdue (the same grammar as a program's ladders).
+FOLLOW_UP_ESCALATION = "supervisor 1bd x3"
+
+
+def follow_up_execution(incident_id: str) -> str:
+    return f"{incident_id}-follow-up"
+
+
+def follow_up_input(incident: Incident) -> dict[str, Any]:
+    """The follow-up execution's input: ids and its escalation rungs, nothing else."""
+    return {
+        "incident_id": incident.incident_id,
+        "program_id": incident.program_id,
+        "severity": incident.severity.value,
+        "ladder": {"rungs": snapshot(parse_policy(FOLLOW_UP_ESCALATION))},
+        "step": {"action": "start", "position": FOLLOW_UP_START},
+    }
+
+
+def ensure_follow_up(incident: Incident, deps: Deps) -> bool:
+    """Start the follow-up's timer if the incident has an open follow-up. Idempotent (the
+    execution is named after the incident), so a retried reply can call it again."""
+    if not incident.follow_up_open:
+        return False
+    deps.ladder.start(incident.incident_id, follow_up_input(incident),
+                      name=follow_up_execution(incident.incident_id))
+    return True
+
+
+def record_follow_up(incident_id: str, clinician_id: str, action: str, deps: Deps) -> str:
+    """A contact attempt (``attempt``) or the follow-up done (``done``), by SMS or through
+    the secure link. Returns attempt_recorded | done | already_done | attempts_full |
+    not_yours | no_follow_up."""
+    if action not in ("attempt", "done"):
+        raise ValueError(f"action must be 'attempt' or 'done', not {action!r}")
+    now = deps.clock.now()
+    incidents = deps.incidents
+    if action == "done":
+        if incidents.close_follow_up(incident_id, clinician_id, now):
+            current = incidents.get(incident_id)
+            deps.timeline.append(
+                incident_id, now, "follow_up_done", clinician_id=clinician_id,
+                attempts=len(current.follow_up_attempts) if current else None)
+            if current is not None and is_follow_up(current.position) and current.task_token:
+                deps.ladder.wake(current.task_token, {"result": "follow_up_done"})
+            return "done"
+    else:
+        count = incidents.record_follow_up_attempt(incident_id, clinician_id, now)
+        if count is not None:
+            deps.timeline.append(incident_id, now, "follow_up_attempt",
+                                 clinician_id=clinician_id, attempt=count)
+            return "attempt_recorded"
+    return _why_not(incidents.get(incident_id), clinician_id)
+
+
+def _why_not(incident: Incident | None, clinician_id: str) -> str:
+    if incident is None or incident.follow_up_due_at is None:
+        return "no_follow_up"
+    if incident.follow_up_done_at is not None:
+        return "already_done"
+    if incident.follow_up_owner != clinician_id:
+        return "not_yours"
+    return "attempts_full"
