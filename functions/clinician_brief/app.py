@@ -1,13 +1,21 @@
 """The accepting clinician's secure link to an incident's brief:
 
-    GET  /brief/{incident_id}/{token}                 the page (HTML), or its JSON with
-                                                      ?format=json or Accept: application/json
-    POST /brief/{incident_id}/{token}  follow_up=attempt|done   a follow-up form
+    GET  /brief/{incident_id}/{token}                 the interstitial (HTML, no PHI): the
+                                                      program, the code, one Open button
+    POST /brief/{incident_id}/{token}  action=open    the brief (HTML)
+    GET or POST action=open, with ?format=json or Accept: application/json: its JSON
+    POST /brief/{incident_id}/{token}  follow_up=attempt|done   a follow-up form (then the
+                                                      brief)
+
+Phones and messaging apps GET the links in an SMS to build previews: a GET of the page
+therefore shows nothing of the brief and is recorded as ``brief_previewed``, and only the
+POST (a person pressing Open) shows it and is recorded as ``brief_opened``. Preview
+fetchers do not ask for JSON, so a JSON GET still answers with the brief's data.
 
 A link that does not open (unknown, expired, another incident's, or a clinician no longer
-entitled) gets one plain 403 page, whatever the reason. Every use is on the incident's
-timeline (service/briefs.py) and logged here with ids and the outcome only: never the token,
-the path (it holds the token), nor anything the brief shows.
+entitled) gets one plain 403 page, whatever the reason and the method. Every use is on the
+incident's timeline (service/briefs.py) and logged here with ids and the outcome only: never
+the token, the path (it holds the token), nor anything the brief shows.
 """
 
 from __future__ import annotations
@@ -22,12 +30,20 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crisis_pager import bootstrap
-from crisis_pager.domain.brief import FOLLOW_UP_ACTIONS, Brief, Format, brief_json
+from crisis_pager.domain.brief import (
+    FOLLOW_UP_ACTIONS,
+    OPEN_ACTION,
+    Brief,
+    Format,
+    Preview,
+    brief_json,
+)
 from crisis_pager.domain.brief_page import (
     HTML,
     PAGE_HEADERS,
     REFUSED_TEXT,
     render_brief,
+    render_interstitial,
     render_refused,
 )
 from crisis_pager.service import briefs
@@ -46,26 +62,42 @@ class BadForm(Exception):
 @app.get("/brief/<incident_id>/<token>")
 def get_brief(incident_id: str, token: str) -> Response:
     fmt = _format()
-    result = briefs.open_brief(
+    if fmt is Format.JSON:
+        return _open(incident_id, token, fmt)
+    result = briefs.preview_brief(
         incident_id, token, bootstrap.clock().now(), links=bootstrap.brief_links(),
         incidents=bootstrap.incidents(), timeline=bootstrap.timeline(),
-        directory=bootstrap.directory(), participants=bootstrap.participants(), fmt=fmt)
+        directory=bootstrap.directory())
     return _answer(incident_id, result, fmt)
 
 
 @app.post("/brief/<incident_id>/<token>")
 def post_brief(incident_id: str, token: str) -> Response:
-    form = parse_qs(app.current_event.decoded_body or "", max_num_fields=5)
-    action = (form.get("follow_up") or [""])[0]
-    if action not in FOLLOW_UP_ACTIONS:
+    try:
+        form = parse_qs(app.current_event.decoded_body or "", max_num_fields=5)
+    except ValueError:  # more fields than any of the page's forms has
+        raise BadForm from None
+    action = (form.get("action") or [""])[0]
+    follow_up = (form.get("follow_up") or [""])[0]
+    if action == OPEN_ACTION and not follow_up:
+        return _open(incident_id, token, _format())
+    if action or follow_up not in FOLLOW_UP_ACTIONS:
         raise BadForm
     deps = bootstrap.deps()
     result = briefs.record_from_brief(
-        incident_id, token, action, deps.clock.now(), links=bootstrap.brief_links(),
+        incident_id, token, follow_up, deps.clock.now(), links=bootstrap.brief_links(),
         incidents=deps.incidents, timeline=deps.timeline, directory=deps.directory,
         participants=bootstrap.participants(),
         record=lambda iid, cid, act: record_follow_up(iid, cid, act, deps))
-    return _answer(incident_id, result, Format.HTML, action=action)
+    return _answer(incident_id, result, Format.HTML, action=follow_up)
+
+
+def _open(incident_id: str, token: str, fmt: Format) -> Response:
+    result = briefs.open_brief(
+        incident_id, token, bootstrap.clock().now(), links=bootstrap.brief_links(),
+        incidents=bootstrap.incidents(), timeline=bootstrap.timeline(),
+        directory=bootstrap.directory(), participants=bootstrap.participants(), fmt=fmt)
+    return _answer(incident_id, result, fmt)
 
 
 def _format() -> Format:
@@ -76,7 +108,7 @@ def _format() -> Format:
     return Format.JSON if JSON in accept and "text/html" not in accept else Format.HTML
 
 
-def _answer(incident_id: str, result: Brief | briefs.Refused, fmt: Format,
+def _answer(incident_id: str, result: Brief | Preview | briefs.Refused, fmt: Format,
             action: str | None = None) -> Response:
     if isinstance(result, briefs.Refused):
         logger.set_correlation_id(result.recorded_on[0] if result.recorded_on else None)
@@ -86,6 +118,13 @@ def _answer(incident_id: str, result: Brief | briefs.Refused, fmt: Format,
         _count("BriefsRefused", result.reason.value)
         return _refused(fmt)
     logger.set_correlation_id(incident_id)
+    if isinstance(result, Preview):
+        logger.info("brief previewed", extra={
+            "clinician_id": result.viewer_id, "purpose": result.purpose.value,
+            "format": fmt.value})
+        _count("BriefsPreviewed", result.purpose.value)
+        return Response(status_code=200, content_type=HTML, body=render_interstitial(result),
+                        headers=dict(PAGE_HEADERS))
     logger.info("brief opened", extra={
         "clinician_id": result.viewer_id, "purpose": result.purpose.value,
         "format": fmt.value, "action": action,
@@ -115,7 +154,7 @@ def _refused(fmt: Format) -> Response:
 
 @app.exception_handler(BadForm)
 def _bad_form(exc: BadForm) -> Response:
-    logger.warning("brief form without a known follow_up action")
+    logger.warning("brief form without a known action (open) or follow_up action")
     return Response(status_code=400, content_type="text/plain; charset=utf-8",
                     body="Unknown form.\n", headers=dict(PAGE_HEADERS))
 

@@ -1,4 +1,5 @@
-"""The last rung: the local emergency referral for the hotline's warm handoff."""
+"""The last rung: the local emergency referral for the hotline's warm handoff; and, once
+the hotline has it, the texts to the participant's consenting support persons."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crisis_pager import bootstrap
-from crisis_pager.service.referral import refer
+from crisis_pager.service.referral import notify_support, refer
 
 logger = Logger()
 metrics = Metrics()
@@ -18,6 +19,18 @@ metrics = Metrics()
 @logger.inject_lambda_context(correlation_id_path="incident_id", log_event=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if event.get("notify") == "support_persons":
+        notified = notify_support(
+            event["incident_id"], incidents=bootstrap.incidents(),
+            timeline=bootstrap.timeline(), directory=bootstrap.directory(),
+            clock=bootstrap.clock(), participants=bootstrap.participants(),
+            sms=bootstrap.lazy_sms(),
+        )
+        if notified:
+            metrics.add_metric(name="SupportPersonsNotified", unit=MetricUnit.Count,
+                               value=notified)
+        logger.info("support persons step", extra={"support_notified": notified})
+        return {"notified": notified}
     result = refer(
         event["incident_id"],
         int(event["position"]),
@@ -27,14 +40,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         alerts=bootstrap.alerts(),
         clock=bootstrap.clock(),
         participants=bootstrap.participants(),
-        sms=bootstrap.lazy_sms(),  # Twilio only if a support person is texted
+        sms=None,  # the support persons are texted in a later step (notify=support_persons)
     )
     if result.referred:
         metrics.add_metric(name="ReferralsMade", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="HighestRung", unit=MetricUnit.Count, value=result.position)
-    if result.support_notified:
-        metrics.add_metric(name="SupportPersonsNotified", unit=MetricUnit.Count,
-                           value=result.support_notified)
-    logger.info("referral step", extra={"referred": result.referred,
-                                        "support_notified": result.support_notified})
+    logger.info("referral step", extra={"referred": result.referred})
     return {"referred": result.referred}

@@ -1,7 +1,8 @@
-"""The accepting clinician's secure link on the local stack: a page accepted by SMS, the
-brief opened over the API as HTML and as JSON, another clinician's (or another incident's,
-or an expired) link refused, every use on the timeline, and nothing from the brief in any
-SMS, log line or metric."""
+"""The accepting clinician's secure link on the local stack: a page accepted by SMS, a GET of
+the link answered with the interstitial (nothing of the brief: what a link-preview fetcher
+gets), the brief opened over the API by the interstitial's POST as HTML and by a GET as
+JSON, another clinician's (or another incident's, or an expired) link refused, every use on
+the timeline as what it was, and nothing from the brief in any SMS, log line or metric."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ import re
 from datetime import timedelta
 from html import unescape
 from typing import Any
-
-import pytest
 
 from crisis_pager import bootstrap
 from crisis_pager.domain.brief import token_hash
@@ -34,6 +33,18 @@ LOCATION = "apartment above the laundromat, SE 39th"
 PRIVATE = ("Maria", "Rosa", "Okonkwo", "laundromat", "Laurelhurst", "Hawthorne", "pacing",
            SUMMARY, PARTICIPANT_REF)
 LINK = re.compile(r"https?://\S+/brief/(inc_[a-z2-7]{24})/([A-Za-z0-9_-]{16,64})")
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+OPEN = "action=open"  # the interstitial's one button
+# What link-preview fetchers and URL scanners send (no Accept asks for JSON).
+PREVIEW_FETCHERS = [
+    {},
+    {"Accept": "*/*", "User-Agent": "facebookexternalhit/1.1"},
+    {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+     "User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit"},
+    {"Accept": "text/html", "User-Agent": "WhatsApp/2.23"},
+]
+HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+           "X-Content-Type-Options": "nosniff"}
 
 
 def save_plan(stack: LocalStack) -> None:
@@ -77,8 +88,14 @@ def uses(stack: LocalStack, incident_id: str) -> list[dict[str, Any]]:
     return [e for e in stack.timeline(incident_id) if e["kind"].startswith("brief_")]
 
 
-@pytest.mark.xfail(reason="the lead wires issue_link into the acceptance reply "
-                          "(service/replies.py); remove this mark then", strict=False)
+def assert_page_headers(headers: dict[str, str]) -> None:
+    for name, value in HEADERS.items():
+        assert headers[name] == value, name
+    assert "noindex" in headers["X-Robots-Tag"]
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "form-action 'self'" in csp
+
+
 def test_the_acceptance_sms_carries_the_link_and_nothing_else_new(stack: LocalStack) -> None:
     incident_id, code, answer = accept(stack)
     found = LINK.search(answer)
@@ -91,12 +108,12 @@ def test_the_accepting_clinician_reads_the_brief_as_html_and_json(stack: LocalSt
     incident_id, code, answer = accept(stack)
     path = brief_link(stack, incident_id, answer)
 
-    page = stack.api("GET", path)
+    first = stack.api("GET", path)
+    assert first.status == 200 and 'name="action" value="open"' in first.body
+    page = stack.api("POST", path, OPEN, FORM)
     assert page.status == 200, page.body
     assert page.headers["Content-Type"].startswith("text/html")
-    assert page.headers["Cache-Control"] == "no-store"
-    assert page.headers["Referrer-Policy"] == "no-referrer"
-    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert_page_headers(page.headers)
     body = unescape(page.body)
     for text in (f"Incident {code}", "West IOP", "HIGH", SUMMARY, "Maria", LOCATION,
                  "Rosa Gonzalez", "Ana Alvarez", *(entries[0] for entries in PLAN.values())):
@@ -114,11 +131,49 @@ def test_the_accepting_clinician_reads_the_brief_as_html_and_json(stack: LocalSt
         assert data["participant"]["location"]["description"] == LOCATION
         assert data["link"]["for"] == "clin-ana"
 
+        assert_page_headers(response.headers)
+
     opened = uses(stack, incident_id)
     assert [(e["kind"], e["clinician_id"], e["format"]) for e in opened] == [
-        ("brief_opened", "clin-ana", "html"), ("brief_opened", "clin-ana", "json"),
-        ("brief_opened", "clin-ana", "json")]
+        ("brief_previewed", "clin-ana", "html"), ("brief_opened", "clin-ana", "html"),
+        ("brief_opened", "clin-ana", "json"), ("brief_opened", "clin-ana", "json")]
     assert all(e["link"] == token_hash(path.rsplit("/", 1)[1])[:12] for e in opened)
+
+
+def test_a_get_of_the_link_shows_no_phi_and_is_recorded_as_a_preview(
+    stack: LocalStack,
+) -> None:
+    """What iMessage, Android Messages or a carrier's scanner gets when it fetches the link
+    in the SMS to build a preview: a page with the program, the code and the Open button,
+    the same headers, and a ``brief_previewed`` entry, never ``brief_opened``."""
+    save_plan(stack)
+    incident_id, code, answer = accept(stack)
+    path = brief_link(stack, incident_id, answer)
+    secrets = (*PRIVATE, LOCATION, "Rosa Gonzalez", "Ana Alvarez", "OHSU ED", "+1503555",
+               "tel:", "Safety plan", "HIGH", *(e for entries in PLAN.values() for e in entries))
+
+    for headers in PREVIEW_FETCHERS:
+        page = stack.api("GET", path, headers=headers)
+        assert page.status == 200, (headers, page.body)
+        assert page.headers["Content-Type"].startswith("text/html")
+        assert_page_headers(page.headers)
+        body = unescape(page.body)
+        for secret in secrets:
+            assert secret not in body, f"{secret!r} in the page a GET returns"
+        assert "West IOP" in body and f"Open the details of incident {code}." in body
+        assert body.count("<form") == 1 and '<form method="post">' in body
+        assert '<input type="hidden" name="action" value="open">' in body
+
+    rows = uses(stack, incident_id)
+    assert [(e["kind"], e["clinician_id"], e["format"]) for e in rows] == [
+        ("brief_previewed", "clin-ana", "html")] * len(PREVIEW_FETCHERS)
+    assert sum("brief previewed" in line for line in stack.log_lines) == len(PREVIEW_FETCHERS)
+    assert not any("brief opened" in line for line in stack.log_lines)
+    assert any("BriefsPreviewed" in line for line in stack.metric_lines)
+
+    opened = stack.api("POST", path, OPEN, FORM)
+    assert opened.status == 200 and SUMMARY in unescape(opened.body), "the button opens it"
+    assert uses(stack, incident_id)[-1]["kind"] == "brief_opened"
 
 
 def test_other_clinicians_other_incidents_and_expired_links_are_refused(
@@ -144,17 +199,22 @@ def test_other_clinicians_other_incidents_and_expired_links_are_refused(
 
     for path, reason in [(anas, "not_entitled"), (stale, "expired"),
                          (elsewhere, "wrong_incident"), (unknown, "unknown_link")]:
-        refused = stack.api("GET", path)
-        assert refused.status == 403, (path, refused.body)
-        assert "invalid or has expired" in refused.body and "STATUS" in refused.body
-        for secret in PRIVATE:
-            assert secret not in refused.body
-        assert uses(stack, incident_id)[-1]["reason"] == reason
+        for method, body, headers in [("GET", "", {}), ("POST", OPEN, FORM)]:
+            refused = stack.api(method, path, body, headers)
+            assert refused.status == 403, (method, path, refused.body)
+            assert "invalid or has expired" in refused.body and "STATUS" in refused.body
+            assert "<form" not in refused.body
+            assert_page_headers(refused.headers)
+            for secret in PRIVATE:
+                assert secret not in refused.body
+            assert uses(stack, incident_id)[-1]["reason"] == reason
     assert stack.api("GET", anas + "?format=json").json()["error"] == "invalid_or_expired"
-    assert stack.api("GET", bens).status == 200, "Ben accepted: his link opens"
-    assert [e["reason"] for e in uses(stack, other_id)] == ["wrong_incident"]
+    assert stack.api("GET", bens).status == 200, "Ben accepted: his link works"
+    assert stack.api("POST", bens, OPEN, FORM).status == 200, "and opens"
+    assert [e["reason"] for e in uses(stack, other_id)] == ["wrong_incident"] * 2
     kinds = [e["kind"] for e in uses(stack, incident_id)]
-    assert kinds == ["brief_refused"] * 5 + ["brief_opened"], "every use is on the timeline"
+    assert kinds == ["brief_refused"] * 9 + ["brief_previewed", "brief_opened"], (
+        "every use is on the timeline")
 
 
 def test_no_safety_plan_or_name_in_any_sms_log_line_or_metric(stack: LocalStack) -> None:
@@ -162,6 +222,7 @@ def test_no_safety_plan_or_name_in_any_sms_log_line_or_metric(stack: LocalStack)
     incident_id, _, answer = accept(stack)
     path = brief_link(stack, incident_id, answer)
     assert stack.api("GET", path).status == 200
+    assert stack.api("POST", path, OPEN, FORM).status == 200
     assert stack.api("GET", path + "?format=json").status == 200
     assert stack.api("GET", f"/brief/{incident_id}/{'N' * 24}").status == 403
     token = path.rsplit("/", 1)[1]
@@ -175,6 +236,7 @@ def test_no_safety_plan_or_name_in_any_sms_log_line_or_metric(stack: LocalStack)
         "execution": [json.dumps(stack.execution(incident_id), default=str)],
     }
     assert any("brief opened" in line for line in seen["logs"]), "the scan sees the brief's logs"
+    assert any("brief previewed" in line for line in seen["logs"])
     assert any("brief refused" in line for line in seen["logs"])
     assert any("BriefsOpened" in line for line in seen["metrics"])
     for channel, texts in seen.items():
@@ -194,9 +256,11 @@ def test_the_follow_up_is_recorded_from_the_page(stack: LocalStack) -> None:
     url = issue_link(bootstrap.brief_links(), stack.public_base_url, incident_id, "clin-ana",
                      "follow_up", stack.clock.now(), expires_at=incident.follow_up_due_at)
     path = url.removeprefix(stack.public_base_url)
-    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    form = FORM
 
-    page = stack.api("GET", path)
+    first = stack.api("GET", path)
+    assert first.status == 200 and "Record a contact attempt" not in first.body
+    page = stack.api("POST", path, OPEN, form)
     assert page.status == 200 and "Record a contact attempt" in page.body
     attempt = stack.api("POST", path, "follow_up=attempt", form)
     assert attempt.status == 200 and "Contact attempt recorded." in attempt.body
@@ -205,7 +269,9 @@ def test_the_follow_up_is_recorded_from_the_page(stack: LocalStack) -> None:
     assert done.status == 200 and "Follow-up recorded as done" in done.body
     assert "<form" not in done.body, "closed: nothing more to record"
     assert stack.incident(incident_id).follow_up_done_by == "clin-ana"
-    assert stack.api("POST", path, "follow_up=delete", form).status == 400
+    for bad in ("follow_up=delete", "action=delete", "action=attempt", "",
+                "action=open&follow_up=done", "&".join(["action=open"] * 6)):
+        assert stack.api("POST", path, bad, form).status == 400, bad
 
     kinds = [e["kind"] for e in stack.timeline(incident_id)]
     assert kinds.count("follow_up_attempt") == 1 and kinds.count("follow_up_done") == 1

@@ -25,7 +25,14 @@ from crisis_pager.domain.brief import (
     token_hash,
     well_formed,
 )
-from crisis_pager.domain.brief_page import PAGE_HEADERS, REFUSED_TEXT, render_brief, render_refused
+from crisis_pager.domain.brief_page import (
+    OPEN_LABEL,
+    PAGE_HEADERS,
+    REFUSED_TEXT,
+    render_brief,
+    render_interstitial,
+    render_refused,
+)
 from crisis_pager.domain.incident import Incident, Severity, Status
 from crisis_pager.domain.participant import (
     Location,
@@ -314,6 +321,58 @@ def test_no_forms_once_done_or_for_someone_else_and_no_attempt_when_full() -> No
     full = render_brief(view(follow_up_incident(follow_up_attempts=(T0, T0, T0))))
     assert "Record a contact attempt" not in full and "Follow-up done" in full
     assert "3 of 3" in full
+
+
+def preview(**changes: Any) -> b.Preview:
+    fields: dict[str, Any] = dict(incident_id=IID, program_name="West IOP", code="417",
+                                  viewer_id="clin-ana", purpose=Purpose.ACCEPTED)
+    fields.update(changes)
+    return b.Preview(**fields)
+
+
+def test_the_interstitial_is_a_heading_a_sentence_and_one_open_button() -> None:
+    page = render_interstitial(preview())
+    parsed = parse(page)
+    title, _style, *texts = [t.strip() for t in parsed.text if t.strip()]
+    assert title == "Incident 417 - West IOP"
+    assert texts == ["West IOP", "Incident details", "Open the details of incident 417.",
+                     OPEN_LABEL]
+    forms = [a for t, a in parsed.tags if t == "form"]
+    assert forms == [{"method": "post"}], "posts to its own URL only"
+    inputs = [a for t, a in parsed.tags if t == "input"]
+    assert inputs == [{"type": "hidden", "name": "action", "value": b.OPEN_ACTION}]
+    assert b.OPEN_ACTION == "open"
+    assert ("button", {"class": "open", "type": "submit"}) in parsed.tags
+    assert ("meta", {"name": "viewport", "content": "width=device-width, initial-scale=1"}) in (
+        parsed.tags)
+    assert ("meta", {"name": "robots", "content": "noindex, nofollow"}) in parsed.tags
+    assert {t for t, _ in parsed.tags} <= {
+        "html", "head", "meta", "title", "style", "body", "main", "p", "h1", "form", "input",
+        "button"}, "no script, image, link or anything fetched"
+    assert "href" not in page and "http://" not in page and "https://" not in page
+    assert "Only for" not in page, "not even the clinician's name"
+
+
+def test_the_interstitial_carries_nothing_of_the_brief() -> None:
+    """Built from a Preview, which holds nothing but what the SMS carried: whatever the
+    incident and the participant hold cannot reach it."""
+    assert {f.name for f in dataclasses.fields(b.Preview)} == {
+        "incident_id", "program_name", "code", "viewer_id", "purpose"}
+    page = render_interstitial(preview())
+    full = render_brief(view(follow_up_incident(), participant()))
+    for text in ("Caller reports a plan", "Jo", "Rosa Diaz", "home, SE Portland", "Providence ED",
+                 "warning_signs entry", "Safety plan", "Screen triage", "Ana Alvarez", "HIGH",
+                 "Follow-up", "tel:"):
+        assert text in full and text not in page, text
+    assert "clin-ana" not in page and IID not in page
+
+
+def test_the_interstitial_escapes_the_program_and_code() -> None:
+    page = render_interstitial(preview(program_name=HOSTILE, code=HOSTILE))
+    parsed = parse(page)
+    assert "<script>" not in page and "<img" not in page
+    assert HOSTILE in "".join(parsed.text)
+    assert all(not any(k.startswith("on") for k in a) for _, a in parsed.tags)
 
 
 def test_the_refused_page_says_only_that() -> None:

@@ -32,6 +32,7 @@ ALLOWED_PARAMETERS = {
     "link",  # the secure link to the brief (service/briefs.issue_link): a URL, nothing else
     "owner",  # the follow-up's owner: a clinician's name, like by_name
     "attempt", "attempts", "limit",  # counts of follow-up contact attempts (ints)
+    "task", "sms_stands",  # flags (bools)
 }
 
 display_names = st.text(min_size=1, max_size=40).map(str.strip).filter(bool)

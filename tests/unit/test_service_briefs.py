@@ -1,6 +1,7 @@
 """The secure link, end to end with in-memory ports: issued to the accepting clinician, it
-opens the brief for them only, for that incident only, until it expires; every use, allowed
-or refused, is on the incident's timeline, and nothing from the brief is."""
+opens the brief for them only, for that incident only, until it expires; a preview (what a
+GET shows) holds nothing of the brief; every use, allowed or refused, is on the incident's
+timeline as what it was, and nothing from the brief is."""
 
 from __future__ import annotations
 
@@ -11,12 +12,25 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crisis_pager.domain.brief import ACCEPTED_LINK_TTL, Brief, Purpose, Refusal, token_hash
+from crisis_pager.domain.brief import (
+    ACCEPTED_LINK_TTL,
+    Brief,
+    Preview,
+    Purpose,
+    Refusal,
+    token_hash,
+)
 from crisis_pager.domain.incident import Status
 from crisis_pager.domain.participant import Location, Participant, SafetyPlan, SupportPerson
 from crisis_pager.domain.program import LocalResources
 from crisis_pager.service import briefs
-from crisis_pager.service.briefs import Refused, issue_link, open_brief, record_from_brief
+from crisis_pager.service.briefs import (
+    Refused,
+    issue_link,
+    open_brief,
+    preview_brief,
+    record_from_brief,
+)
 from crisis_pager.service.followup import record_follow_up
 from tests.unit.fakes import ANA, BEN, PHI, REF, FakeBriefLinks, FakeParticipants, World
 
@@ -53,6 +67,11 @@ class BriefWorld(World):
         return open_brief(iid, token, self.clock.now(), links=self.links,
                           incidents=self.incidents, timeline=self.timeline,
                           directory=self.directory, participants=self.participants, fmt=fmt)
+
+    def preview(self, iid: str, token: str) -> Preview | Refused:
+        return preview_brief(iid, token, self.clock.now(), links=self.links,
+                             incidents=self.incidents, timeline=self.timeline,
+                             directory=self.directory)
 
     def post(self, iid: str, token: str, action: str) -> Brief | Refused:
         return record_from_brief(
@@ -127,6 +146,62 @@ def test_the_accepting_clinician_opens_the_brief_and_it_is_recorded(world: Brief
     assert [(r["kind"], r["clinician_id"], r["format"], r["purpose"], r["link"]) for r in rows] == [
         ("brief_opened", "clin-ana", "html", "accepted", link_id),
         ("brief_opened", "clin-ana", "json", "accepted", link_id)]
+
+
+# ---------------------------------------------------------------- previewing (a GET)
+
+
+def test_a_preview_shows_nothing_of_the_brief_and_is_recorded_as_a_preview(
+    world: BriefWorld,
+) -> None:
+    iid, code = world.accepted()
+    token = world.issue(iid)
+    world.participants.fail = True  # a preview never reads the participant's record
+    preview = world.preview(iid, token)
+    assert preview == Preview(incident_id=iid, program_name="West IOP", code=code,
+                              viewer_id="clin-ana", purpose=Purpose.ACCEPTED)
+    for secret in (*PHI, *PLAN_TEXT, "Rosa", "SE Portland", token):
+        assert secret not in repr(preview), secret
+    (row,) = world.brief_rows(iid)
+    assert (row["kind"], row["clinician_id"], row["format"], row["purpose"], row["link"]) == (
+        "brief_previewed", "clin-ana", "html", "accepted", token_hash(token)[:12])
+    assert "action" not in row and "reason" not in row
+    world.participants.fail = False
+    assert isinstance(world.read(iid, token), Brief), "the preview does not use the link up"
+    assert [r["kind"] for r in world.brief_rows(iid)] == ["brief_previewed", "brief_opened"]
+
+
+def test_a_preview_checks_the_link_as_opening_it_does(world: BriefWorld) -> None:
+    first, _ = world.accepted("evt-1")
+    second, _ = world.accepted("evt-2")
+    bens = world.issue(first, clinician_id="clin-ben")
+    anas = world.issue(first)
+    cases = [(first, bens, Refusal.NOT_ENTITLED), (second, anas, Refusal.WRONG_INCIDENT),
+             (first, "N" * 24, Refusal.UNKNOWN), (first, "short", Refusal.UNKNOWN)]
+    for iid, token, reason in cases:
+        refused = world.preview(iid, token)
+        assert isinstance(refused, Refused) and refused.reason is reason, (iid, token)
+    world.clock.advance(ACCEPTED_LINK_TTL.total_seconds())
+    expired = world.preview(first, anas)
+    assert isinstance(expired, Refused) and expired.reason is Refusal.EXPIRED
+    assert [(r["kind"], r["reason"]) for r in world.brief_rows(first)] == [
+        ("brief_refused", "not_entitled"), ("brief_refused", "wrong_incident"),
+        ("brief_refused", "unknown_link"), ("brief_refused", "unknown_link"),
+        ("brief_refused", "expired")]
+    assert [r["format"] for r in world.brief_rows(first)] == ["html"] * 5
+    assert [r["kind"] for r in world.brief_rows(second)] == ["brief_refused"]
+
+
+def test_a_follow_up_link_previews_too(world: BriefWorld) -> None:
+    iid, code = world.accepted()
+    follow_up_due(world, iid)
+    token = world.issue(iid, purpose="follow_up",
+                        expires_at=world.clock.now() + timedelta(hours=24))
+    preview = world.preview(iid, token)
+    assert isinstance(preview, Preview) and preview.purpose is Purpose.FOLLOW_UP
+    assert world.incidents.items[iid].follow_up_attempts == ()
+    (row,) = world.brief_rows(iid)
+    assert (row["kind"], row["purpose"]) == ("brief_previewed", "follow_up")
 
 
 def test_another_clinicians_link_is_refused(world: BriefWorld) -> None:
@@ -224,9 +299,11 @@ def test_a_participant_of_another_program_is_not_shown(world: BriefWorld) -> Non
 def test_nothing_from_the_brief_reaches_the_timeline_or_any_message(world: BriefWorld) -> None:
     iid, _ = world.accepted()
     token = world.issue(iid)
+    world.preview(iid, token)
     world.read(iid, token)
     world.read(iid, token, fmt="json")
     world.read(iid, "N" * 24)
+    world.preview(iid, "N" * 24)
     said = world.everything_said()
     for secret in (*PHI, *PLAN_TEXT, "Rosa", "SE Portland", token):
         assert secret not in said, secret

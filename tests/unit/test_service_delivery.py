@@ -638,3 +638,17 @@ def test_racing_reports_of_the_failed_sms_and_the_ended_call_wake_the_rung(
     monkeypatch.setattr(world.incidents, "end_call", sms_report_lands_first)
     assert world.status(iid, 0, CallSid=CA1, CallStatus="no-answer") == "no_answer"
     assert world.ladder.woken == [("t0", {"result": "no_answer"})]
+
+
+def test_an_at_once_call_without_a_key_says_the_text_still_counts(world: World) -> None:
+    iid, _ = page_at_once(world)
+    assert "reply to the text" in " ".join(world.answer_call(iid, 0).then)
+
+
+def test_a_fallback_call_without_a_key_says_the_next_person_is_paged(world: World) -> None:
+    iid, _ = page_at_once(world, Severity.HIGH)
+    page = world.incidents.page_for(iid, 0)
+    assert page is not None and page.message_sid
+    world.status(iid, 0, MessageSid=page.message_sid, MessageStatus="undelivered",
+                 ErrorCode="30003")
+    assert "page the next person" in " ".join(world.answer_call(iid, 0).then)

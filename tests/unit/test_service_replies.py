@@ -535,3 +535,12 @@ def test_a_code_still_open_is_never_reused(world: World) -> None:
     world.clock.advance(CODE_HOLD_AFTER_ACCEPT.total_seconds() * 3)
     assert _third_program_page(world, "evt-2") != code
     assert world.reply(ANA, f"A {code}").incident_id == iid
+
+
+def test_accepting_a_low_task_says_it_is_a_task_not_a_warm_handoff(world: World) -> None:
+    from crisis_pager.domain.incident import Severity
+
+    iid = world.open(severity=Severity.LOW).incident.incident_id
+    code = world.page(iid, world.advance(iid, -1)).code
+    answer = world.reply(ANA, f"A {code}").answer or ""
+    assert "task is yours" in answer and "warm handoff" not in answer

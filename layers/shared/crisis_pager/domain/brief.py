@@ -12,6 +12,11 @@ clinician and a purpose:
   while the clinician owns the follow-up.
 
 Nothing of the brief is ever sent in an SMS: the SMS carries only the link.
+
+Phones and messaging apps fetch the links in an SMS to build previews, so a plain GET of a
+live link never shows the brief: it shows the interstitial (``Preview``: the program's name
+and the incident's code, what the SMS already carries) with one button, a POST of
+``action=open`` to the same URL, which shows the brief.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ INCIDENT_ID = re.compile(r"inc_[a-z2-7]{24}")
 LINK_ID_LENGTH = 12  # the hash prefix the timeline and logs name a link by
 # The follow-up's forms on the page: action (record_follow_up's) -> button label.
 FOLLOW_UP_ACTIONS = {"attempt": "Record a contact attempt", "done": "Follow-up done"}
+# The interstitial's one form: POST action=open to the link's own URL opens the brief.
+OPEN_ACTION = "open"
 
 
 class Purpose(StrEnum):
@@ -133,6 +140,20 @@ def refusal(link: BriefLink | None, incident_id: str, incident: Incident | None,
 
 
 # ---------------------------------------------------------------- the view
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a GET of a live link shows (the interstitial): nothing the SMS did not already
+    carry, so a link-preview fetcher learns nothing. ``viewer_id`` and ``purpose`` are for
+    the timeline and logs, not shown."""
+
+    incident_id: str
+    program_name: str
+    code: str
+    viewer_id: str
+    purpose: Purpose
+
 
 SCREENER_TEXT: dict[str, str] = {  # the C-SSRS screen's questions, as the hotline asked them
     "1": "Wished you were dead or wished you could go to sleep and not wake up? (past month)",

@@ -1,9 +1,11 @@
-"""The brief as a small HTML page for a phone: one column, the system font, large tap
+"""The brief as a small HTML page for a phone, the interstitial that a GET of the link shows
+before it (no PHI: the SMS's program name and code, and one button that POSTs
+``action=open``), and the one refusal page. One column, the system font, large tap
 targets, tel: links for numbers, no script, no image, nothing fetched from anywhere.
 Every value is escaped (html.escape); only numbers that look like phone numbers become
 tel: links. Pure.
 
-The function serves it with a strict Content-Security-Policy (PAGE_HEADERS): even if some
+The function serves them with a strict Content-Security-Policy (PAGE_HEADERS): even if some
 markup slipped through, no script would run and no form could post elsewhere.
 """
 
@@ -13,7 +15,7 @@ import re
 from datetime import datetime, timedelta
 from html import escape
 
-from .brief import FOLLOW_UP_ACTIONS, RESOURCE_LABELS, Brief, ScreenerAnswer
+from .brief import FOLLOW_UP_ACTIONS, OPEN_ACTION, RESOURCE_LABELS, Brief, Preview, ScreenerAnswer
 from .participant import Participant
 
 # Headers for every answer of the brief's URL: HTML, JSON and refusals alike.
@@ -50,6 +52,7 @@ a.tel{display:inline-block;min-height:44px;line-height:44px;padding:0 .5rem;
 font-weight:600}
 button{font:inherit;width:100%;min-height:48px;margin:.5rem 0;border-radius:.5rem;
 border:2px solid currentColor;background:ButtonFace;color:ButtonText}
+button.open{min-height:64px;font-size:1.25rem;font-weight:700}
 table{border-collapse:collapse;width:100%}td{border-top:1px solid GrayText;padding:.4rem .25rem;
 vertical-align:top}td.answer{font-weight:700;white-space:nowrap}
 """
@@ -236,6 +239,22 @@ def render_brief(brief: Brief) -> str:
         body += ['<h2 id="participant">Participant</h2>',
                  f"<p>{_e(brief.participant_problem or '')}</p>"]
     return _page(f"Incident {brief.code} - {brief.program_name}", "".join(body))
+
+
+OPEN_LABEL = "Open the details"
+
+
+def render_interstitial(preview: Preview) -> str:
+    """What a GET of a live link shows: the program's name, the incident's code (both already
+    in the SMS) and one button that POSTs ``action=open`` to this same URL. Nothing about
+    the participant or the crisis, so a link-preview fetcher gets nothing."""
+    body = (f'<p class="program">{_e(preview.program_name)}</p>'
+            "<h1>Incident details</h1>"
+            f"<p>Open the details of incident {_e(preview.code)}.</p>"
+            f'<form method="post"><input type="hidden" name="action" '
+            f'value="{_e(OPEN_ACTION)}"><button class="open" type="submit">'
+            f"{_e(OPEN_LABEL)}</button></form>")
+    return _page(f"Incident {preview.code} - {preview.program_name}", body)
 
 
 def render_refused() -> str:

@@ -93,13 +93,18 @@ def referral_repage_sms(program: str, code: str, hotline_number: str) -> str:
 
 
 def accepted_reply(program: str, code: str, hotline_number: str, *,
-                   link: str | None = None) -> str:
+                   link: str | None = None, task: bool = False) -> str:
     """With ``link`` (service/briefs.issue_link): the secure link to the incident's brief,
-    the only addition; the brief itself is never in an SMS."""
-    text = (
-        f"Accepted {code} ({program}). It is yours: call the hotline now at "
-        f"{_pretty(hotline_number)} for the warm handoff. Nobody else will be paged."
-    )
+    the only addition; the brief itself is never in an SMS. ``task``: a low incident, a
+    task with no warm handoff."""
+    if task:
+        text = (f"Accepted {code} ({program}). The task is yours: please contact the "
+                f"participant today. Nobody else will be paged.")
+    else:
+        text = (
+            f"Accepted {code} ({program}). It is yours: call the hotline now at "
+            f"{_pretty(hotline_number)} for the warm handoff. Nobody else will be paged."
+        )
     if link:
         hours = int(ACCEPTED_LINK_TTL.total_seconds() // 3600)
         text += f" Details ({hours} h, only for you): {link}"
@@ -264,7 +269,11 @@ def voice_taken(code: str, by_name: str) -> str:
     )
 
 
-def voice_no_key() -> str:
+def voice_no_key(sms_stands: bool = False) -> str:
+    """``sms_stands``: the call came with an SMS (SMS and voice at once) that still counts,
+    so the ladder waits for a reply to it instead of paging the next person now."""
+    if sms_stands:
+        return "No key was pressed. You can still reply to the text message. Goodbye."
     return "No key was pressed. We will page the next person. Goodbye."
 
 

@@ -200,7 +200,7 @@ def emergency_disclosure(incident: Incident, program_name: str | None,
                          now: datetime) -> EmergencyDisclosure:
     """The disclosure made by posting the referral (``payload``) to the hotline."""
     referred_at = incident.referred_at or now
-    minutes = max(0, int((referred_at - incident.opened_at).total_seconds() // 60))
+    minutes = max(0, round((referred_at - incident.opened_at).total_seconds() / 60))
     who = (f"{program_name} ({incident.program_id})" if program_name
            else incident.program_id)
     return EmergencyDisclosure(

@@ -1,8 +1,11 @@
-"""The clinician's brief behind the secure link (see domain/brief.py): issue a link, open
-it, and record a follow-up from it.
+"""The clinician's brief behind the secure link (see domain/brief.py): issue a link, preview
+it (what a GET shows: no PHI), open it, and record a follow-up from it.
 
-Every use is on the incident's timeline, allowed or refused: ``brief_opened`` (who, in
-which format, and the action when a form was posted) or ``brief_refused`` (why). A refusal
+Every use is on the incident's timeline, allowed or refused, and as what it was:
+``brief_previewed`` (a GET of a live link was answered with the interstitial, which shows
+nothing of the brief: a link-preview fetcher's request, or the clinician's before they
+press Open), ``brief_opened`` (the brief itself was shown: who, in which format, and the
+action when a form was posted) or ``brief_refused`` (why). A refusal
 is recorded on the link's own incident when the link is known, and on the incident named
 in the path when that incident exists. Timeline entries name the link by a prefix of its
 hash (``link``), never by its token, and carry nothing from the brief itself.
@@ -23,6 +26,7 @@ from ..domain.brief import (
     Brief,
     BriefLink,
     Format,
+    Preview,
     Purpose,
     Refusal,
     brief_path,
@@ -83,6 +87,32 @@ def issue_link(links: BriefLinks, base_url: str, incident_id: str, clinician_id:
     raise RuntimeError("could not store a new brief link")
 
 
+def preview_brief(
+    incident_id: str,
+    token: str,
+    now: datetime,
+    *,
+    links: BriefLinks,
+    incidents: Incidents,
+    timeline: Timeline,
+    directory: Directory,
+) -> Preview | Refused:
+    """What a GET of the link (HTML) gets: the interstitial if ``token`` is a live link to
+    ``incident_id`` for a clinician still entitled to it, otherwise Refused, checked exactly
+    as ``open_brief`` checks it. Recorded as ``brief_previewed``, never as ``brief_opened``:
+    phones and messaging apps fetch links to build previews, and nothing of the brief
+    (nor the participant's record) is read or shown here."""
+    checked = _authorize(incident_id, token, now, links, incidents, timeline, Format.HTML)
+    if isinstance(checked, Refused):
+        return checked
+    link, incident = checked
+    _record(timeline, incident_id, now, "brief_previewed", link, format=Format.HTML.value)
+    program = program_or_none(directory, incident.program_id)
+    return Preview(incident_id=incident_id,
+                   program_name=program.display_name if program else incident.program_id,
+                   code=incident.code, viewer_id=link.clinician_id, purpose=link.purpose)
+
+
 def open_brief(
     incident_id: str,
     token: str,
@@ -96,7 +126,8 @@ def open_brief(
     fmt: Format | str = Format.HTML,
 ) -> Brief | Refused:
     """The brief, if ``token`` is a live link to ``incident_id`` for a clinician still
-    entitled to it; otherwise Refused. Either way the use is on the timeline."""
+    entitled to it; otherwise Refused. Either way the use is on the timeline. For HTML,
+    only after the interstitial's POST ``action=open`` (a GET gets ``preview_brief``)."""
     checked = _authorize(incident_id, token, now, links, incidents, timeline, Format(fmt))
     if isinstance(checked, Refused):
         return checked

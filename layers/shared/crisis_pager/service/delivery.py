@@ -328,7 +328,8 @@ def voice_answer(incident_id: str, position: int, answered_by: str | None,
     name = program.display_name if program else "your program"
     return VoiceScript(
         gather=messages.voice_page(name, incident.severity, page.code),
-        then=(messages.voice_no_key(),),
+        then=(messages.voice_no_key(page.channel is Channel.SMS_AND_VOICE
+                                    and page.sms_failed_at is None),),
     )
 
 

@@ -130,6 +130,28 @@ def refer(
     return ReferralResult(True, position, notified)
 
 
+def notify_support(
+    incident_id: str,
+    *,
+    incidents: Incidents,
+    timeline: Timeline,
+    directory: Directory,
+    clock: Clock,
+    participants: Participants | None,
+    sms: Sms | None,
+) -> int:
+    """The ladder's step after the hotline was told of the referral (so a slow SMS never
+    holds up the warm handoff): text the consenting support persons, if the referral was
+    made just now. Returns how many were texted."""
+    incident = _get(incidents, incident_id)
+    if incident.referred_at is None or clock.now() - incident.referred_at > NOTICE_WINDOW:
+        return 0
+    participant, _ = _participant(participants, incident)
+    program, _ = _program(directory, incident)
+    return notify_support_persons(incident, participant, program, participants=participants,
+                                  timeline=timeline, sms=sms, clock=clock)
+
+
 def notify_support_persons(
     incident: Incident,
     participant: Participant | None,

@@ -18,6 +18,7 @@ from ..domain.incident import (
     AcceptOutcome,
     Incident,
     Page,
+    Severity,
     Status,
     follow_up_due,
     is_follow_up,
@@ -127,7 +128,8 @@ def accept_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyOu
             deps.ladder.wake(current.task_token, {"result": "accepted"})
         link = _brief_link(incident.incident_id, page.clinician_id, "accepted", now, deps)
         return ReplyOutcome(
-            messages.accepted_reply(display, page.code, hotline, link=link), "accepted",
+            messages.accepted_reply(display, page.code, hotline, link=link,
+                                    task=incident.severity is Severity.LOW), "accepted",
             incident.incident_id, seconds_between(incident.opened_at, now),
             current.position if current else incident.position,
         )
@@ -186,7 +188,7 @@ def resolve_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyO
     if resolved is not None and resolved.task_token and incident.is_open:
         deps.ladder.wake(resolved.task_token, {"result": "resolved"})
     if resolved is not None and resolved.follow_up_open:
-        deps.timeline.append(incident.incident_id, now, "follow_up_due",
+        deps.timeline.append(incident.incident_id, deps.clock.now(), "follow_up_due",
                              owner=resolved.follow_up_owner,
                              due_at=resolved.follow_up_due_at.isoformat()
                              if resolved.follow_up_due_at else None)
