@@ -57,7 +57,10 @@ class EscalationRequest(BaseModel):
         return self
     participant_ref: Annotated[str, Field(
         pattern=r"^[A-Za-z0-9_-]{4,64}$",
-        description="Opaque participant id. Never a name, never texted.")]
+        description=("Opaque participant id: the participant's id in the program's "
+                     "participants table (their safety plan and last confirmed location "
+                     "inform the clinician's brief and the local emergency referral). "
+                     "Never a name, never texted."))]
     event_id: Annotated[str, Field(
         min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$",
         description="The hotline's own id for this event; a retry sends the same one")]
