@@ -53,6 +53,10 @@ TWILIO_FROM = "+15005550006"
 MESSAGING_SERVICE_SID = "MG" + "0" * 32
 
 
+class StackClosed(RuntimeError):
+    """A handler was invoked on a stack already torn down (a straggling thread)."""
+
+
 class ScaledClock:
     """Ladder time, as the handlers see it.
 
@@ -169,6 +173,7 @@ class LocalStack:
         public_base_url: str = LOCAL_BASE_URL,
     ) -> None:
         self.scale = scale
+        self._closed = False  # set by teardown: stragglers are dropped, never run
         self.public_base_url = public_base_url.rstrip("/")  # the URL Twilio signs against
         self.clock = ScaledClock(scale, start)
         self.template = sam.load(template_path)
@@ -228,6 +233,10 @@ class LocalStack:
         self._teardown()
 
     def _teardown(self) -> None:
+        # From here on nothing runs on this stack: a moto execution thread or a fake Twilio
+        # worker that outlives it must not write into the next stack's moto (one process,
+        # one moto backend).
+        self._closed = True
         self.twilio.clear()  # no more callbacks: they would reach a stopped stack
         try:
             self.twilio.drain(timeout=5.0)  # ... and let one already posting finish
@@ -416,6 +425,8 @@ class LocalStack:
 
     def _call(self, folder: str, event: dict[str, Any]) -> Any:
         """Run a handler as Lambda would (every invocation goes through here)."""
+        if self._closed:
+            raise StackClosed(f"{folder} invoked after the local stack was torn down")
         ladder = not getattr(self._outside_ladder, "on", False)
         context = LambdaContext(
             function_name=f"crisis-pager-{folder}",
@@ -526,6 +537,8 @@ class LocalStack:
     def _twilio_webhook(self, url: str, params: dict[str, str],
                         headers: dict[str, str]) -> tuple[int, str]:
         """Twilio's callbacks (status reports, call TwiML, keys) into the API."""
+        if self._closed:
+            return 410, "this local stack was torn down"
         if not url.startswith(self.public_base_url):
             return 404, f"not this stack: {url}"
         # A report that only says a page is on its way (sent, delivered) is not ladder work:

@@ -249,3 +249,22 @@ def test_a_passed_follow_up_page_moves_to_the_next_escalation_rung(world: World)
     assert world.reply(CARO, f"P {caro_code}").outcome == "passed"
     nxt = follow_up(world, iid, FOLLOW_UP_BASE, step)
     assert (nxt.action, nxt.position) == ("page", FOLLOW_UP_BASE + 1)
+
+
+def test_an_overdue_follow_up_whose_sms_fails_is_called_and_taken_over_by_key(
+        world: World) -> None:
+    iid, code, step = overdue(world)
+    world.page(iid, step, token="fu0")
+    page = world.incidents.page_for(iid, FOLLOW_UP_BASE)
+    assert page is not None and page.message_sid
+    assert world.status(iid, FOLLOW_UP_BASE, MessageSid=page.message_sid,
+                        MessageStatus="undelivered", ErrorCode="30003") == "calling"
+    script = world.answer_call(iid, FOLLOW_UP_BASE)
+    assert script.gather is not None and "follow-up" in script.gather
+    assert "overdue" in script.gather and "needs an on-call clinician" not in script.gather
+    taken = world.key(iid, FOLLOW_UP_BASE, "1")
+    assert "yours now" in " ".join(taken.say)
+    incident = world.incidents.get(iid)
+    assert incident is not None and incident.follow_up_owner == "clin-caro"
+    assert ("fu0", {"result": "follow_up_taken"}) in world.ladder.woken
+    world.assert_no_phi()

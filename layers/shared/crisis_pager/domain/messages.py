@@ -346,3 +346,17 @@ def follow_up_taken_reply(code: str, link: str | None = None) -> str:
             f"contact attempt and F {code} done when done.")
     return f"{text} Details: {link}" if link else text
 
+
+def voice_follow_up(program: str, code: str) -> str:
+    """The call of an overdue follow-up's page (the SMS could not reach the supervisor)."""
+    return (
+        f"This is crisis pager for {program}. The follow-up of incident {_spoken(code)} is "
+        "overdue. Press 1 to take it over. Press 2 to pass to the next person. Press 9 to "
+        "hear this again."
+    )
+
+
+def voice_follow_up_taken(code: str) -> str:
+    return (f"The follow-up of incident {_spoken(code)} is yours now. Reply F {_spoken(code)} "
+            "done by text when it is done. Goodbye.")
+

@@ -25,6 +25,7 @@ from ..domain.incident import (
     Channel,
     Incident,
     Page,
+    is_follow_up,
 )
 from ..domain.program import Program
 from .lookups import clinician_name, program_or_none
@@ -327,14 +328,15 @@ def voice_answer(incident_id: str, position: int, answered_by: str | None,
     program = program_or_none(deps.directory, incident.program_id)
     name = program.display_name if program else "your program"
     return VoiceScript(
-        gather=messages.voice_page(name, incident.severity, page.code),
+        gather=(messages.voice_follow_up(name, page.code) if is_follow_up(page.position)
+                else messages.voice_page(name, incident.severity, page.code)),
         then=(messages.voice_no_key(page.channel is Channel.SMS_AND_VOICE
                                     and page.sms_failed_at is None),),
     )
 
 
 def closed_script(page: Page, incident: Incident, deps: Deps) -> VoiceScript | None:
-    if incident.is_open:
+    if incident.pageable(page.position):
         return None
     if incident.accepted_by and incident.accepted_by != page.clinician_id:
         by = accepted_by_name(deps, incident.accepted_by)

@@ -358,6 +358,9 @@ def voice_key(incident_id: str, position: int, digits: str, deps: Deps) -> Voice
         return VoiceScript(repeat=True)
     if digits == "1":
         outcome = accept_page(page, incident, "voice", deps)
+        if outcome.outcome == "follow_up_taken" or (
+                is_follow_up(page.position) and outcome.outcome == "already_yours"):
+            return VoiceScript(say=(messages.voice_follow_up_taken(page.code),))
         if outcome.outcome in ("accepted", "already_yours"):
             program = program_or_none(deps.directory, incident.program_id)
             hotline = program.hotline_number if program else ""
