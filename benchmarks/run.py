@@ -5,9 +5,13 @@
    its handler calls, AWS stubbed), and which heavy modules each one loads.
 2. AWS API calls per handler invocation on the local stack, by service.operation: an
    intake POST, one rung's page, an acceptance by SMS (cold and warm container).
-3. Wall time of a whole no-answer ``high`` ladder at the demo's scale, and the wall time
-   of each handler invocation during it.
+3. Wall time of a whole no-answer ``high`` ladder at the demo's scale (the demo's
+   participant on file), and the wall time of each handler invocation during it.
 4. timeit of the domain hot paths.
+7. Crisis care (issue 5): the clinician's secure brief (GET preview, POST open), the
+   referral with a participant on file, ``advance`` for a low task after hours and for an
+   imminent first rung, the imminent page (SMS and call at once), and the follow-up
+   (``R``, ``F <code> tried``, ``F <code> done``).
 
 Figures are printed, never asserted. Everything here stays inside this process and its
 children: moto and the fake Twilio transport stand in for AWS and Twilio.
@@ -16,6 +20,7 @@ children: moto and the fake Twilio transport stand in for AWS and Twilio.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import re
@@ -30,6 +35,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +44,9 @@ ROOT = Path(__file__).resolve().parent.parent
 RUNS = 7
 SCALE = 0.002  # the demo's: one ladder second lasts 2 ms
 ACCEPT_RUNS = 5  # warm acceptance runs after the cold one
+IMMINENT_RUNS = 3  # imminent incidents accepted after the primary's page and call
+AFTER_HOURS = "bench-after-hours"  # a program whose business hours are closed now
+MODEL_MODULES = ("dynamo", "participants", "brief_links")  # crisis_pager.adapters.*
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
@@ -109,12 +119,14 @@ after_wiring = [m for m in heavy if m in sys.modules]
 clients = {}
 if models:  # what each PynamoDB model's first request builds: its own session and client
     from pynamodb.models import Model
-    from crisis_pager.adapters import dynamo
-    for key, cls in vars(dynamo).items():
-        if isinstance(cls, type) and issubclass(cls, Model) and cls is not Model:
-            t4 = time.perf_counter()
-            cls._get_connection().connection.client
-            clients[key] = time.perf_counter() - t4
+    for module in sys.argv[5].split(","):
+        adapter = importlib.import_module("crisis_pager.adapters." + module)
+        for key, cls in vars(adapter).items():
+            if (isinstance(cls, type) and issubclass(cls, Model) and cls is not Model
+                    and cls.__module__ == adapter.__name__):
+                t4 = time.perf_counter()
+                cls._get_connection().connection.client
+                clients[key] = time.perf_counter() - t4
 import json
 print(json.dumps({"import_s": t1 - t0, "wiring_s": t3 - t2, "after_import": after_import,
                   "after_wiring": after_wiring, "modules_import": modules_import,
@@ -236,7 +248,7 @@ def _probe(folder: str, env: dict[str, str], *, importtime: bool = False,
            models: bool = False) -> tuple[dict[str, Any], str]:
     argv = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", PROBE,
             folder, ",".join(accessors_of(folder)), ",".join(HEAVY.values()),
-            "models" if models else "-"]
+            "models" if models else "-", ",".join(MODEL_MODULES)]
     done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False,
                           timeout=120)
     if done.returncode != 0:
@@ -352,15 +364,37 @@ class Invocation:
     models: list[str] = field(default_factory=list)  # PynamoDB connections it had to create
     wall_s: float = 0.0
     aws_s: float = 0.0  # of wall_s, inside its AWS calls (on the stack: moto's emulation)
+    gc_s: float = 0.0  # of wall_s, in garbage collections its own thread ran
+    result: Any = None  # what the handler returned (a step, an API answer)
+
+    @property
+    def action(self) -> str | None:
+        """A ladder task's answer: advance's action, page_rung's outcome, ..."""
+        if not isinstance(self.result, dict):
+            return None
+        for key in ("action", "outcome"):
+            if key in self.result:
+                return str(self.result[key])
+        for key in ("referred", "notified"):  # emergency_referral's two steps
+            if key in self.result:
+                return f"{key}={self.result[key]}"
+        return None
 
 
-def _models() -> list[Any]:
+@cache
+def _models() -> tuple[Any, ...]:
+    """Every PynamoDB model of the adapters (each has its own connection)."""
+    import importlib
+
     from pynamodb.models import Model
 
-    from crisis_pager.adapters import dynamo
-
-    return [v for v in vars(dynamo).values()
-            if isinstance(v, type) and issubclass(v, Model) and v is not Model]
+    found = []
+    for name in MODEL_MODULES:
+        module = importlib.import_module(f"crisis_pager.adapters.{name}")
+        found += [v for v in vars(module).values()
+                  if isinstance(v, type) and issubclass(v, Model) and v is not Model
+                  and v.__module__ == module.__name__]
+    return tuple(found)
 
 
 class Containers:
@@ -510,6 +544,16 @@ class Recorder:
                 rec.models.append(cls.__name__)
             return conn
 
+        def collected(phase: str, info: dict[str, Any]) -> None:
+            rec = getattr(local, "rec", None)
+            if rec is None:
+                return
+            if phase == "start":
+                local.gc_started = time.perf_counter()
+            elif getattr(local, "gc_started", None) is not None:
+                rec.gc_s += time.perf_counter() - local.gc_started
+                local.gc_started = None
+
         def timed(folder: str, event: dict[str, Any]) -> Any:
             with self.containers.enter(folder) as cold:
                 rec = Invocation(folder, cold)
@@ -517,7 +561,8 @@ class Recorder:
                 local.rec, local.depth = rec, 0
                 started = time.perf_counter()
                 try:
-                    return original_call(folder, event)
+                    rec.result = original_call(folder, event)
+                    return rec.result
                 finally:
                     rec.wall_s = time.perf_counter() - started
                     local.rec, local.depth = saved
@@ -527,10 +572,12 @@ class Recorder:
         botocore.client.BaseClient._make_api_call = counted  # type: ignore[method-assign]
         Model._get_connection = classmethod(connection)  # type: ignore[method-assign,assignment]
         self.stack._call = timed
+        gc.callbacks.append(collected)
         try:
             with self.containers.installed():
                 yield self
         finally:
+            gc.callbacks.remove(collected)
             botocore.client.BaseClient._make_api_call = original_api  # type: ignore[method-assign]
             Model._get_connection = original_connection  # type: ignore[method-assign]
             del self.stack._call
@@ -564,13 +611,56 @@ def wait_done(stack: Any, incident_id: str, timeout: float) -> str:
     raise TimeoutError(f"ladder {incident_id} still running after {timeout} s wall")
 
 
-def _escalation(stack: Any, n: int) -> dict[str, Any]:
+def _escalation(stack: Any, n: int, **overrides: Any) -> dict[str, Any]:
+    """A `high` escalation for the demo's participant (a safety plan, a support person who
+    consented, a location confirmed today): what the referral and the brief read."""
     from local import seed
 
     return {"program_id": seed.PROGRAM_ID, "severity": "high",
-            "participant_ref": f"p-bench{n:03d}", "event_id": f"bench-evt-{n}",
+            "participant_ref": seed.DEMO_PARTICIPANT_ID, "event_id": f"bench-evt-{n}",
             "callback_url": stack.receiver.url,
-            "summary": "Benchmark escalation; no participant data."}
+            "summary": "Benchmark escalation; no participant data.", **overrides}
+
+
+def _seed_after_hours(stack: Any) -> None:
+    """A second program, the demo's rotas, whose only business hours are two days from
+    today: a `low` task opened now waits for them whatever the time of day of the run."""
+    from zoneinfo import ZoneInfo
+
+    from local import seed
+
+    now = stack.clock.now()
+    day = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[
+        (now.astimezone(ZoneInfo(seed.TIMEZONE)).weekday() + 2) % 7]
+    program = {**seed.PROGRAM, "program_id": AFTER_HOURS, "display_name": "Bench after hours",
+               "business_hours": f"{day} 09:00-17:00", "timezone": seed.TIMEZONE}
+    stack.put_items("ProgramsTable", [program, *({**r, "program_id": AFTER_HOURS}
+                                                 for r in seed.rotas(now))])
+    streams = getattr(stack, "streams", None)
+    if streams is not None:  # the rota guard reads the new items before anything is measured
+        streams.drain(flush=True)
+
+
+def _await(rec: Recorder, mark: int, match: Callable[[Invocation], bool], what: str,
+           timeout: float = 30) -> Invocation:
+    """The first invocation since ``mark`` that ``match`` accepts (records are appended when
+    an invocation ends)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = next((r for r in rec.since(mark) if match(r)), None)
+        if found is not None:
+            return found
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"never saw {what}")
+        time.sleep(0.001)
+
+
+BRIEF_LINK = re.compile(r"https?://[^\s<]+(/brief/[^/\s<]+/[A-Za-z0-9_-]+)")
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def _twiml_text(answer: Any) -> str:
+    return unescape(re.sub(r"<[^>]+>", "", answer.body)).strip()
 
 
 @dataclass
@@ -580,6 +670,8 @@ class LadderFigures:
     ladder_s: float
     pages: int
     records: list[Invocation]
+    local_referral: bool  # the hotline's referral used the participant's local resources
+    support_texts: int  # SMS to the participant's consenting support person
 
 
 @dataclass
@@ -590,6 +682,38 @@ class AcceptFigures:
     page: Invocation
     sms: Invocation
     after: list[Invocation]
+    # the link in the acceptance SMS: GET (the PHI-free interstitial), then POST action=open
+    preview: Invocation | None = None
+    opened: Invocation | None = None
+    preview_ok: bool = False  # 200, the Open button, nothing of the plan
+    opened_ok: bool = False  # 200 and the participant's safety plan
+
+
+@dataclass
+class ImminentFigures:
+    advance: Invocation  # the first rung's decision
+    page: Invocation  # the primary's SMS and the call at once
+    webhooks: list[Invocation]  # Twilio's reports and the call's TwiML until the SMS reply
+    outcome: str | None
+    calls_placed: int
+
+
+@dataclass
+class FollowUpFigures:
+    resolve: Invocation  # sms_inbound 'R <code>': resolve, the follow-up execution, a link
+    resolved_answer: str
+    wait: Invocation  # the follow-up execution's first advance: sleep until it is due
+    tried: Invocation
+    tried_answer: str
+    done: Invocation
+    done_answer: str
+
+
+@dataclass
+class CareFigures:
+    low_wait: Invocation  # advance for a low task after business hours
+    imminent: list[ImminentFigures]
+    follow_up: FollowUpFigures
 
 
 @dataclass
@@ -597,6 +721,8 @@ class StackFigures:
     up_s: float
     ladder: LadderFigures
     accepts: list[AcceptFigures]  # the first one's sms_inbound is cold, the rest warm
+    care: CareFigures
+    records: list[Invocation]  # every invocation, in order of completion
     errors: list[tuple[str, BaseException]]
 
     @property
@@ -610,6 +736,8 @@ class StackFigures:
 
 def run_no_answer(stack: Any, rec: Recorder) -> LadderFigures:
     """The first invocation of every function here is its cold start."""
+    from local import seed
+
     mark = len(rec.records)
     started = time.perf_counter()
     response = stack.post_escalation(_escalation(stack, 1))
@@ -619,28 +747,31 @@ def run_no_answer(stack: Any, rec: Recorder) -> LadderFigures:
     opened = stack.incident(incident_id).opened_at
     last = datetime.fromisoformat(stack.timeline(incident_id)[-1]["at"])
     records = rec.since(mark)
+    referral = next((c.payload.get("referral") or {} for c in stack.receiver.callbacks
+                     if c.payload.get("incident_id") == incident_id
+                     and c.payload.get("event") == "referred"), {})
+    local = referral.get("emergency_department") == seed.DEMO_LOCATION["emergency_department"]
+    texts = sum(1 for m in stack.twilio.messages if m.to == seed.SUPPORT_CONSENTING_PHONE)
     return LadderFigures(status, wall, (last - opened).total_seconds(),
-                         sum(1 for r in records if r.folder == "page_rung"), records)
+                         sum(1 for r in records if r.folder == "page_rung"), records, local,
+                         texts)
 
 
 def run_acceptance(stack: Any, rec: Recorder, n: int) -> AcceptFigures:
-    """Open a `high` incident, wait for the primary's page, accept it by SMS at once."""
+    """Open a `high` incident, wait for the primary's page, accept it by SMS at once; then
+    open the link in the answer as the clinician's phone would (GET), and press Open."""
     from local import seed
 
     mark = len(rec.records)
     body = stack.post_escalation(_escalation(stack, n)).json()
     incident_id, code = body["incident_id"], body["code"]
-    deadline = time.monotonic() + 30
-    while not any(r.folder == "page_rung" for r in rec.since(mark)):
-        if time.monotonic() > deadline:
-            raise TimeoutError("the primary was never paged")
-        time.sleep(0.001)
+    _await(rec, mark, lambda r: r.folder == "page_rung", "the primary's page")
     reply_mark = len(rec.records)
     answer = stack.sms_reply(seed.phone_of("clin-ana"), f"A {code}")
     status = wait_done(stack, incident_id, timeout=60)
     before, after = rec.since(mark)[: reply_mark - mark], rec.since(reply_mark)
     sms = next(r for r in after if r.folder == "sms_inbound")
-    return AcceptFigures(
+    figures = AcceptFigures(
         status=status,
         answer=answer.body,
         intake=next(r for r in before if r.folder == "hotline_intake"),
@@ -648,6 +779,81 @@ def run_acceptance(stack: Any, rec: Recorder, n: int) -> AcceptFigures:
         sms=sms,
         after=[r for r in after if r is not sms],
     )
+    link = BRIEF_LINK.search(unescape(answer.body))
+    if link:
+        brief_mark = len(rec.records)
+        preview = stack.api("GET", link[1])
+        opened = stack.api("POST", link[1], "action=open", FORM)
+        mine = [r for r in rec.since(brief_mark) if r.folder == "clinician_brief"]
+        figures.preview, figures.opened = mine[0], mine[1]
+        plan = seed.participants(stack.clock.now())[0]["safety_plan"]["warning_signs"][0]
+        figures.preview_ok = (preview.status == 200 and 'value="open"' in preview.body
+                              and plan not in unescape(preview.body))
+        figures.opened_ok = opened.status == 200 and plan in unescape(opened.body)
+    return figures
+
+
+def run_low_after_hours(stack: Any, rec: Recorder, n: int) -> Invocation:
+    """A `low` task for the after-hours program: its first advance answers `wait` (the
+    Sleep state until the program opens); the execution is stopped there."""
+    mark = len(rec.records)
+    stack.post_escalation(_escalation(stack, n, severity="low", program_id=AFTER_HOURS))
+    step = _await(rec, mark, lambda r: r.folder == "advance", "the low task's advance")
+    stack.stop_executions()  # it would sleep until the program opens, two days away
+    return step
+
+
+def run_imminent(stack: Any, rec: Recorder, n: int) -> ImminentFigures:
+    """An `imminent` incident: the primary is texted and called at once; once the call's
+    reports are in, the primary accepts by SMS."""
+    from local import seed
+
+    mark = len(rec.records)
+    calls_before = len(stack.twilio.calls)
+    body = stack.post_escalation(_escalation(stack, n, severity="imminent")).json()
+    incident_id, code = body["incident_id"], body["code"]
+    page = _await(rec, mark, lambda r: r.folder == "page_rung", "the imminent page")
+    try:
+        stack.twilio.drain(timeout=10.0)  # the SMS's and the call's reports
+    except TimeoutError:
+        pass
+    reply_mark = len(rec.records)
+    stack.sms_reply(seed.phone_of("clin-ana"), f"A {code}")
+    wait_done(stack, incident_id, timeout=60)
+    before = rec.since(mark)[: reply_mark - mark]
+    advance = next(r for r in before if r.folder == "advance")
+    after_page = before[next(i for i, r in enumerate(before) if r is page) + 1:]
+    webhooks = [r for r in after_page if r.folder in ("twilio_status", "twilio_voice")]
+    return ImminentFigures(advance, page, webhooks, page.action,
+                           len(stack.twilio.calls) - calls_before)
+
+
+def run_follow_up(stack: Any, rec: Recorder, n: int) -> FollowUpFigures:
+    """A `high` incident accepted, then resolved by SMS (which starts the follow-up's own
+    execution and texts its link), a contact attempt and the follow-up done by SMS."""
+    from local import seed
+
+    ana = seed.phone_of("clin-ana")
+    mark = len(rec.records)
+    body = stack.post_escalation(_escalation(stack, n)).json()
+    incident_id, code = body["incident_id"], body["code"]
+    _await(rec, mark, lambda r: r.folder == "page_rung", "the follow-up run's page")
+    stack.sms_reply(ana, f"A {code}")
+    wait_done(stack, incident_id, timeout=60)
+
+    def reply(text: str) -> tuple[Invocation, str, int]:
+        at = len(rec.records)
+        answer = stack.sms_reply(ana, text)
+        return next(r for r in rec.since(at) if r.folder == "sms_inbound"), \
+            _twiml_text(answer), at
+
+    resolve, resolved, at = reply(f"R {code}")
+    wait = _await(rec, at, lambda r: r.folder == "advance", "the follow-up's first advance")
+    tried, tried_answer, _ = reply(f"F {code} tried")
+    done, done_answer, _ = reply(f"F {code} done")
+    stack.stop_executions()  # the follow-up's Sleep would wake in 24 ladder hours
+    return FollowUpFigures(resolve, BRIEF_LINK.sub(r"<link>", resolved), wait, tried,
+                           tried_answer, done, done_answer)
 
 
 def measure_stack() -> StackFigures:
@@ -658,12 +864,20 @@ def measure_stack() -> StackFigures:
     with LocalStack(scale=SCALE) as stack:
         up = time.perf_counter() - started
         seed.seed(stack)
+        _seed_after_hours(stack)
         rec = Recorder(stack)
         with rec.installed():
             ladder = run_no_answer(stack, rec)
             accepts = [run_acceptance(stack, rec, n) for n in range(2, 3 + ACCEPT_RUNS)]
+            n = 3 + ACCEPT_RUNS
+            care = CareFigures(
+                low_wait=run_low_after_hours(stack, rec, n),
+                imminent=[run_imminent(stack, rec, n + 1 + i) for i in range(IMMINENT_RUNS)],
+                follow_up=run_follow_up(stack, rec, n + 1 + IMMINENT_RUNS),
+            )
+            records = rec.since(0)
         errors = list(stack.errors)
-    return StackFigures(up, ladder, accepts, errors)
+    return StackFigures(up, ladder, accepts, care, records, errors)
 
 
 def print_calls(fig: StackFigures) -> None:
@@ -708,15 +922,18 @@ def _timing_row(label: str, mine: list[Invocation]) -> list[str]:
     walls = [r.wall_s for r in warm]
     built = (len(cold.models) if cold else 0, sum(len(r.models) for r in warm))
     return [label, str(len(mine)), ms(cold.wall_s) if cold else "-",
+            ms(cold.gc_s) if cold else "-",
             ms(statistics.median(walls)) if walls else "-",
             ms(statistics.median(r.aws_s for r in warm)) if warm else "-",
             ms(statistics.median(r.wall_s - r.aws_s for r in warm)) if warm else "-",
             ms(p95(walls)) if walls else "-", ms(max(walls)) if walls else "-",
+            ms(max(r.gc_s for r in warm)) if warm else "-",
             f"{built[0]} / {built[1]}"]
 
 
-TIMING_HEADERS = ["handler", "n", "cold", "median", "in AWS", "rest", "p95", "max",
-                  "ddb clients cold / warm"]
+TIMING_HEADERS = ["handler", "n", "cold", "of it gc", "median", "in AWS", "rest", "p95", "max",
+                  "gc max", "ddb clients cold / warm"]
+TIMING_RIGHT = set(range(1, len(TIMING_HEADERS)))
 
 
 def print_ladder(fig: StackFigures) -> None:
@@ -730,10 +947,10 @@ def print_ladder(fig: StackFigures) -> None:
     print(f"   handlers busy {busy:.2f} s of it ({sum(r.aws_s for r in lad.records):.2f} s inside "
           "moto); the rest is rung windows and the Step Functions engine")
     print("   per handler during the ladder (wall ms; median/in AWS/rest/p95/max over warm "
-          "invocations)")
+          "invocations; gc: garbage collection on the handler's thread)")
     rows = [_timing_row(f, [r for r in lad.records if r.folder == f]) for f in folders()
             if any(r.folder == f for r in lad.records)]
-    table(TIMING_HEADERS, rows, right={1, 2, 3, 4, 5, 6, 7, 8})
+    table(TIMING_HEADERS, rows, right=TIMING_RIGHT)
     accepts = fig.accepts
     ok = sum(1 for a in accepts if "Accepted" in a.answer and a.status == "SUCCEEDED")
     print(f"   API handlers over {len(accepts)} acceptance runs (POST, page, 'A <code>' at once; "
@@ -742,17 +959,89 @@ def print_ladder(fig: StackFigures) -> None:
         _timing_row("hotline_intake", [a.intake for a in accepts]),
         _timing_row("sms_inbound", [a.sms for a in accepts]),
     ]
-    table(TIMING_HEADERS, rows, right={1, 2, 3, 4, 5, 6, 7, 8})
+    table(TIMING_HEADERS, rows, right=TIMING_RIGHT)
     if fig.errors:
         print(f"   handler errors: {[(f, repr(e)) for f, e in fig.errors]}")
     print()
 
 
+def _hms(seconds: float) -> str:
+    m, s = divmod(round(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}"
+
+
+def print_care(fig: StackFigures) -> None:
+    care, accepts, lad = fig.care, fig.accepts, fig.ladder
+    print("7. Crisis care (issue 5): AWS calls per invocation (local stack), then wall ms")
+    rows: list[list[str]] = []
+
+    def row(label: str, inv: Invocation | None, container: str | None = None) -> None:
+        if inv is not None:
+            rows.append([label, container or ("cold" if inv.cold else "warm"),
+                         str(sum(inv.calls.values())), breakdown(inv.calls)])
+
+    first, last = accepts[0], accepts[-1]
+    row("brief GET (PHI-free preview)", first.preview)
+    row("brief GET (PHI-free preview)", last.preview)
+    row("brief POST action=open, first", first.opened, "warm")
+    row("brief POST action=open", last.opened)
+    refer = [r for r in lad.records if r.folder == "emergency_referral"]
+    row("emergency_referral, referral step",
+        next((r for r in refer if (r.action or "").startswith("referred")), None))
+    row("emergency_referral, support persons",
+        next((r for r in refer if (r.action or "").startswith("notified")), None))
+    row("hotline_callback (referred)", next(
+        (r for r in lad.records if r.folder == "hotline_callback"), None))
+    low = care.low_wait
+    wait_s = low.result.get("wait_s") if isinstance(low.result, dict) else None
+    row(f"advance, low after hours ({low.action}"
+        + (f" {_hms(wait_s)})" if wait_s else ")"), low)
+    imm = care.imminent[-1]
+    row(f"advance, imminent first rung ({imm.advance.action})", imm.advance)
+    row(f"page_rung, imminent primary ({imm.outcome})", imm.page)
+    for inv in imm.webhooks:
+        row(f"    then {inv.folder}", inv)
+    fu = care.follow_up
+    row("sms_inbound 'R <code>' (high, accepted)", fu.resolve)
+    wait_s = fu.wait.result.get("wait_s") if isinstance(fu.wait.result, dict) else None
+    row(f"    then advance, follow-up ({fu.wait.action}"
+        + (f" {_hms(wait_s)})" if wait_s else ")"), fu.wait)
+    row("sms_inbound 'F <code> tried'", fu.tried)
+    row("sms_inbound 'F <code> done'", fu.done)
+    table(["what", "container", "calls", "by service.operation"], rows, right={2})
+    print(f"   brief: {sum(a.preview_ok for a in accepts)}/{len(accepts)} GETs answered the "
+          f"interstitial without the plan, {sum(a.opened_ok for a in accepts)}/{len(accepts)} "
+          "POSTs the brief with the plan")
+    print(f"   referral from the participant's local resources: "
+          f"{'yes' if lad.local_referral else 'NO'}; support person texted "
+          f"{lad.support_texts} time(s)")
+    print(f"   imminent: page_rung outcomes {[i.outcome for i in care.imminent]}, calls placed "
+          f"{[i.calls_placed for i in care.imminent]}")
+    print(f"   answers: R {fu.resolved_answer!r}")
+    print(f"            F tried {fu.tried_answer!r}; F done {fu.done_answer!r}")
+    print("   wall ms (median/in AWS/rest/p95/max over warm invocations)")
+    table(TIMING_HEADERS, [
+        _timing_row("clinician_brief GET", [a.preview for a in accepts if a.preview]),
+        _timing_row("clinician_brief POST open", [a.opened for a in accepts if a.opened]),
+        _timing_row("page_rung imminent (+voice)", [i.page for i in care.imminent]),
+        _timing_row("advance imminent 1st rung", [i.advance for i in care.imminent]),
+        _timing_row("sms_inbound R / F / F", [fu.resolve, fu.tried, fu.done]),
+    ], right=TIMING_RIGHT)
+    print()
+
+
 def cold_invocations(fig: StackFigures) -> dict[str, Invocation]:
-    cold = {r.folder: r for r in reversed(fig.ladder.records) if r.cold}
-    if fig.cold_accept.sms.cold:
-        cold["sms_inbound"] = fig.cold_accept.sms
-    return cold
+    return {r.folder: r for r in reversed(fig.records) if r.cold}
+
+
+def later_models(fig: StackFigures) -> dict[str, list[str]]:
+    """PynamoDB clients each function's warm invocations still had to build."""
+    later: dict[str, list[str]] = {}
+    for r in fig.records:
+        if not r.cold and r.models:
+            later.setdefault(r.folder, []).extend(r.models)
+    return later
 
 
 def print_estimate(imports: Imports, fig: StackFigures) -> None:
@@ -761,6 +1050,7 @@ def print_estimate(imports: Imports, fig: StackFigures) -> None:
         statistics.median(v) for v in imports.model_client_s.values()
     ) if imports.model_client_s else 0.0
     cold = cold_invocations(fig)
+    later = later_models(fig)
     print("5. Cold start estimate per function on this machine (ms): import + wiring + one "
           "DynamoDB client per PynamoDB model its first invocation used")
     rows = []
@@ -770,9 +1060,10 @@ def print_estimate(imports: Imports, fig: StackFigures) -> None:
         imp, wire = statistics.median(f.import_s), statistics.median(f.wiring_s)
         rows.append([f.folder, ms(imp), ms(wire), f"{n} x {ms(per_model)}",
                      ms(imp + wire + n * per_model),
-                     ", ".join(inv.models) if inv else "(not invoked)"])
-    table(["function", "import", "wiring", "ddb clients", "total", "models used"], rows,
-          right={1, 2, 3, 4})
+                     ", ".join(inv.models) if inv else "(not invoked)",
+                     ", ".join(later.get(f.folder, [])) or "-"])
+    table(["function", "import", "wiring", "ddb clients", "total", "models used",
+           "built later (warm)"], rows, right={1, 2, 3, 4})
     print()
 
 
@@ -924,6 +1215,7 @@ def main(argv: list[str] | None = None) -> int:
         fig = measure_stack()
         print_calls(fig)
         print_ladder(fig)
+        print_care(fig)
         errors = len(fig.errors)
     if "hot" in only:
         print_hot_paths(measure_hot_paths())
