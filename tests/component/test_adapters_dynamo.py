@@ -788,7 +788,7 @@ def test_concurrent_claims_on_one_phone_get_distinct_codes(ddb: Any) -> None:
 
 def test_open_codes_lists_only_the_codes_still_held(ddb: Any) -> None:
     store = DynamoIncidents()
-    now = datetime.now(UTC)  # open_codes reads the real clock
+    now = datetime.now(UTC)
     opened = now - timedelta(hours=1)
     for i, name in enumerate(["open", "referred", "theirs", "mine", "mine_old", "resolved"]):
         store.create(incident(f"inc_{name}", opened_at=opened + timedelta(minutes=10 - i)))
@@ -802,12 +802,12 @@ def test_open_codes_lists_only_the_codes_still_held(ddb: Any) -> None:
                         - timedelta(minutes=1)) is AcceptOutcome.ACCEPTED
     assert store.resolve("inc_resolved", "clin-ana", now) is AcceptOutcome.ACCEPTED
 
-    found = store.open_codes(ANA_PHONE)
+    found = store.open_codes(ANA_PHONE, now)
     # oldest incident first
     assert [(code, inc.incident_id) for code, inc in found] == [
         ("503", "inc_mine"), ("501", "inc_referred"), ("500", "inc_open")]
     assert found[0][1].status is Status.ACCEPTED
-    assert store.open_codes(BEN_PHONE) == []
+    assert store.open_codes(BEN_PHONE, now) == []
 
 
 # ------------------------------------------------------------------ pages: delivery state
@@ -1010,7 +1010,7 @@ def test_an_opt_out_does_not_disturb_the_phones_codes(ddb: Any) -> None:
     assert opt_outs.opt_out(ANA_PHONE, T0, "STOP")
     assert opt_outs.opt_in(ANA_PHONE)
     assert phone_codes(ddb, ANA_PHONE) == {"417": "inc_a"}
-    assert [code for code, _ in store.open_codes(ANA_PHONE)] == ["417"]
+    assert [code for code, _ in store.open_codes(ANA_PHONE, T0)] == ["417"]
 
 
 # ------------------------------------------------------------------ clinicians by phone

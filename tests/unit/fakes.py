@@ -233,8 +233,7 @@ class FakeIncidents:
                 return code
             raise RuntimeError("no free reply code for this phone")
 
-    def open_codes(self, phone: str) -> list[tuple[str, Incident]]:
-        now = self._now()
+    def open_codes(self, phone: str, now: datetime) -> list[tuple[str, Incident]]:
         found = []
         for code, claim in sorted(self.phone_codes.get(phone, {}).items()):
             incident = self.items.get(claim.incident_id)

@@ -507,10 +507,9 @@ class DynamoIncidents:
                     return code
         raise RuntimeError("no free reply code for this phone")
 
-    def open_codes(self, phone: str) -> list[tuple[str, Incident]]:
+    def open_codes(self, phone: str, now: datetime) -> list[tuple[str, Incident]]:
         claims = self._code_claims(phone)
         incidents = self._incidents({c.incident_id for c in claims})
-        now = datetime.now(UTC)
         found = [
             (c.sk.removeprefix("code#"), incidents[c.incident_id]) for c in claims
             if c.incident_id in incidents

@@ -69,7 +69,7 @@ class Incidents(Protocol):
         open incident already holds it for this phone; stable for one incident."""
         ...
 
-    def open_codes(self, phone: str) -> list[tuple[str, Incident]]:
+    def open_codes(self, phone: str, now: datetime) -> list[tuple[str, Incident]]:
         """The codes this phone holds for incidents that are still open, oldest first."""
         ...
 

@@ -86,7 +86,7 @@ def handle_sms_reply(from_phone: str, body: str, deps: Deps) -> ReplyOutcome:
 
     code = reply.code
     if code is None:
-        held = [c for c, incident in deps.incidents.open_codes(from_phone)
+        held = [c for c, incident in deps.incidents.open_codes(from_phone, deps.clock.now())
                 if incident.is_open or (reply.verb is Verb.RESOLVE
                                         and incident.status is Status.ACCEPTED)
                 or (reply.verb is not Verb.RESOLVE and incident.pageable(incident.position)
@@ -207,7 +207,7 @@ def follow_up_report(phone: str, reply: FollowUpReport, deps: Deps) -> ReplyOutc
     """``F 417 done`` or ``F 417 tried``; bare ``F done`` with exactly one open follow-up."""
     code = reply.code
     if code is None:
-        held = [c for c, incident in deps.incidents.open_codes(phone)
+        held = [c for c, incident in deps.incidents.open_codes(phone, deps.clock.now())
                 if incident.follow_up_open]
         if not held:
             return ReplyOutcome(messages.no_follow_up_reply(None), "no_follow_up")
@@ -317,7 +317,7 @@ def _close_when_no_page_in_flight(
 
 def _open_pages(phone: str, deps: Deps) -> list[messages.OpenPage]:
     pages: list[messages.OpenPage] = []
-    for code, incident in deps.incidents.open_codes(phone):
+    for code, incident in deps.incidents.open_codes(phone, deps.clock.now()):
         page = deps.incidents.find_page(phone, code)
         program = program_or_none(deps.directory, incident.program_id)
         if page is None:
@@ -339,7 +339,7 @@ def _open_pages(phone: str, deps: Deps) -> list[messages.OpenPage]:
 
 def _call_waiting_pages(phone: str, deps: Deps) -> None:
     """A clinician who texts STOP while a rung waits on them gets that page as a call."""
-    for code, incident in deps.incidents.open_codes(phone):
+    for code, incident in deps.incidents.open_codes(phone, deps.clock.now()):
         page = deps.incidents.find_page(phone, code)
         if page is not None and incident.waiting_on(page.position):
             call_clinician(page, "SMS opted out (STOP)", deps)
