@@ -677,6 +677,8 @@ def test_claim_page_code_gives_the_preferred_code_and_the_same_one_again(ddb: An
     item = raw_phone_code(ddb, ANA_PHONE, "417")
     assert item is not None
     assert (item["incident_id"], item["clinician_id"]) == ("inc_a", "clin-ana")
+    # expired by the table's TTL 45 days on (the application never deletes a claim)
+    assert int(item["expires_at"]) == int((T0 + timedelta(days=45)).timestamp())
     # a retried page, or the next rung to the same phone: one code per incident per phone
     later = T0 + timedelta(minutes=5)
     assert store.claim_page_code(ANA_PHONE, "clin-ana", "417", "inc_a", later) == "417"

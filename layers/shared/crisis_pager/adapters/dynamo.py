@@ -57,6 +57,9 @@ INCIDENT_SK = "incident"
 CLAIM_SK = "claim"
 OPT_OUT_SK = "sms-opt-out"
 CODE_HOLD = timedelta(days=7)  # a code is not reused for a week after its incident opened
+# A phone's claim on a reply code is expired by TTL this long after it was made: far past
+# any ladder (the longest default, a low task, runs about a working week) or follow-up.
+PHONE_CODE_TTL = timedelta(days=45)
 # Timeline entries are compliance records: kept 6 years (HIPAA documentation retention,
 # 45 CFR 164.316(b)(2)), counted generously, then expired by DynamoDB's TTL.
 TIMELINE_RETENTION = timedelta(days=6 * 366)
@@ -239,6 +242,9 @@ class PhoneCodeItem(Model):
     incident_id = UnicodeAttribute()
     clinician_id = UnicodeAttribute()
     claimed_at = UTCDateTimeAttribute()
+    # Claims are reused, never deleted by the application; DynamoDB's TTL removes those
+    # long past any use, so a phone's claims (read on every page) do not grow forever.
+    expires_at = TTLAttribute(null=True)
 
 
 class OptOutItem(Model):
@@ -494,7 +500,8 @@ class DynamoIncidents:
             else:
                 condition = PhoneCodeItem.pk.does_not_exist()
             item = PhoneCodeItem(_phone_pk(phone), f"code#{code}", incident_id=incident_id,
-                                 clinician_id=clinician_id, claimed_at=now)
+                                 clinician_id=clinician_id, claimed_at=now,
+                                 expires_at=now + PHONE_CODE_TTL)
             try:
                 item.save(condition=condition)
                 return code
