@@ -268,3 +268,27 @@ def test_an_overdue_follow_up_whose_sms_fails_is_called_and_taken_over_by_key(
     assert incident is not None and incident.follow_up_owner == "clin-caro"
     assert ("fu0", {"result": "follow_up_taken"}) in world.ladder.woken
     world.assert_no_phi()
+
+
+def test_the_follow_up_escalates_along_the_programs_own_policy(world: World) -> None:
+    world.directory.programs["west-iop"]["ladder_follow_up"] = "backup 1bd, supervisor 2bd"
+    iid, _ = resolved(world)
+    rungs = world.ladder.started[follow_up_execution(iid)]["ladder"]["rungs"]
+    assert [(r["target"], r["business_days"]) for r in rungs] == [("backup", 1),
+                                                                  ("supervisor", 2)]
+    world.clock.advance(FOLLOW_UP_DUE.total_seconds())
+    step = follow_up(world, iid, FOLLOW_UP_BASE - 1)
+    assert (step.action, step.clinician_id) == ("page", "clin-ben")
+
+
+def test_a_follow_up_policy_never_refers() -> None:
+    from crisis_pager.domain.errors import InvalidItem
+    from crisis_pager.domain.program import program_from_fields
+    from tests.unit.fakes import PROGRAM_FIELDS
+
+    with pytest.raises(InvalidItem) as raised:
+        program_from_fields("west-iop", {**PROGRAM_FIELDS,
+                                         "ladder_follow_up": "supervisor 1bd, referral"})
+    assert raised.value.field == "ladder_follow_up" and "referral" in str(raised.value)
+    default = program_from_fields("west-iop", dict(PROGRAM_FIELDS))
+    assert [r.target for r in default.follow_up_policy] == ["supervisor"] * 3

@@ -724,6 +724,7 @@ class ProgramItem(Model):
     ladder_high = UnicodeAttribute(null=True)
     ladder_moderate = UnicodeAttribute(null=True)
     ladder_low = UnicodeAttribute(null=True)
+    ladder_follow_up = UnicodeAttribute(null=True)  # optional: "supervisor 1bd x3"
     admin_phones = ListAttribute[str](null=True)
     business_hours = UnicodeAttribute(null=True)  # optional: "Mon-Fri 09:00-17:00"
     timezone = UnicodeAttribute(null=True)  # optional IANA name; else the rota's
@@ -734,7 +735,7 @@ class ProgramItem(Model):
         "display_name", "hotline_number", "crisis_line", "mobile_crisis_team",
         "emergency_department", "emergency_department_phone",
         "emergency_call_center", "location_max_age_hours",
-        "ladder_imminent", "ladder_high", "ladder_moderate", "ladder_low",
+        "ladder_imminent", "ladder_high", "ladder_moderate", "ladder_low", "ladder_follow_up",
     )
 
 

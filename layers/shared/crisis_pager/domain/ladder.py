@@ -183,6 +183,18 @@ def _voice(part: str, mods: str) -> bool:
     return bool(names)
 
 
+# After a high or imminent crisis is resolved, a follow-up not closed when due escalates
+# like a low task (program field `ladder_follow_up`): never a referral.
+DEFAULT_FOLLOW_UP_POLICY = "supervisor 1bd x3"
+
+
+def check_follow_up_policy(rungs: tuple[Rung, ...]) -> None:
+    """A follow-up's escalation pages people; it never refers (the crisis is over)."""
+    if any(r.kind is RungKind.REFERRAL for r in rungs):
+        raise InvalidPolicy("has a referral rung: a follow-up escalates to people, never "
+                            "to emergency services (the crisis was resolved)")
+
+
 def check_policy_for(severity: Severity, rungs: tuple[Rung, ...]) -> None:
     """Only ``low`` may be a task ladder: a crisis never waits for business hours."""
     if severity is not Severity.LOW and any(r.is_task for r in rungs):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from .errors import InvalidItem, InvalidPolicy
@@ -16,7 +16,14 @@ from .hours import (
     time_zone,
 )
 from .incident import Severity
-from .ladder import DEFAULT_POLICIES, Rung, check_policy_for, parse_policy
+from .ladder import (
+    DEFAULT_FOLLOW_UP_POLICY,
+    DEFAULT_POLICIES,
+    Rung,
+    check_follow_up_policy,
+    check_policy_for,
+    parse_policy,
+)
 
 E164 = re.compile(r"\+[1-9][0-9]{6,14}")  # always fullmatch: no trailing newline, ASCII digits
 # A participant's location is used for the referral while it is this fresh. Virtual IOP
@@ -65,12 +72,15 @@ class Program:
     timezone: str | None = None  # IANA; None: the paged rota's
     closed_dates: tuple[str, ...] = ()  # ISO dates the program is closed (holidays)
     location_max_age: timedelta = DEFAULT_LOCATION_MAX_AGE  # older: the referral falls back
+    # Who is paged when a resolved crisis's follow-up is overdue (like a low task).
+    follow_up_policy: tuple[Rung, ...] = field(
+        default_factory=lambda: parse_policy(DEFAULT_FOLLOW_UP_POLICY))
 
     def roles(self) -> list[str]:
         """The rotas the ladders page, in the order the most urgent ladder pages them."""
         seen: list[str] = []
-        for severity in Severity:  # imminent first
-            for rung in self.policies[severity]:
+        for rungs in [*(self.policies[s] for s in Severity), self.follow_up_policy]:
+            for rung in rungs:  # imminent first, the follow-up's escalation last
                 if rung.target != "referral" and rung.target not in seen:
                     seen.append(rung.target)
         return seen
@@ -121,6 +131,13 @@ def program_from_fields(program_id: str, fields: dict[str, object]) -> Program:
             check_policy_for(severity, policies[severity])
         except InvalidPolicy as exc:
             raise InvalidItem("programs", key, field, str(exc)) from None
+    raw = fields.get("ladder_follow_up")
+    try:
+        follow_up_policy = parse_policy(
+            raw if isinstance(raw, str) and raw.strip() else DEFAULT_FOLLOW_UP_POLICY)
+        check_follow_up_policy(follow_up_policy)
+    except InvalidPolicy as exc:
+        raise InvalidItem("programs", key, "ladder_follow_up", str(exc)) from None
     resources = LocalResources(
         crisis_line=_phone("programs", key, "crisis_line", fields.get("crisis_line")),
         mobile_crisis_team=_phone(
@@ -150,6 +167,7 @@ def program_from_fields(program_id: str, fields: dict[str, object]) -> Program:
         timezone=zone,
         closed_dates=closed_dates,
         location_max_age=_location_max_age(key, fields.get("location_max_age_hours")),
+        follow_up_policy=follow_up_policy,
     )
 
 

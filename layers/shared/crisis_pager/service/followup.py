@@ -9,24 +9,26 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.incident import FOLLOW_UP_START, Incident, is_follow_up
-from ..domain.ladder import parse_policy, snapshot
+from ..domain.ladder import DEFAULT_FOLLOW_UP_POLICY, parse_policy, snapshot
+from ..domain.program import Program
 from .delivery import Deps
-
-# The follow-up's escalation once it is overdue (the same grammar as a program's ladders).
-FOLLOW_UP_ESCALATION = "supervisor 1bd x3"
+from .lookups import program_or_none
 
 
 def follow_up_execution(incident_id: str) -> str:
     return f"{incident_id}-follow-up"
 
 
-def follow_up_input(incident: Incident) -> dict[str, Any]:
-    """The follow-up execution's input: ids and its escalation rungs, nothing else."""
+def follow_up_input(incident: Incident, program: Program | None) -> dict[str, Any]:
+    """The follow-up execution's input: ids and its escalation rungs (the program's
+    `ladder_follow_up`, frozen now; the default if the program item cannot be read)."""
+    rungs = (program.follow_up_policy if program is not None
+             else parse_policy(DEFAULT_FOLLOW_UP_POLICY))
     return {
         "incident_id": incident.incident_id,
         "program_id": incident.program_id,
         "severity": incident.severity.value,
-        "ladder": {"rungs": snapshot(parse_policy(FOLLOW_UP_ESCALATION))},
+        "ladder": {"rungs": snapshot(rungs)},
         "step": {"action": "start", "position": FOLLOW_UP_START},
     }
 
@@ -36,7 +38,8 @@ def ensure_follow_up(incident: Incident, deps: Deps) -> bool:
     execution is named after the incident), so a retried reply can call it again."""
     if not incident.follow_up_open:
         return False
-    deps.ladder.start(incident.incident_id, follow_up_input(incident),
+    program = program_or_none(deps.directory, incident.program_id)
+    deps.ladder.start(incident.incident_id, follow_up_input(incident, program),
                       name=follow_up_execution(incident.incident_id))
     return True
 
