@@ -582,3 +582,12 @@ def test_participant_models_match_the_tables(sam: dict[str, Any]) -> None:
     props = tables["ParticipantsTable"]["Properties"]
     assert "TimeToLiveSpecification" not in props, "plans and disclosures never expire"
     assert "StreamSpecification" not in props, "no stream carries PHI anywhere"
+
+
+def test_the_api_is_not_traced_so_no_brief_link_url_lands_in_x_ray(
+        sam: dict[str, Any], cfn: dict[str, Any]) -> None:
+    """API Gateway's X-Ray segments record the request URL; a brief link's URL is a bearer
+    credential to a participant's safety plan for 2 hours. The functions stay traced."""
+    assert sam["Resources"]["Api"]["Properties"]["TracingEnabled"] is False
+    stages = ct.resources(cfn, "AWS::ApiGateway::Stage")
+    assert stages and all(not s["Properties"].get("TracingEnabled") for s in stages.values())
