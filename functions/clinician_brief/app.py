@@ -88,7 +88,7 @@ def post_brief(incident_id: str, token: str) -> Response:
         incident_id, token, follow_up, deps.clock.now(), links=bootstrap.brief_links(),
         incidents=deps.incidents, timeline=deps.timeline, directory=deps.directory,
         participants=bootstrap.participants(),
-        record=lambda iid, cid, act: record_follow_up(iid, cid, act, deps))
+        record=lambda iid, cid, act: record_follow_up(iid, cid, act, deps).outcome)
     return _answer(incident_id, result, Format.HTML, action=follow_up)
 
 

@@ -34,7 +34,7 @@ def sms_reply() -> Response:
         return Response(status_code=403, content_type="text/plain", body="invalid signature")
 
     outcome = handle_sms_reply(params.get("From", ""), params.get("Body", ""),
-                               bootstrap.deps(voice=True, notify=True))
+                               bootstrap.deps(voice=True, notify=True, links=True))
     if outcome.incident_id:
         logger.set_correlation_id(outcome.incident_id)
     logger.info("sms reply", extra={"outcome": outcome.outcome})

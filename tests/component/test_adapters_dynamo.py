@@ -1041,3 +1041,60 @@ def test_clinicians_with_phone_skips_an_item_with_a_wrong_dynamodb_type(ddb: Any
                                      "phone": ANA_PHONE})
     found = DynamoDirectory().clinicians_with_phone(ANA_PHONE)
     assert [c.clinician_id for c in found] == ["clin-ana"]
+
+
+# ---------------------------------------------------------------- the follow-up
+
+
+def test_follow_up_writes_on_the_table(ddb: Any) -> None:
+    """Resolve with a due time makes the resolver its owner; attempts stop at 3 (the count
+    comes back from the update itself); only the owner records or closes; once."""
+    store = DynamoIncidents()
+    store.create(incident())
+    due = T0 + timedelta(hours=24)
+    assert store.resolve("inc_a", "clin-ana", T0, due) is AcceptOutcome.ACCEPTED
+    resolved = store.get("inc_a")
+    assert resolved is not None and resolved.follow_up_open
+    assert (resolved.follow_up_owner, resolved.follow_up_due_at) == ("clin-ana", due)
+    assert store.record_follow_up_attempt("inc_a", "clin-ben", T0) is None
+    counts = [store.record_follow_up_attempt("inc_a", "clin-ana", T0 + timedelta(minutes=m))
+              for m in (1, 2, 3, 4)]
+    assert counts == [1, 2, 3, None]
+    stored = store.get("inc_a")
+    assert stored is not None
+    assert stored.follow_up_attempts == tuple(T0 + timedelta(minutes=m) for m in (1, 2, 3))
+    assert store.close_follow_up("inc_a", "clin-ben", T0) is False
+    assert store.close_follow_up("inc_a", "clin-ana", T0 + timedelta(hours=1)) is True
+    assert store.close_follow_up("inc_a", "clin-ana", T0 + timedelta(hours=2)) is False
+    done = store.get("inc_a")
+    assert done is not None and not done.follow_up_open
+    assert done.follow_up_done_by == "clin-ana"
+
+
+def test_an_overdue_follow_ups_rung_is_claimed_and_taken_over(ddb: Any) -> None:
+    store = DynamoIncidents()
+    store.create(incident())
+    store.resolve("inc_a", "clin-ana", T0, T0 + timedelta(hours=24))
+    later = T0 + timedelta(hours=25)
+    lease = later + timedelta(seconds=10)
+    assert store.claim_rung("inc_a", 100, "supervisor", "clin-caro", "tok", lease)
+    # the rung's page is being sent: taking it over waits
+    assert store.take_follow_up("inc_a", "clin-caro", 100, later) is (
+        AcceptOutcome.PAGE_IN_FLIGHT)
+    store.release_rung("inc_a", 100)
+    # a page of a rung the follow-up has moved past takes nothing over
+    assert store.take_follow_up("inc_a", "clin-caro", 99, later) is AcceptOutcome.NOT_OPEN
+    assert store.take_follow_up("inc_a", "clin-caro", 100, later) is AcceptOutcome.ACCEPTED
+    taken = store.get("inc_a")
+    assert taken is not None and taken.follow_up_owner == "clin-caro"
+    # taken over: its later rungs no longer page, the new owner closes it
+    assert not store.claim_rung("inc_a", 101, "supervisor", "clin-caro", "tok2", lease)
+    assert store.close_follow_up("inc_a", "clin-caro", later) is True
+
+
+def test_a_crisis_rung_never_pages_a_resolved_incident_even_with_a_follow_up(ddb: Any) -> None:
+    store = DynamoIncidents()
+    store.create(incident())
+    store.resolve("inc_a", "clin-ana", T0, T0 + timedelta(hours=24))
+    assert not store.claim_rung("inc_a", 1, "backup", "clin-ben", "tok",
+                                T0 + timedelta(seconds=10))

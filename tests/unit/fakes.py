@@ -682,6 +682,7 @@ class World:
         self.opt_outs = FakeOptOuts()
         self.alerts = FakeAlerts()
         self.hotline = FakeHotline()
+        self.links = FakeBriefLinks()
         self.answers: list[str] = []  # every SMS answer and every spoken text
 
     @property
@@ -691,7 +692,8 @@ class World:
         return Deps(incidents=self.incidents, timeline=self.timeline,
                     directory=self.directory, ladder=self.ladder, clock=self.clock,
                     voice=self.voice, opt_outs=self.opt_outs, alerts=self.alerts,
-                    index=self.directory, sms=self.sms)
+                    index=self.directory, sms=self.sms, links=self.links,
+                    base_url=lambda: "https://pager.example")
 
     def open(self, event_id: str = "evt-1", severity: Any = None, summary: str = SUMMARY,
              program_id: str = "west-iop") -> Any:

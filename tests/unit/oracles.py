@@ -39,3 +39,20 @@ def transitions(tz_name: str, first_year: int = 2023, last_year: int = 2029,
             out.append(datetime.fromtimestamp(hi, UTC))
         t += step
     return tuple(out)
+
+
+@functools.cache
+def oracle_instant(tz: ZoneInfo, naive: datetime) -> datetime:
+    """The UTC instant a local wall time happens: its first occurrence, or the first instant
+    whose wall clock reaches it when it falls in a spring-forward gap (whole seconds)."""
+    first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    if wall(tz, first) == naive:
+        return first
+    lo, hi = int(first.timestamp()) - 4 * 3600, int(first.timestamp())
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if wall(tz, datetime.fromtimestamp(mid, UTC)) >= naive:
+            hi = mid
+        else:
+            lo = mid
+    return datetime.fromtimestamp(hi, UTC)

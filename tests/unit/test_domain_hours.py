@@ -15,7 +15,7 @@ from crisis_pager.domain.hours import (
     BusinessHours,
     parse_business_hours,
 )
-from tests.unit.oracles import transitions, wall
+from tests.unit.oracles import oracle_instant, transitions, wall
 
 LA, NY = "America/Los_Angeles", "America/New_York"
 PROPERTY = settings(max_examples=300, deadline=None,
@@ -30,22 +30,6 @@ def local(tz: str, *args: int) -> datetime:
 
 def utc_of(tz: str, *args: int) -> datetime:
     return local(tz, *args).astimezone(UTC)
-
-
-def oracle_instant(tz: ZoneInfo, naive: datetime) -> datetime:
-    """The instant a local wall time happens: its first occurrence, or the first instant
-    whose wall clock passes it when it falls in a spring-forward gap (whole seconds)."""
-    first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
-    if wall(tz, first) == naive:
-        return first
-    lo, hi = int(first.timestamp()) - 4 * 3600, int(first.timestamp())
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if wall(tz, datetime.fromtimestamp(mid, UTC)) >= naive:
-            hi = mid
-        else:
-            lo = mid
-    return datetime.fromtimestamp(hi, UTC)
 
 
 # ---------------------------------------------------------------- the issue's examples

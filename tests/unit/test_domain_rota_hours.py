@@ -9,7 +9,6 @@ by wall clock, ignoring fold).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -27,7 +26,7 @@ from crisis_pager.domain.rota import (
     rota_from_fields,
     who_is_on_call,
 )
-from tests.unit.oracles import transitions, utc, wall
+from tests.unit.oracles import oracle_instant, transitions, utc, wall
 
 ZONES = [
     "UTC",
@@ -79,23 +78,6 @@ def make_rota(
 
 
 # ---------------------------------------------------------------- oracle
-
-
-@functools.cache
-def oracle_instant(tz: ZoneInfo, naive: datetime) -> datetime:
-    """The UTC instant a local wall time happens: its first occurrence, or the first instant
-    whose wall clock reaches it when it falls in a spring-forward gap."""
-    first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
-    if wall(tz, first) == naive:
-        return first
-    lo, hi = int(first.timestamp()) - 4 * 3600, int(first.timestamp())
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if wall(tz, datetime.fromtimestamp(mid, UTC)) >= naive:
-            hi = mid
-        else:
-            lo = mid
-    return datetime.fromtimestamp(hi, UTC)
 
 
 def in_spring_gap(tz: ZoneInfo, naive: datetime) -> bool:

@@ -102,6 +102,21 @@ def test_a_rung_nobody_covers_is_skipped_at_once_with_an_alert(world: World,
     assert len(world.alerts.published) == 1 and "backup" in world.alerts.published[0][2]
 
 
+def test_one_step_reads_the_schedule_and_the_program_once_past_any_gaps(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    del world.directory.rotas[("west-iop", "backup")]
+    world.directory.set_rota("supervisor", ["clin-nobody"])
+    iid = world.open().incident.incident_id
+    reads: list[str] = []
+    for name in ("schedule", "program"):
+        real = getattr(world.directory, name)
+        monkeypatch.setattr(world.directory, name,
+                            lambda pid, real=real, name=name: reads.append(name) or real(pid))
+    step = world.advance(iid, 0)  # backup and supervisor are gaps
+    assert step.skipped == ("backup", "supervisor")
+    assert sorted(reads) == ["program", "schedule"]
+
+
 def test_page_texts_carry_no_participant_details(world: World) -> None:
     opened = world.open()
     iid = opened.incident.incident_id

@@ -544,3 +544,27 @@ def test_accepting_a_low_task_says_it_is_a_task_not_a_warm_handoff(world: World)
     code = world.page(iid, world.advance(iid, -1)).code
     answer = world.reply(ANA, f"A {code}").answer or ""
     assert "task is yours" in answer and "warm handoff" not in answer
+
+
+def test_an_sms_acceptance_carries_the_link_and_a_key_press_issues_none(world: World) -> None:
+    iid, code = world.started()
+    answer = world.reply(ANA, f"A {code}").answer or ""
+    assert f"https://pager.example/brief/{iid}/" in answer
+    [link] = world.links.items.values()
+    assert (link.incident_id, link.clinician_id, link.purpose.value) == (
+        iid, "clin-ana", "accepted")
+    other, _ = world.started("evt-2", token="t9")
+    world.key(other, 0, "1")  # accepted on the call: it cannot carry a link
+    assert len(world.links.items) == 1
+
+
+def test_resolving_a_high_crisis_links_the_follow_up_until_it_is_due(world: World) -> None:
+    iid, code = world.started()
+    world.reply(ANA, f"A {code}")
+    answer = world.reply(ANA, f"R {code}").answer or ""
+    assert f"https://pager.example/brief/{iid}/" in answer
+    follow_up = [link for link in world.links.items.values()
+                 if link.purpose.value == "follow_up"]
+    incident = world.incidents.get(iid)
+    assert incident is not None and len(follow_up) == 1
+    assert follow_up[0].expires_at == incident.follow_up_due_at

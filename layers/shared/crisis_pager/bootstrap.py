@@ -169,16 +169,18 @@ def public_base_url() -> str:
     return str(value or "").rstrip("/")
 
 
-def deps(*, voice: bool = False, notify: bool = False) -> Any:
+def deps(*, voice: bool = False, notify: bool = False, links: bool = False) -> Any:
     """The ports of the delivery paths (service.delivery.Deps): ``voice`` when the function
-    may place calls, ``notify`` when it may alert admins (an opt-out)."""
+    may place calls, ``notify`` when it may alert admins (an opt-out), ``links`` when it
+    answers an SMS reply with the secure link to the brief."""
     from .service.delivery import Deps
 
     return Deps(
         incidents=incidents(), timeline=timeline(), directory=directory(), ladder=ladder(),
         clock=clock(), voice=twilio() if voice else None, opt_outs=opt_outs(),
         alerts=alerts() if notify else None, index=directory() if notify else None,
-        sms=twilio() if notify else None, links=brief_links(), base_url=public_base_url,
+        sms=twilio() if notify else None, links=brief_links() if links else None,
+        base_url=public_base_url if links else None,
     )
 
 

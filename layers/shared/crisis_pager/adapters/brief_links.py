@@ -9,12 +9,11 @@ link of its incident and recorded on that incident's timeline.
 from __future__ import annotations
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
 from ..config import settings
 from ..domain.brief import LINK_RECORD_KEEP, BriefLink, Purpose
-from .dynamo import _conditional_failed
+from .dynamo import put_if
 
 LINK_SK = "link"
 _S = settings()
@@ -60,13 +59,7 @@ class DynamoBriefLinks:
             link_expires_at=link.expires_at,
             expires_at=link.expires_at + LINK_RECORD_KEEP,
         )
-        try:
-            item.save(condition=BriefLinkItem.pk.does_not_exist())
-        except PutError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
-        return True
+        return put_if(item, BriefLinkItem.pk.does_not_exist())
 
     def get(self, token_hash: str) -> BriefLink | None:
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -67,6 +67,30 @@ TIMELINE_RETENTION = timedelta(days=6 * 366)
 
 def _conditional_failed(exc: Exception) -> bool:
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def put_if(item: Model, condition: Any) -> bool:
+    """Save ``item`` where ``condition`` holds (usually: its key does not exist yet); False
+    when it did not. Every other error is raised."""
+    try:
+        item.save(condition=condition)
+    except PutError as exc:
+        if _conditional_failed(exc):
+            return False
+        raise
+    return True
+
+
+def update_if(item: Model, actions: list[Any], condition: Any) -> bool:
+    """Update ``item`` where ``condition`` holds; False when it did not. On success the
+    item holds the updated attributes (PynamoDB asks for them back)."""
+    try:
+        item.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if _conditional_failed(exc):
+            return False
+        raise
+    return True
 
 
 # ---------------------------------------------------------------- incidents table
@@ -298,13 +322,7 @@ class DynamoIncidents:
             rungs=list(incident.rungs),
             screener=dict(incident.screener) if incident.screener is not None else None,
         )
-        try:
-            item.save(condition=IncidentItem.pk.does_not_exist())
-        except PutError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
-        return True
+        return put_if(item, IncidentItem.pk.does_not_exist())
 
     def claim_code(self, program_id: str, incident_id: str, now: datetime) -> str:
         for attempt in range(60):
@@ -314,16 +332,10 @@ class DynamoIncidents:
                 f"code#{program_id}#{code}", CLAIM_SK,
                 incident_id=incident_id, expires_at=now + CODE_HOLD,
             )
-            try:
-                claim.save(
-                    condition=CodeClaimItem.pk.does_not_exist()
-                    | (CodeClaimItem.expires_at < now)
-                    | (CodeClaimItem.incident_id == incident_id)
-                )
+            if put_if(claim, CodeClaimItem.pk.does_not_exist()
+                      | (CodeClaimItem.expires_at < now)
+                      | (CodeClaimItem.incident_id == incident_id)):
                 return code
-            except PutError as exc:
-                if not _conditional_failed(exc):
-                    raise
         raise RuntimeError(f"no free incident code for program {program_id}")
 
     def release_code(self, program_id: str, code: str, incident_id: str) -> None:
@@ -336,13 +348,21 @@ class DynamoIncidents:
                 raise
 
     def _update(self, incident_id: str, actions: list[Any], condition: Any = None) -> bool:
-        try:
-            IncidentItem(incident_id, INCIDENT_SK).update(actions=actions, condition=condition)
-        except UpdateError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
-        return True
+        return update_if(IncidentItem(incident_id, INCIDENT_SK), actions, condition)
+
+    def _close(self, incident_id: str, actions: list[Any], condition: Any, now: datetime,
+               still_open: Callable[[Incident], bool]) -> AcceptOutcome:
+        """A conditional close (accept, resolve, take over a follow-up) that must wait out a
+        page being sent: done, or why not (a page in flight while still open, or closed)."""
+        lease_lapsed = (IncidentItem.paging_until.does_not_exist()
+                        | (IncidentItem.paging_until < now))
+        if self._update(incident_id, [*actions, IncidentItem.paging_until.remove()],
+                        condition & lease_lapsed):
+            return AcceptOutcome.ACCEPTED
+        current = self.get(incident_id)
+        if current is not None and still_open(current):
+            return AcceptOutcome.PAGE_IN_FLIGHT
+        return AcceptOutcome.NOT_OPEN
 
     def mark_ladder_started(self, incident_id: str) -> None:
         self._update(
@@ -397,13 +417,7 @@ class DynamoIncidents:
             channel=page.channel.value,
             task_token=page.task_token,
         )
-        try:
-            item.save(condition=PageItem.sk.does_not_exist())
-        except PutError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
-        return True
+        return put_if(item, PageItem.sk.does_not_exist())
 
     def page_for(self, incident_id: str, position: int) -> Page | None:
         try:
@@ -418,14 +432,8 @@ class DynamoIncidents:
 
     def _update_page(self, incident_id: str, position: int, actions: list[Any],
                      condition: Any) -> bool:
-        try:
-            PageItem(incident_id, _page_sk(position)).update(
-                actions=actions, condition=PageItem.sk.exists() & condition)
-        except UpdateError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
-        return True
+        return update_if(PageItem(incident_id, _page_sk(position)), actions,
+                         PageItem.sk.exists() & condition)
 
     def mark_sms_failed(self, incident_id: str, position: int, now: datetime,
                         error_code: int | None) -> bool:
@@ -502,16 +510,12 @@ class DynamoIncidents:
             item = PhoneCodeItem(_phone_pk(phone), f"code#{code}", incident_id=incident_id,
                                  clinician_id=clinician_id, claimed_at=now,
                                  expires_at=now + PHONE_CODE_TTL)
-            try:
-                item.save(condition=condition)
+            if put_if(item, condition):
                 return code
-            except PutError as exc:
-                if not _conditional_failed(exc):
-                    raise
-                # Another page claimed it meanwhile: maybe for this very incident.
-                raced = PhoneCodeItem.get(_phone_pk(phone), f"code#{code}", consistent_read=True)
-                if raced.incident_id == incident_id:
-                    return code
+            # Another page claimed it meanwhile: maybe for this very incident.
+            raced = PhoneCodeItem.get(_phone_pk(phone), f"code#{code}", consistent_read=True)
+            if raced.incident_id == incident_id:
+                return code
         raise RuntimeError("no free reply code for this phone")
 
     def open_codes(self, phone: str, now: datetime) -> list[tuple[str, Incident]]:
@@ -532,22 +536,12 @@ class DynamoIncidents:
         return None
 
     def accept(self, incident_id: str, clinician_id: str, now: datetime) -> AcceptOutcome:
-        if self._update(
+        return self._close(
             incident_id,
-            [
-                IncidentItem.status.set(Status.ACCEPTED.value),
-                IncidentItem.accepted_by.set(clinician_id),
-                IncidentItem.accepted_at.set(now),
-                IncidentItem.paging_until.remove(),
-            ],
-            IncidentItem.status.is_in(Status.TRIGGERED.value, Status.REFERRED.value)
-            & (IncidentItem.paging_until.does_not_exist() | (IncidentItem.paging_until < now)),
-        ):
-            return AcceptOutcome.ACCEPTED
-        current = self.get(incident_id)
-        if current is not None and current.is_open:
-            return AcceptOutcome.PAGE_IN_FLIGHT
-        return AcceptOutcome.NOT_OPEN
+            [IncidentItem.status.set(Status.ACCEPTED.value),
+             IncidentItem.accepted_by.set(clinician_id), IncidentItem.accepted_at.set(now)],
+            IncidentItem.status.is_in(Status.TRIGGERED.value, Status.REFERRED.value),
+            now, lambda current: current.is_open)
 
     def resolve(self, incident_id: str, clinician_id: str, now: datetime,
                 follow_up_due: datetime | None = None) -> AcceptOutcome:
@@ -555,29 +549,22 @@ class DynamoIncidents:
             IncidentItem.status.set(Status.RESOLVED.value),
             IncidentItem.resolved_by.set(clinician_id),
             IncidentItem.resolved_at.set(now),
-            IncidentItem.paging_until.remove(),
         ]
         if follow_up_due is not None:
             actions += [IncidentItem.follow_up_due_at.set(follow_up_due),
                         IncidentItem.follow_up_owner.set(clinician_id)]
-        if self._update(
-            incident_id,
-            actions,
-            (IncidentItem.status.is_in(Status.TRIGGERED.value, Status.REFERRED.value)
-             | ((IncidentItem.status == Status.ACCEPTED.value)
-                & (IncidentItem.accepted_by == clinician_id)))
-            & (IncidentItem.paging_until.does_not_exist() | (IncidentItem.paging_until < now)),
-        ):
-            return AcceptOutcome.ACCEPTED
-        current = self.get(incident_id)
-        if current is not None and current.is_open:
-            return AcceptOutcome.PAGE_IN_FLIGHT
-        return AcceptOutcome.NOT_OPEN
+        return self._close(
+            incident_id, actions,
+            IncidentItem.status.is_in(Status.TRIGGERED.value, Status.REFERRED.value)
+            | ((IncidentItem.status == Status.ACCEPTED.value)
+               & (IncidentItem.accepted_by == clinician_id)),
+            now, lambda current: current.is_open)
 
     def record_follow_up_attempt(self, incident_id: str, clinician_id: str,
                                  now: datetime) -> int | None:
-        if not self._update(
-            incident_id,
+        item = IncidentItem(incident_id, INCIDENT_SK)
+        if not update_if(
+            item,
             [IncidentItem.follow_up_attempts.set(
                 (IncidentItem.follow_up_attempts | []).append([now.astimezone(UTC).isoformat()]))],
             _follow_up_open() & (IncidentItem.follow_up_owner == clinician_id)
@@ -585,8 +572,7 @@ class DynamoIncidents:
                | (size(IncidentItem.follow_up_attempts) < FOLLOW_UP_ATTEMPTS)),
         ):
             return None
-        current = self.get(incident_id)
-        return len(current.follow_up_attempts) if current else None
+        return len(item.follow_up_attempts or [])  # the update answers with the new list
 
     def close_follow_up(self, incident_id: str, clinician_id: str, now: datetime) -> bool:
         return self._update(
@@ -601,19 +587,13 @@ class DynamoIncidents:
 
     def take_follow_up(self, incident_id: str, clinician_id: str, position: int,
                        now: datetime) -> AcceptOutcome:
-        if self._update(
+        return self._close(
             incident_id,
             [IncidentItem.follow_up_owner.set(clinician_id),
-             IncidentItem.follow_up_taken_at.set(now), IncidentItem.paging_until.remove()],
+             IncidentItem.follow_up_taken_at.set(now)],
             self._pageable(position) & (IncidentItem.position == position)
-            & (IncidentItem.current_clinician == clinician_id)
-            & (IncidentItem.paging_until.does_not_exist() | (IncidentItem.paging_until < now)),
-        ):
-            return AcceptOutcome.ACCEPTED
-        current = self.get(incident_id)
-        if current is not None and current.waiting_on(position):
-            return AcceptOutcome.PAGE_IN_FLIGHT
-        return AcceptOutcome.NOT_OPEN
+            & (IncidentItem.current_clinician == clinician_id),
+            now, lambda current: current.waiting_on(position))
 
     def refer(self, incident_id: str, now: datetime, referral: dict[str, str]) -> bool:
         return self._update(
@@ -644,14 +624,8 @@ class DynamoOptOuts:
         return True
 
     def opt_out(self, phone: str, now: datetime, via: str) -> bool:
-        try:
-            OptOutItem(_phone_pk(phone), OPT_OUT_SK, opted_out_at=now, via=via).save(
-                condition=OptOutItem.pk.does_not_exist())
-        except PutError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
-        return True
+        return put_if(OptOutItem(_phone_pk(phone), OPT_OUT_SK, opted_out_at=now, via=via),
+                      OptOutItem.pk.does_not_exist())
 
     def opt_in(self, phone: str) -> bool:
         try:

@@ -33,7 +33,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import AttributeDeserializationError, PutError, UpdateError
+from pynamodb.exceptions import AttributeDeserializationError
 from pynamodb.models import Model
 
 from ..config import settings
@@ -46,7 +46,7 @@ from ..domain.participant import (
     version_key,
 )
 from ..domain.referral import EmergencyDisclosure
-from .dynamo import _conditional_failed, _plain, _type_error
+from .dynamo import _plain, _type_error, put_if, update_if
 
 _S = settings()
 VERSION_PREFIX = "v#"
@@ -179,13 +179,7 @@ class DynamoParticipants:
                                       version_key(participant.version))
         for name in ParticipantVersionItem.FIELDS:
             setattr(item, name, doc.get(name))
-        try:
-            item.save(condition=ParticipantVersionItem.sk.does_not_exist())
-        except PutError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
-        return True
+        return put_if(item, ParticipantVersionItem.sk.does_not_exist())
 
     def record_disclosure(self, participant_id: str, disclosure: EmergencyDisclosure) -> bool:
         at = disclosure.at.astimezone(UTC)
@@ -202,13 +196,7 @@ class DynamoParticipants:
             information_disclosed=list(disclosure.information_disclosed),
             regulation=disclosure.regulation,
         )
-        try:
-            item.save(condition=DisclosureItem.sk.does_not_exist())
-        except PutError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
-        return True
+        return put_if(item, DisclosureItem.sk.does_not_exist())
 
     def disclosures(self, participant_id: str) -> list[dict[str, Any]]:
         """The participant's disclosure record, oldest first (for admins and audits)."""
@@ -224,12 +212,5 @@ class DynamoParticipants:
         ]
 
     def claim_notice(self, incident_id: str, key: str, now: datetime) -> bool:
-        try:
-            NoticeClaim(incident_id, f"{NOTICE_PREFIX}{key}").update(
-                actions=[NoticeClaim.claimed_at.set(now)],
-                condition=NoticeClaim.pk.does_not_exist())
-        except UpdateError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
-        return True
+        return update_if(NoticeClaim(incident_id, f"{NOTICE_PREFIX}{key}"),
+                         [NoticeClaim.claimed_at.set(now)], NoticeClaim.pk.does_not_exist())

@@ -6,6 +6,7 @@ the next business day, a few days running."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..domain.incident import FOLLOW_UP_START, Incident, is_follow_up
@@ -44,10 +45,17 @@ def ensure_follow_up(incident: Incident, deps: Deps) -> bool:
     return True
 
 
-def record_follow_up(incident_id: str, clinician_id: str, action: str, deps: Deps) -> str:
+@dataclass(frozen=True)
+class FollowUpResult:
+    outcome: str  # attempt_recorded | done | already_done | attempts_full | not_yours |
+    #               no_follow_up
+    attempts: int | None = None  # contact attempts recorded, when one was just recorded
+
+
+def record_follow_up(incident_id: str, clinician_id: str, action: str,
+                     deps: Deps) -> FollowUpResult:
     """A contact attempt (``attempt``) or the follow-up done (``done``), by SMS or through
-    the secure link. Returns attempt_recorded | done | already_done | attempts_full |
-    not_yours | no_follow_up."""
+    the secure link."""
     if action not in ("attempt", "done"):
         raise ValueError(f"action must be 'attempt' or 'done', not {action!r}")
     now = deps.clock.now()
@@ -60,14 +68,14 @@ def record_follow_up(incident_id: str, clinician_id: str, action: str, deps: Dep
                 attempts=len(current.follow_up_attempts) if current else None)
             if current is not None and is_follow_up(current.position) and current.task_token:
                 deps.ladder.wake(current.task_token, {"result": "follow_up_done"})
-            return "done"
+            return FollowUpResult("done")
     else:
         count = incidents.record_follow_up_attempt(incident_id, clinician_id, now)
         if count is not None:
             deps.timeline.append(incident_id, now, "follow_up_attempt",
                                  clinician_id=clinician_id, attempt=count)
-            return "attempt_recorded"
-    return _why_not(incidents.get(incident_id), clinician_id)
+            return FollowUpResult("attempt_recorded", count)
+    return FollowUpResult(_why_not(incidents.get(incident_id), clinician_id))
 
 
 def _why_not(incident: Incident | None, clinician_id: str) -> str:

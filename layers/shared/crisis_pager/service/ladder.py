@@ -9,7 +9,9 @@ timeout can never lead to a page after the acceptance.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +33,7 @@ from ..domain.incident import (
 from ..domain.ladder import MIN_WINDOW_S, Rung, RungKind
 from ..domain.program import Clinician, Program
 from ..domain.rota import Gap, OnCall
+from ..domain.schedule import Schedule
 from ..domain.schedule import on_call as schedule_on_call
 from .delivery import UNSUBSCRIBED, Deps, PagingLease, call_clinician
 from .delivery import opted_out as record_opt_out
@@ -94,11 +97,14 @@ def get_incident(incidents: Incidents, incident_id: str) -> Incident:
 
 
 def resolve_on_call(
-    directory: Directory, program_id: str, role: str, clock: Clock
+    directory: Directory, program_id: str, role: str, clock: Clock,
+    schedule: Callable[[], Schedule] | None = None,
 ) -> tuple[Clinician, OnCall] | Gap:
-    """Who answers for a role now, or an explicit gap. Malformed items are gaps."""
+    """Who answers for a role now, or an explicit gap. Malformed items are gaps.
+    ``schedule``: the program's schedule when the caller has read it already."""
     try:
-        on_call = schedule_on_call(directory.schedule(program_id), role, clock.now())
+        read = schedule() if schedule is not None else directory.schedule(program_id)
+        on_call = schedule_on_call(read, role, clock.now())
         if isinstance(on_call, Gap):
             return on_call
         clinician = directory.clinician(on_call.clinician_id)
@@ -167,6 +173,9 @@ def _next_rung(
     """The first rung after ``position`` that has someone to page (``base``: the position
     of ``ladder[0]``); gaps are skipped, recorded and alerted."""
     skipped: list[str] = []
+    # Read at most once per step, whatever the rungs and gaps ask of them.
+    schedule = functools.cache(lambda: directory.schedule(incident.program_id))
+    program = functools.cache(lambda: program_or_none(directory, incident.program_id))
     pos = position
     while True:
         pos += 1
@@ -178,7 +187,7 @@ def _next_rung(
             return Step("referral", pos, rung, skipped=tuple(skipped))
         if rung.business_days:
             now = clock.now()
-            hours = business_hours(directory, incident.program_id, rung.target)
+            hours = business_hours(program(), rung.target, schedule)
             carried = step.get("due_by") if step.get("due_for") == pos else None
             due_by = (datetime.fromisoformat(carried) if carried
                       else hours.close_of_business_day_after(now, rung.business_days))
@@ -189,9 +198,9 @@ def _next_rung(
                             due_by=due_by.isoformat(), due_for=pos)
             rung = dataclasses.replace(
                 rung, window_s=max(MIN_WINDOW_S, _seconds_until(now, due_by)))
-        found = resolve_on_call(directory, incident.program_id, rung.target, clock)
+        found = resolve_on_call(directory, incident.program_id, rung.target, clock, schedule)
         if isinstance(found, Gap):
-            _record_gap(incident, pos, rung, found, timeline, directory, alerts, clock)
+            _record_gap(incident, pos, rung, found, timeline, program(), alerts, clock)
             skipped.append(rung.target)
             continue
         clinician, _ = found
@@ -202,16 +211,16 @@ def _seconds_until(now: datetime, then: datetime) -> int:
     return max(1, math.ceil((then - now).total_seconds()))
 
 
-def business_hours(directory: Directory, program_id: str, role: str) -> BusinessHours:
+def business_hours(program: Program | None, role: str,
+                   schedule: Callable[[], Schedule]) -> BusinessHours:
     """The program's business hours, in its time zone, else in the time zone of the rota
-    being paged (rotas always have one), else UTC. A malformed program item gets the
-    default hours: a task is never lost to a typo."""
-    program = program_or_none(directory, program_id)
+    being paged (rotas always have one), else UTC. A malformed program item (None) gets
+    the default hours: a task is never lost to a typo."""
     if program is not None and program.timezone:
         return program.hours(program.timezone)
     timezone = "UTC"
     try:
-        rotas = directory.schedule(program_id).rotas_for(role)
+        rotas = schedule().rotas_for(role)
         if rotas:
             timezone = rotas[0].timezone.key
     except InvalidItem:
@@ -227,7 +236,7 @@ def _record_gap(
     rung: Rung,
     gap: Gap,
     timeline: Timeline,
-    directory: Directory,
+    program: Program | None,
     alerts: Alerts,
     clock: Clock,
 ) -> None:
@@ -239,7 +248,6 @@ def _record_gap(
         target=rung.target,
         reason=gap.reason,
     )
-    program = program_or_none(directory, incident.program_id)
     name = program.display_name if program else incident.program_id
     alerts.publish(
         incident.program_id,

@@ -27,7 +27,7 @@ from ..domain.referral import (
     support_notice_key,
 )
 from .ladder import get_incident as _get
-from .lookups import clinician_name, program_or_none
+from .lookups import clinician_name
 from .participants import current_plan
 from .ports import (
     Alerts,
@@ -261,7 +261,7 @@ def record_disclosure(incident: Incident, payload: dict[str, Any], *, directory:
     """The referral reached the hotline: record the disclosure (42 CFR 2.51) on the
     incident's timeline and, when the referral read the participant's record, in that
     record too. Recording never undoes or fails the delivered callback."""
-    program = program_or_none_safe(directory, incident.program_id)
+    program, _ = _program(directory, incident)
     try:
         recipient = hotline.recipient(incident.hotline_id)
     except Exception as exc:  # noqa: BLE001 (the disclosure is still recorded)
@@ -280,9 +280,3 @@ def record_disclosure(incident: Incident, payload: dict[str, Any], *, directory:
         timeline.append(incident.incident_id, clock.now(), "disclosure_record_failed",
                         reason=f"the participant's record was not written ({type(exc).__name__})")
 
-
-def program_or_none_safe(directory: Directory, program_id: str) -> Program | None:
-    try:
-        return program_or_none(directory, program_id)
-    except Exception:  # noqa: BLE001 (the disclosure names the program by id instead)
-        return None

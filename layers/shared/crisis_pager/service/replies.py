@@ -126,7 +126,8 @@ def accept_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyOu
             # Wake the rung now waiting. If it has just timed out instead, the next
             # step reads the acceptance from the table and stops the ladder all the same.
             deps.ladder.wake(current.task_token, {"result": "accepted"})
-        link = _brief_link(incident.incident_id, page.clinician_id, "accepted", now, deps)
+        link = (_brief_link(incident.incident_id, page.clinician_id, "accepted", now, deps)
+                if via == "sms" else None)  # a call cannot carry it: issue none
         return ReplyOutcome(
             messages.accepted_reply(display, page.code, hotline, link=link,
                                     task=incident.severity is Severity.LOW), "accepted",
@@ -217,12 +218,13 @@ def follow_up_report(phone: str, reply: FollowUpReport, deps: Deps) -> ReplyOutc
     page = deps.incidents.find_page(phone, code)
     if page is None:
         return ReplyOutcome(messages.no_follow_up_reply(code), "no_follow_up")
-    outcome = record_follow_up(page.incident_id, page.clinician_id,
-                               "done" if reply.done else "attempt", deps)
+    result = record_follow_up(page.incident_id, page.clinician_id,
+                              "done" if reply.done else "attempt", deps)
+    outcome = result.outcome
     answer = {
         "done": lambda: messages.follow_up_done_reply(code),
         "attempt_recorded": lambda: messages.follow_up_attempt_reply(
-            code, len(_attempts(page.incident_id, deps)), FOLLOW_UP_ATTEMPTS),
+            code, result.attempts or 0, FOLLOW_UP_ATTEMPTS),
         "already_done": lambda: messages.follow_up_closed_reply(code),
         "attempts_full": lambda: messages.follow_up_attempts_full_reply(
             code, FOLLOW_UP_ATTEMPTS),
@@ -230,11 +232,6 @@ def follow_up_report(phone: str, reply: FollowUpReport, deps: Deps) -> ReplyOutc
         "no_follow_up": lambda: messages.no_follow_up_reply(code),
     }[outcome]()
     return ReplyOutcome(answer, outcome, page.incident_id)
-
-
-def _attempts(incident_id: str, deps: Deps) -> tuple[datetime, ...]:
-    current = deps.incidents.get(incident_id)
-    return current.follow_up_attempts if current else ()
 
 
 def take_follow_up(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyOutcome:
@@ -259,8 +256,8 @@ def take_follow_up(page: Page, incident: Incident, via: str, deps: Deps) -> Repl
                          clinician_id=page.clinician_id, via=via, position=page.position)
     if current.task_token:
         deps.ladder.wake(current.task_token, {"result": "follow_up_taken"})
-    link = _brief_link(incident.incident_id, page.clinician_id, "follow_up", now, deps,
-                       current.follow_up_due_at)
+    link = (_brief_link(incident.incident_id, page.clinician_id, "follow_up", now, deps,
+                        current.follow_up_due_at) if via == "sms" else None)
     return ReplyOutcome(messages.follow_up_taken_reply(page.code, link), "follow_up_taken",
                         incident.incident_id, position=page.position)
 
