@@ -214,6 +214,10 @@ def post_escalation(body: EscalationRequest) -> Response[EscalationAccepted]:
                                               "program_id": incident.program_id})
     if opened.created:
         metrics.add_metric(name="IncidentsOpened", unit=MetricUnit.Count, value=1)
+    if opened.program_problems:
+        logger.warning("program item has malformed fields; paged with their defaults",
+                       extra={"problems": list(opened.program_problems)})
+        metrics.add_metric(name="ProgramDefaultsUsed", unit=MetricUnit.Count, value=1)
     return Response(
         status_code=202,
         content_type=content_types.APPLICATION_JSON,

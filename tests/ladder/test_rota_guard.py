@@ -17,7 +17,15 @@ from crisis_pager.adapters.dynamo import edit_from_stream
 from crisis_pager.domain.edits import CLINICIANS, PROGRAMS, Edit
 from local import seed
 from local.stack import LocalStack
-from tests.ladder.conftest import PARTICIPANT_REF, SCALE, SUMMARY, Inbox, open_incident
+from tests.ladder.conftest import (
+    PARTICIPANT_REF,
+    SCALE,
+    SUMMARY,
+    Inbox,
+    open_incident,
+    pages,
+    wait_for_pages,
+)
 
 ADMIN = "+15035550199"
 EAST_ADMIN = "+15035550198"
@@ -109,6 +117,26 @@ def test_an_invalid_item_is_named_with_its_field(stack: LocalStack, inbox: Inbox
     assert re.search(rf"First uncovered window: primary from {WHEN} to {WHEN}\.", text), text
     stack.wait_for(lambda: len(inbox.messages()) == 1)
     assert "field 'timezone'" in inbox.messages()[0]["Message"]
+
+
+def test_a_typo_in_an_optional_program_field_is_named_and_crises_are_still_paged(
+        stack: LocalStack) -> None:
+    """A holiday typed at the console as text, not a list: the admins hear which field,
+    and a crisis reported meanwhile is paged at once with no holidays (the default)."""
+    text, _ = edit_and_wait_for_text(stack, lambda: stack.put_items("ProgramsTable", [
+        {**seed.PROGRAM, "admin_phones": [ADMIN], "closed_dates": "2026-12-25"}]))
+    assert text.startswith("crisis-pager: West IOP rota problem after an edit of program: "
+                           "programs item west-iop / program: field 'closed_dates' must be "
+                           "a list"), text
+    assert "its default is used meanwhile" in text
+
+    incident_id, code = open_incident(stack, event_id="evt-typo")
+    wait_for_pages(stack, code, 1)
+    assert pages(stack, code)[0][0] == seed.phone_of("clin-ana")
+    (used,) = [e for e in stack.timeline(incident_id) if e["kind"] == "program_defaults_used"]
+    assert used["fields"] == ["closed_dates"]
+    assert any("paged with their defaults" in line for line in stack.log_lines)
+    assert stack.errors == []
 
 
 def test_a_clinician_who_cannot_be_paged_is_named(stack: LocalStack, inbox: Inbox) -> None:

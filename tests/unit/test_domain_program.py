@@ -19,7 +19,7 @@ COMPLETE: dict[str, object] = {
 }
 KEY = "riverbend / program"
 PHONE_FIELDS = ["hotline_number", "crisis_line", "mobile_crisis_team", "emergency_department_phone"]
-TEXT_FIELDS = ["display_name", "emergency_department"]
+TEXT_FIELDS = ["emergency_department"]
 
 
 def read(**changes: object) -> Program:
@@ -36,6 +36,16 @@ def refused(table: str, key: str, field: str, call: object) -> InvalidItem:
     return exc
 
 
+def defaulted(field: str, **changes: object) -> tuple[Program, InvalidItem]:
+    """An optional field that is malformed reads as its default: the item stays usable
+    (a crisis is still paged) and the problem is named, with its field, for the admins."""
+    program = read(**changes)
+    (problem,) = program.problems
+    assert (problem.table, problem.key, problem.field) == ("programs", KEY, field)
+    assert f"'{field}'" in str(problem)
+    return program, problem
+
+
 def test_a_complete_item_reads() -> None:
     program = program_from_fields("riverbend", dict(COMPLETE))
     assert program.program_id == "riverbend"
@@ -49,6 +59,7 @@ def test_a_complete_item_reads() -> None:
     }
     for severity in Severity:
         assert program.ladder_for(severity) == parse_policy(DEFAULT_POLICIES[severity])
+    assert program.problems == ()
 
 
 @pytest.mark.parametrize("field", PHONE_FIELDS + TEXT_FIELDS)
@@ -81,8 +92,15 @@ def test_e164_length_bounds() -> None:
 
 def test_display_name_is_at_most_40_characters() -> None:
     assert read(display_name="x" * 40).display_name == "x" * 40
-    exc = refused("programs", KEY, "display_name", lambda: read(display_name="x" * 41))
-    assert "40" in str(exc)
+    assert read(display_name=" " + "x" * 40 + " ").display_name == "x" * 40
+    program, problem = defaulted("display_name", display_name="x" * 41)
+    assert "40" in str(problem) and program.display_name == "riverbend"
+
+
+@pytest.mark.parametrize("value", [None, "", "   "])
+def test_a_missing_display_name_reads_as_the_program_id(value: object) -> None:
+    program, problem = defaulted("display_name", display_name=value)
+    assert program.display_name == "riverbend" and "missing or empty" in str(problem)
 
 
 def test_emergency_department_is_at_most_80_characters() -> None:
@@ -108,15 +126,37 @@ def test_blank_or_non_text_override_means_the_default(blank: object) -> None:
     assert program.ladder_for(Severity.LOW) == parse_policy(DEFAULT_POLICIES[Severity.LOW])
 
 
-def test_invalid_override_names_the_ladder_field_and_the_rung() -> None:
-    exc = refused("programs", KEY, "ladder_high", lambda: read(ladder_high="primary 5x"))
-    assert "primary 5x" in str(exc)
+def test_invalid_override_is_named_and_its_severity_keeps_the_default_ladder() -> None:
+    program, problem = defaulted("ladder_high", ladder_high="primary 5x")
+    assert "primary 5x" in str(problem)
+    assert program.ladder_for(Severity.HIGH) == parse_policy(DEFAULT_POLICIES[Severity.HIGH])
 
 
 @pytest.mark.parametrize("severity", list(Severity))
 def test_invalid_override_of_each_severity_names_its_field(severity: Severity) -> None:
-    refused("programs", KEY, f"ladder_{severity.value}",
-            lambda: read(**{f"ladder_{severity.value}": "referral, primary 5m"}))
+    program, _ = defaulted(f"ladder_{severity.value}",
+                           **{f"ladder_{severity.value}": "referral, primary 5m"})
+    assert program.ladder_for(severity) == parse_policy(DEFAULT_POLICIES[severity])
+
+
+def test_every_malformed_optional_field_is_named_and_the_rest_still_read() -> None:
+    program = read(display_name="", ladder_moderate="primary 5x", timezone="Mars/Olympus",
+                   admin_phones=["+15035550199", "555-0198"], location_max_age_hours=0,
+                   ladder_imminent="backup 2m, referral, supervisor 3m")
+    assert [p.field for p in program.problems] == [
+        "ladder_moderate", "admin_phones", "timezone", "display_name", "location_max_age_hours"]
+    assert program.admin_phones == ("+15035550199",), "the admin whose number reads is kept"
+    assert [r.target for r in program.ladder_for(Severity.IMMINENT)] == [
+        "backup", "referral", "supervisor"], "a valid override still applies"
+    assert program.hotline_number == "+15035550100"
+
+
+def test_a_malformed_hotline_or_resource_still_makes_the_item_invalid() -> None:
+    """Nothing sensible stands in for the number a clinician calls for the handoff or the
+    local resources a referral gives: those keep the item from being used (and the hotline
+    from being told its crisis is paged when it cannot be)."""
+    refused("programs", KEY, "hotline_number",
+            lambda: read(hotline_number="503", ladder_high="primary 5x"))
 
 
 # ---------------------------------------------------------------- clinicians

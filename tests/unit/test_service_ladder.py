@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
 
-from crisis_pager.domain.incident import AcceptOutcome, Status
+from crisis_pager.domain.incident import AcceptOutcome, Severity, Status
+from crisis_pager.domain.ladder import DEFAULT_POLICIES, parse_policy
 from crisis_pager.service import intake
 from crisis_pager.service.ports import CallbackError, SmsError
 from crisis_pager.service.referral import notify_hotline, refer
@@ -71,6 +73,27 @@ def test_misconfigured_program_stores_nothing(world: World) -> None:
     with pytest.raises(intake.ProgramMisconfigured, match="hotline_number"):
         world.open()
     assert world.incidents.items == {}
+
+
+def test_a_malformed_optional_program_field_still_pages_with_its_default(
+        world: World) -> None:
+    """A typo in a custom ladder or a holiday list must not refuse a crisis: the field's
+    default stands in, the audit names the field, and the incident pages at once."""
+    world.directory.programs["west-iop"].update(
+        ladder_high="primary 5x, referral", closed_dates=["12/25/2026"])
+    opened = world.open()
+    iid = opened.incident.incident_id
+    assert [r["target"] for r in opened.incident.rungs] == [
+        r.target for r in parse_policy(DEFAULT_POLICIES[Severity.HIGH])], "the default ladder"
+    assert len(opened.program_problems) == 2
+    assert "'ladder_high'" in opened.program_problems[0]
+    (used,) = [e for e in world.timeline.entries(iid) if e["kind"] == "program_defaults_used"]
+    assert used["fields"] == ["closed_dates", "ladder_high"]
+    assert "5x" not in json.dumps(used, default=str), "fields only: the values go to the admins"
+    step = world.advance(iid, -1)
+    assert (step.action, step.clinician_id) == ("page", "clin-ana")
+    world.page(iid, step)
+    assert [to for to, _ in world.sms.sent] == [ANA]
 
 
 def test_advance_pages_the_on_call_clinician_of_each_rung(world: World) -> None:

@@ -115,6 +115,21 @@ def test_an_invalid_item_is_named_with_its_field_and_the_first_uncovered_window(
     assert re.search(rf"First uncovered window: primary from {WHEN} to {WHEN}\.", text), text
 
 
+def test_a_malformed_optional_program_field_is_named_though_it_still_pages(
+        ports: Ports) -> None:
+    """The item still reads (its default stands in), so crises are paged; the admins are
+    still told, at once, what to fix and that the default is in force meanwhile."""
+    ports.directory.programs["west-iop"].update(
+        ladder_high="primary 5x", admin_phones=[ADMIN, "555-0198"])
+    ports.guard({"west-iop": "an edit of program"})
+    (text,) = ports.texts()
+    assert text.startswith("crisis-pager: West IOP rota problem after an edit of program: "
+                           "programs item west-iop / program: field 'ladder_high'")
+    assert "its default is used meanwhile" in text and "(+1 more; details by e-mail)" in text
+    (_, _, mail), = ports.alerts.published
+    assert "'admin_phones' '555-0198' is not an E.164 number" in mail
+
+
 def test_a_clinician_who_cannot_be_paged_is_named(ports: Ports) -> None:
     ports.directory.set_clinician("clin-ana", name="Ana", phone="503-555")
     ports.guard({"west-iop": "an edit of clinician clin-ana"})

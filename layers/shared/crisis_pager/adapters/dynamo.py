@@ -817,10 +817,24 @@ class DynamoDirectory:
     """The Directory port: programs, rotas and clinicians, validated on every read."""
 
     def program(self, program_id: str) -> Program | None:
-        item = _read(ProgramItem, "programs", f"{program_id} / program", program_id, "program")
-        if item is None:
+        """Each field is read on its own: a field an admin gave the wrong DynamoDB type (a
+        number typed as text at the console) reaches program_from_fields as its
+        InvalidItem, which decides whether the program can still be paged."""
+        key_text = f"{program_id} / program"
+        raw = ProgramItem._get_connection().get_item(
+            program_id, "program", consistent_read=True).get("Item")
+        if raw is None:
             return None
-        return program_from_fields(program_id, {f: getattr(item, f) for f in ProgramItem.FIELDS})
+        keys = {k: raw[k] for k in ("program_id", "key")}
+        fields: dict[str, object] = {}
+        for f in ProgramItem.FIELDS:
+            if f not in raw:
+                continue
+            try:
+                fields[f] = _number(getattr(ProgramItem.from_raw_data({**keys, f: raw[f]}), f))
+            except AttributeDeserializationError as exc:
+                fields[f] = _type_error("programs", key_text, exc)
+        return program_from_fields(program_id, fields)
 
     def schedule(self, program_id: str) -> Schedule:
         """Every rota and override of a program in one query. Each item is validated on

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
+from typing import TypeVar
 
 from .errors import InvalidItem, InvalidPolicy
 from .hours import (
@@ -31,6 +34,7 @@ E164 = re.compile(r"\+[1-9][0-9]{6,14}")  # always fullmatch: no trailing newlin
 # the last session's; a program may set location_max_age_hours (1 to 168) on its item.
 DEFAULT_LOCATION_MAX_AGE = timedelta(hours=24)
 LOCATION_MAX_AGE_HOURS = (1, 168)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,10 @@ class Program:
     # Who is paged when a resolved crisis's follow-up is overdue (like a low task).
     follow_up_policy: tuple[Rung, ...] = field(
         default_factory=lambda: parse_policy(DEFAULT_FOLLOW_UP_POLICY))
+    # Optional fields that were malformed on the item and read as their defaults instead
+    # (see program_from_fields): the rota guard names them to the admins, and an incident
+    # opened meanwhile records them on its timeline.
+    problems: tuple[InvalidItem, ...] = ()
 
     def roles(self) -> list[str]:
         """The rotas the ladders page, in the order the most urgent ladder pages them."""
@@ -109,66 +117,109 @@ def _phone(table: str, key: str, field: str, value: object) -> str:
     return value
 
 
+# A malformed optional field reads as its default (and is named in Program.problems) rather
+# than making the item unusable: a typo in a holiday list or a custom ladder must never
+# stop a crisis from being paged. Only the numbers a page or a referral cannot do without
+# (the hotline and the program's local resources) make an item invalid.
 def program_from_fields(program_id: str, fields: dict[str, object]) -> Program:
+    """The program an item describes. Raises InvalidItem for a malformed hotline number or
+    local resource; any other malformed field reads as its default and is named in
+    ``problems``. A field's value may be the InvalidItem the store raised reading it."""
     key = f"{program_id} / program"
+    problems: list[InvalidItem] = []
+
+    def get(field: str) -> object:
+        value = fields.get(field)
+        if isinstance(value, InvalidItem):  # the store could not read it (a wrong type)
+            raise value
+        return value
+
+    def soft(read: Callable[[], T], default: T) -> T:
+        try:
+            return read()
+        except InvalidItem as exc:
+            problems.append(exc)
+            return default
 
     def text(field: str, limit: int = 80) -> str:
-        value = fields.get(field)
+        value = get(field)
         if not isinstance(value, str) or not value.strip():
             raise InvalidItem("programs", key, field, "is missing or empty")
-        if len(value) > limit:
+        if len(value.strip()) > limit:
             raise InvalidItem("programs", key, field, f"is longer than {limit} characters")
         return value.strip()
 
-    policies: dict[Severity, tuple[Rung, ...]] = {}
-    for severity in Severity:
-        field = f"ladder_{severity.value}"
-        raw = fields.get(field)
+    def policy(field: str, default: str, check: Callable[[tuple[Rung, ...]], None]
+               ) -> tuple[Rung, ...]:
+        raw = get(field)
         try:
-            policies[severity] = parse_policy(
-                raw if isinstance(raw, str) and raw.strip() else DEFAULT_POLICIES[severity]
-            )
-            check_policy_for(severity, policies[severity])
+            rungs = parse_policy(raw if isinstance(raw, str) and raw.strip() else default)
+            check(rungs)
+            return rungs
         except InvalidPolicy as exc:
             raise InvalidItem("programs", key, field, str(exc)) from None
-    raw = fields.get("ladder_follow_up")
-    try:
-        follow_up_policy = parse_policy(
-            raw if isinstance(raw, str) and raw.strip() else DEFAULT_FOLLOW_UP_POLICY)
-        check_follow_up_policy(follow_up_policy)
-    except InvalidPolicy as exc:
-        raise InvalidItem("programs", key, "ladder_follow_up", str(exc)) from None
+
+    policies: dict[Severity, tuple[Rung, ...]] = {}
+    for severity in Severity:
+        default = DEFAULT_POLICIES[severity]
+        policies[severity] = soft(
+            partial(policy, f"ladder_{severity.value}", default,
+                    partial(check_policy_for, severity)),
+            parse_policy(default))
+    follow_up_policy = soft(
+        partial(policy, "ladder_follow_up", DEFAULT_FOLLOW_UP_POLICY, check_follow_up_policy),
+        parse_policy(DEFAULT_FOLLOW_UP_POLICY))
     resources = LocalResources(
-        crisis_line=_phone("programs", key, "crisis_line", fields.get("crisis_line")),
+        crisis_line=_phone("programs", key, "crisis_line", get("crisis_line")),
         mobile_crisis_team=_phone(
-            "programs", key, "mobile_crisis_team", fields.get("mobile_crisis_team")
+            "programs", key, "mobile_crisis_team", get("mobile_crisis_team")
         ),
         emergency_department=text("emergency_department"),
         emergency_department_phone=_phone(
-            "programs", key, "emergency_department_phone", fields.get("emergency_department_phone")
+            "programs", key, "emergency_department_phone", get("emergency_department_phone")
         ),
-        emergency_call_center=(  # optional on a program: items written before it stay valid
-            _phone("programs", key, "emergency_call_center", fields["emergency_call_center"])
-            if fields.get("emergency_call_center") is not None else None),
+        # optional on a program (items written before it stay valid); a referral without it
+        # says it is missing
+        emergency_call_center=soft(
+            lambda: _phone("programs", key, "emergency_call_center",
+                           get("emergency_call_center"))
+            if fields.get("emergency_call_center") is not None else None, None),
     )
-    admins = fields.get("admin_phones") or []
-    if not isinstance(admins, (list, tuple)):
-        raise InvalidItem("programs", key, "admin_phones", "is not a list of E.164 numbers")
-    admin_phones = tuple(_phone("programs", key, "admin_phones", a) for a in admins)
-    hours_text, zone, closed_dates = _hours_fields(key, fields)
+    hotline_number = _phone("programs", key, "hotline_number", get("hotline_number"))
+    empty: tuple[str, ...] = ()
+    no_admins: list[object] = []
+    admins = soft(lambda: _admin_list(key, get("admin_phones")), no_admins)
+    admin_phones = tuple(  # the admins whose numbers read are still told
+        phone for a in admins
+        if (phone := soft(partial(_phone, "programs", key, "admin_phones", a), None)))
+    hours_text = soft(lambda: _business_hours(key, get("business_hours")),
+                      DEFAULT_BUSINESS_HOURS)
+    zone = soft(lambda: _time_zone(key, get("timezone")), None)
+    closed_dates = soft(lambda: _closed_dates(key, get("closed_dates")), empty)
     return Program(
         program_id=program_id,
         admin_phones=admin_phones,
-        display_name=text("display_name", 40),
-        hotline_number=_phone("programs", key, "hotline_number", fields.get("hotline_number")),
+        display_name=soft(lambda: text("display_name", 40), program_id[:40]),
+        hotline_number=hotline_number,
         resources=resources,
         policies=policies,
         business_hours_text=hours_text,
         timezone=zone,
         closed_dates=closed_dates,
-        location_max_age=_location_max_age(key, fields.get("location_max_age_hours")),
+        location_max_age=soft(
+            lambda: _location_max_age(key, get("location_max_age_hours")),
+            DEFAULT_LOCATION_MAX_AGE),
         follow_up_policy=follow_up_policy,
+        problems=tuple(problems),
     )
+
+
+def _admin_list(key: str, value: object) -> list[object]:
+    if value is None:
+        return []
+    if not isinstance(value, (list, tuple)):
+        raise InvalidItem("programs", key, "admin_phones", "is not a list of E.164 numbers")
+    return list(value)
 
 
 def _location_max_age(key: str, value: object) -> timedelta:
@@ -181,39 +232,38 @@ def _location_max_age(key: str, value: object) -> timedelta:
     return timedelta(hours=value)
 
 
-def _hours_fields(key: str, fields: dict[str, object]) -> tuple[str, str | None,
-                                                                tuple[str, ...]]:
-    """business_hours, timezone and closed_dates: each optional, each checked here so that
-    a bad value is named when the item is read, not when a low task is paged."""
-    def bad(field: str, exc: ValueError) -> InvalidItem:
-        return InvalidItem("programs", key, field, str(exc))
+# business_hours, timezone and closed_dates: each optional, each checked when the item is
+# read, so that a bad value is named then and not when a low task is paged.
 
-    text = fields.get("business_hours")
+def _business_hours(key: str, text: object) -> str:
     if text is None or (isinstance(text, str) and not text.strip()):
-        text = DEFAULT_BUSINESS_HOURS
+        return DEFAULT_BUSINESS_HOURS
     try:
         parse_spans(text)
     except ValueError as exc:
-        raise bad("business_hours", exc) from None
-    raw_zone = fields.get("timezone")
-    zone: str | None = None
-    if raw_zone is not None and not (isinstance(raw_zone, str) and not raw_zone.strip()):
-        # (absent or blank on items written before it existed: the paged rota's zone)
-        try:
-            zone = time_zone(raw_zone).key
-        except ValueError as exc:
-            raise bad("timezone", exc) from None
-    closed = fields.get("closed_dates")
+        raise InvalidItem("programs", key, "business_hours", str(exc)) from None
+    return str(text).strip()
+
+
+def _time_zone(key: str, raw: object) -> str | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None  # absent or blank on items written before it existed: the rota's zone
+    try:
+        return time_zone(raw).key
+    except ValueError as exc:
+        raise InvalidItem("programs", key, "timezone", str(exc)) from None
+
+
+def _closed_dates(key: str, closed: object) -> tuple[str, ...]:
     if closed is None:
-        closed = []
+        return ()
     if not isinstance(closed, (list, tuple, set, frozenset)):
         raise InvalidItem("programs", key, "closed_dates",
                           "is not a list of dates like ['2026-12-25']")
     try:
-        dates = sorted(d.isoformat() for d in parse_closed_dates(closed))
+        return tuple(sorted(d.isoformat() for d in parse_closed_dates(closed)))
     except ValueError as exc:
-        raise bad("closed_dates", exc) from None
-    return str(text).strip(), zone, tuple(dates)
+        raise InvalidItem("programs", key, "closed_dates", str(exc)) from None
 
 
 def clinician_from_fields(clinician_id: str, fields: dict[str, object]) -> Clinician:

@@ -46,6 +46,8 @@ class OpenEscalation:
 class Opened:
     incident: Incident
     created: bool  # False when this was a retry of an event already opened
+    # The program item's malformed optional fields, read as their defaults for this crisis.
+    program_problems: tuple[str, ...] = ()
 
 
 class UnknownProgram(Exception):
@@ -139,8 +141,14 @@ def open_incident(
         code=code,
         rungs=len(incident.rungs),
     )
+    if program.problems:
+        # Paged anyway, with those fields' defaults (a typo never refuses a crisis); the
+        # audit shows which, and the rota guard has told the admins what to fix.
+        timeline.append(incident_id, now, "program_defaults_used",
+                        fields=sorted({p.field for p in program.problems}))
     _start(incident, incidents, ladder)
-    return Opened(incident, created=True)
+    return Opened(incident, created=True,
+                  program_problems=tuple(str(p) for p in program.problems))
 
 
 def _replay(

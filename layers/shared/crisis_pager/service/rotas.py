@@ -37,24 +37,26 @@ def check_program(
     """Validate every item of a program and compute who covers each role for ``days``."""
     start = start or clock.now()
     schedule = directory.schedule(program_id)
-    program_problem: Problem | None = None
+    program_problems: list[Problem] = []
     roles: list[str]
     try:
         program = directory.program(program_id)
     except InvalidItem as exc:
-        program, program_problem = None, Problem("invalid_item", str(exc))
+        program, program_problems = None, [Problem("invalid_item", str(exc))]
     if program is not None:
         roles, name, admins = program.roles(), program.display_name, program.admin_phones
+        # malformed optional fields: read as their defaults, still the admins' to fix
+        program_problems = [Problem("invalid_item", f"{p}; its default is used meanwhile")
+                            for p in program.problems]
     else:
         roles, name, admins = _default_roles(schedule), program_id, ()
-        if program_problem is None:
-            program_problem = Problem(
-                "invalid_item", f"programs item {program_id} / program: does not exist")
+        program_problems = program_problems or [
+            Problem("invalid_item", f"programs item {program_id} / program: does not exist")]
     ids = sorted({m for r in schedule.rotas for m in r.members}
                  | {o.clinician_id for o in schedule.overrides})
     report = coverage(schedule, roles, directory.clinicians(ids), start, days)
-    if program_problem is not None:
-        report = dataclasses.replace(report, problems=(program_problem, *report.problems))
+    if program_problems:
+        report = dataclasses.replace(report, problems=(*program_problems, *report.problems))
     return ProgramCheck(program_id, name, report, admins)
 
 
