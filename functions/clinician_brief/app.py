@@ -3,14 +3,14 @@
     GET  /brief/{incident_id}/{token}                 the interstitial (HTML, no PHI): the
                                                       program, the code, one Open button
     POST /brief/{incident_id}/{token}  action=open    the brief (HTML)
-    GET or POST action=open, with ?format=json or Accept: application/json: its JSON
+    either, with ?format=json or Accept: application/json: the same as JSON
     POST /brief/{incident_id}/{token}  follow_up=attempt|done   a follow-up form (then the
                                                       brief)
 
 Phones and messaging apps GET the links in an SMS to build previews: a GET of the page
 therefore shows nothing of the brief and is recorded as ``brief_previewed``, and only the
-POST (a person pressing Open) shows it and is recorded as ``brief_opened``. Preview
-fetchers do not ask for JSON, so a JSON GET still answers with the brief's data.
+POST (a person pressing Open) shows it and is recorded as ``brief_opened``. The same holds
+for JSON: a GET never shows the brief, whatever it asks for.
 
 A link that does not open (unknown, expired, another incident's, or a clinician no longer
 entitled) gets one plain 403 page, whatever the reason and the method. Every use is on the
@@ -37,6 +37,7 @@ from crisis_pager.domain.brief import (
     Format,
     Preview,
     brief_json,
+    preview_json,
 )
 from crisis_pager.domain.brief_page import (
     HTML,
@@ -62,12 +63,10 @@ class BadForm(Exception):
 @app.get("/brief/<incident_id>/<token>")
 def get_brief(incident_id: str, token: str) -> Response:
     fmt = _format()
-    if fmt is Format.JSON:
-        return _open(incident_id, token, fmt)
     result = briefs.preview_brief(
         incident_id, token, bootstrap.clock().now(), links=bootstrap.brief_links(),
         incidents=bootstrap.incidents(), timeline=bootstrap.timeline(),
-        directory=bootstrap.directory())
+        directory=bootstrap.directory(), fmt=fmt)
     return _answer(incident_id, result, fmt)
 
 
@@ -123,6 +122,9 @@ def _answer(incident_id: str, result: Brief | Preview | briefs.Refused, fmt: For
             "clinician_id": result.viewer_id, "purpose": result.purpose.value,
             "format": fmt.value})
         _count("BriefsPreviewed", result.purpose.value)
+        if fmt is Format.JSON:
+            return Response(status_code=200, content_type=JSON,
+                            body=json.dumps(preview_json(result)), headers=dict(PAGE_HEADERS))
         return Response(status_code=200, content_type=HTML, body=render_interstitial(result),
                         headers=dict(PAGE_HEADERS))
     logger.info("brief opened", extra={

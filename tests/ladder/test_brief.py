@@ -120,8 +120,8 @@ def test_the_accepting_clinician_reads_the_brief_as_html_and_json(stack: LocalSt
         assert text in body, text
     assert 'href="tel:+15035550144"' in page.body
 
-    as_json = stack.api("GET", path + "?format=json")
-    accepted = stack.api("GET", path, headers={"Accept": "application/json"})
+    as_json = stack.api("POST", path + "?format=json", OPEN, FORM)
+    accepted = stack.api("POST", path, OPEN, {**FORM, "Accept": "application/json"})
     for response in (as_json, accepted):
         assert response.status == 200 and response.headers["Content-Type"] == "application/json"
         data = response.json()
@@ -133,10 +133,20 @@ def test_the_accepting_clinician_reads_the_brief_as_html_and_json(stack: LocalSt
 
         assert_page_headers(response.headers)
 
+    # A GET never shows the brief, in JSON either: what the SMS carried and how to open it.
+    for response in (stack.api("GET", path + "?format=json"),
+                     stack.api("GET", path, headers={"Accept": "application/json"})):
+        assert response.status == 200 and response.headers["Content-Type"] == "application/json"
+        assert response.json() == {
+            "incident": {"incident_id": incident_id, "program": "West IOP", "code": code},
+            "open": {"method": "POST", "form": {"action": "open"}}}
+        assert_page_headers(response.headers)
+
     opened = uses(stack, incident_id)
     assert [(e["kind"], e["clinician_id"], e["format"]) for e in opened] == [
         ("brief_previewed", "clin-ana", "html"), ("brief_opened", "clin-ana", "html"),
-        ("brief_opened", "clin-ana", "json"), ("brief_opened", "clin-ana", "json")]
+        ("brief_opened", "clin-ana", "json"), ("brief_opened", "clin-ana", "json"),
+        ("brief_previewed", "clin-ana", "json"), ("brief_previewed", "clin-ana", "json")]
     assert all(e["link"] == token_hash(path.rsplit("/", 1)[1])[:12] for e in opened)
 
 
@@ -223,7 +233,7 @@ def test_no_safety_plan_or_name_in_any_sms_log_line_or_metric(stack: LocalStack)
     path = brief_link(stack, incident_id, answer)
     assert stack.api("GET", path).status == 200
     assert stack.api("POST", path, OPEN, FORM).status == 200
-    assert stack.api("GET", path + "?format=json").status == 200
+    assert stack.api("POST", path + "?format=json", OPEN, FORM).status == 200
     assert stack.api("GET", f"/brief/{incident_id}/{'N' * 24}").status == 403
     token = path.rsplit("/", 1)[1]
 

@@ -315,6 +315,16 @@ def _iso(at: datetime | None) -> str | None:
     return at.isoformat() if at is not None else None
 
 
+def preview_json(preview: Preview) -> dict[str, Any]:
+    """What a GET of a live link answers in JSON: what the SMS already carried, and how to
+    open the brief (the same POST the page's button makes)."""
+    return {
+        "incident": {"incident_id": preview.incident_id, "program": preview.program_name,
+                     "code": preview.code},
+        "open": {"method": "POST", "form": {"action": OPEN_ACTION}},
+    }
+
+
 def brief_json(brief: Brief) -> dict[str, Any]:
     """The brief as JSON-ready data (the page's content, nothing more)."""
     participant: dict[str, Any] | None = None

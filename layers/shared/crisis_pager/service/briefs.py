@@ -96,17 +96,19 @@ def preview_brief(
     incidents: Incidents,
     timeline: Timeline,
     directory: Directory,
+    fmt: Format = Format.HTML,
 ) -> Preview | Refused:
-    """What a GET of the link (HTML) gets: the interstitial if ``token`` is a live link to
-    ``incident_id`` for a clinician still entitled to it, otherwise Refused, checked exactly
-    as ``open_brief`` checks it. Recorded as ``brief_previewed``, never as ``brief_opened``:
-    phones and messaging apps fetch links to build previews, and nothing of the brief
-    (nor the participant's record) is read or shown here."""
-    checked = _authorize(incident_id, token, now, links, incidents, timeline, Format.HTML)
+    """What a GET of the link gets, in either format: the interstitial if ``token`` is a
+    live link to ``incident_id`` for a clinician still entitled to it, otherwise Refused,
+    checked exactly as ``open_brief`` checks it. Recorded as ``brief_previewed``, never as
+    ``brief_opened``: phones, messaging apps and link scanners fetch links to build
+    previews, and nothing of the brief (nor the participant's record) is read or shown
+    here."""
+    checked = _authorize(incident_id, token, now, links, incidents, timeline, fmt)
     if isinstance(checked, Refused):
         return checked
     link, incident = checked
-    _record(timeline, incident_id, now, "brief_previewed", link, format=Format.HTML.value)
+    _record(timeline, incident_id, now, "brief_previewed", link, format=fmt.value)
     program = program_or_none(directory, incident.program_id)
     return Preview(incident_id=incident_id,
                    program_name=program.display_name if program else incident.program_id,
@@ -126,8 +128,8 @@ def open_brief(
     fmt: Format | str = Format.HTML,
 ) -> Brief | Refused:
     """The brief, if ``token`` is a live link to ``incident_id`` for a clinician still
-    entitled to it; otherwise Refused. Either way the use is on the timeline. For HTML,
-    only after the interstitial's POST ``action=open`` (a GET gets ``preview_brief``)."""
+    entitled to it; otherwise Refused. Either way the use is on the timeline. Only after
+    the interstitial's POST ``action=open`` (a GET gets ``preview_brief``)."""
     checked = _authorize(incident_id, token, now, links, incidents, timeline, Format(fmt))
     if isinstance(checked, Refused):
         return checked
