@@ -121,7 +121,7 @@ def scenario_nobody_answers(stack: LocalStack) -> list[str]:
     caro = seed.phone_of("clin-caro")
     # After the referral the supervisor is paged every 5 minutes until someone accepts;
     # the demo stops at the first of those pages.
-    stack.wait_for(lambda: any(m.to == caro and "REFERRED" in m.body and code in m.body
+    stack.wait_for(lambda: any(m.to == caro and "REFERRED" in m.body and m.carries(code)
                                for m in stack.twilio.messages), timeout=120)
     stack.twilio.drain()
     stack.stop_executions()
@@ -157,7 +157,7 @@ def scenario_backup_accepts(stack: LocalStack) -> list[str]:
         time.sleep(0.001)
     answer = stack.sms_reply(seed.phone_of("clin-ben"), f"A {code}")
     status = stack.wait_until_done(incident_id, timeout=60)
-    pages_after = [m for m in stack.twilio.messages if code in m.body and
+    pages_after = [m for m in stack.twilio.messages if m.carries(code) and
                    m.to == seed.phone_of("clin-caro")]
     lines = render(stack, incident_id, "Scenario 2: the backup accepts at 6:30 by SMS")
     lines.append(f"  Ben's reply \"A {code}\" was answered: "
@@ -178,7 +178,7 @@ def scenario_undelivered(stack: LocalStack) -> list[str]:
     })
     body = response.json()
     incident_id, code = body["incident_id"], body["code"]
-    stack.wait_for(lambda: any(m.to == ben and code in m.body for m in stack.twilio.messages),
+    stack.wait_for(lambda: any(m.to == ben and m.carries(code) for m in stack.twilio.messages),
                    timeout=60)
     answer = stack.sms_reply(ben, f"A {code}")
     status = stack.wait_until_done(incident_id, timeout=60)

@@ -127,6 +127,12 @@ class SentMessage:
     at: float
     params: Mapping[str, Any] = field(default_factory=dict)  # every field the client posted
 
+    def carries(self, code: str) -> bool:
+        """Whether the body carries this incident code as a word ("incident 503.", "A 503"),
+        not as digits of a phone number ("+1 503-555-0100") or of a link: codes are random,
+        and a substring test is wrong whenever one is 503, 555 or 100."""
+        return re.search(rf"(?<![\w+-]){re.escape(code)}(?![\w-])", self.body) is not None
+
 
 @dataclass(frozen=True)
 class PlacedCall:

@@ -54,7 +54,7 @@ def test_signed_post_opens_an_incident_and_pages_the_primary(
 
     primary = seed.phone_of("clin-ana")
     page = stack.twilio.wait_for(
-        lambda t: [m for m in t.messages if m.to == primary and opened["code"] in m.body],
+        lambda t: [m for m in t.messages if m.to == primary and m.carries(opened["code"])],
         timeout=10)
     assert page
     assert "p-7f3a9c" not in page[0].body

@@ -54,7 +54,7 @@ def ladder_seconds(stack: LocalStack, incident_id: str, at: float) -> float:
 
 def pages(stack: LocalStack, code: str) -> list[tuple[str, float]]:
     """(phone, ladder-clock epoch seconds) of every SMS carrying this incident's code."""
-    return [(m.to, m.at) for m in stack.twilio.messages if f" {code}" in m.body]
+    return [(m.to, m.at) for m in stack.twilio.messages if m.carries(code)]
 
 
 def wait_for_pages(stack: LocalStack, code: str, n: int, timeout: float = 20.0) -> None:

@@ -121,7 +121,7 @@ def test_a_person_pressing_1_on_the_fallback_call_accepts(stack: LocalStack) -> 
     assert (incident.status.value, incident.accepted_by) == ("accepted", "clin-ana")
     (accepted,) = entries(stack, incident_id, "accepted")
     assert accepted["via"] == "voice"
-    assert [m.to for m in stack.twilio.messages if code in m.body] == [ANA]
+    assert [m.to for m in stack.twilio.messages if m.carries(code)] == [ANA]
     stack.twilio.drain()
     (call,) = calls_to(stack, ANA)
     said = " ".join(stack.twilio.transcript(call.sid).said)
@@ -250,7 +250,7 @@ def test_resolve_stops_the_ladder_and_tells_the_hotline(stack: LocalStack) -> No
     incident = stack.incident(incident_id)
     assert (incident.status.value, incident.resolved_by) == ("resolved", "clin-ana")
     assert stack.receiver.events(incident_id) == ["resolved"]
-    assert [m.to for m in stack.twilio.messages if code in m.body] == [ANA]
+    assert [m.to for m in stack.twilio.messages if m.carries(code)] == [ANA]
 
 
 def test_bare_a_accepts_the_only_open_page_and_lists_several(stack: LocalStack) -> None:
@@ -351,11 +351,11 @@ def test_stop_from_the_on_call_clinician_alerts_admins_and_falls_back_to_voice(
     # The next crisis reaches Ana by voice only, until she texts START.
     second, code2 = open_incident(stack, "evt-2")
     wait_for_call(stack, ANA, 2)
-    assert not [m for m in stack.twilio.messages if m.to == ANA and code2 in m.body]
+    assert not [m for m in stack.twilio.messages if m.to == ANA and m.carries(code2)]
     assert "sms_skipped" in kinds(stack, second)
     assert "on again" in reply(stack, ANA, "START")
     third, code3 = open_incident(stack, "evt-3")
-    stack.wait_for(lambda: any(m.to == ANA and code3 in m.body
+    stack.wait_for(lambda: any(m.to == ANA and m.carries(code3)
                                for m in stack.twilio.messages), timeout=20)
 
 

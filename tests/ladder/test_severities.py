@@ -101,7 +101,7 @@ def test_low_is_a_task_in_business_hours_then_the_supervisor_never_a_referral(
     # Nobody is texted over the weekend: the primary gets the task on Monday at opening.
     assert first == ANA
     assert (first_local.date().isoformat(), first_local.hour) == ("2026-11-30", 9)
-    body = next(m.body for m in stack.twilio.messages if m.to == ANA and code in m.body)
+    body = next(m.body for m in stack.twilio.messages if m.to == ANA and m.carries(code))
     assert "task" in body.lower() and "crisis" not in body.lower()
     # Not taken by the end of Monday (the next business day after Friday): the supervisor,
     # when the program opens on Tuesday.

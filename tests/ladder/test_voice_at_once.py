@@ -82,4 +82,4 @@ def test_pressing_1_on_the_at_once_call_accepts(stack: LocalStack) -> None:
     assert (incident.status.value, incident.accepted_by) == ("accepted", "clin-ana")
     (accepted,) = entries(stack, incident_id, "accepted")
     assert accepted["via"] == "voice"
-    assert [m.to for m in stack.twilio.messages if code in m.body] == [ANA]
+    assert [m.to for m in stack.twilio.messages if m.carries(code)] == [ANA]
