@@ -109,7 +109,7 @@ class Problem(BaseModel):
 
 class ErrorBody(BaseModel):
     error: str = Field(description="unauthorized, invalid_request, unknown_program, "
-                                   "event_conflict, not_found or program_misconfigured")
+                                   "event_conflict or not_found")
     message: str
     problems: list[Problem] | None = None
 
@@ -119,8 +119,7 @@ def _responses(*codes: int, ok: tuple[int, type[BaseModel], str] | None = None
     """OpenAPI responses: this API's own error body for every error it can answer."""
     meaning = {401: "missing, wrong or stale signature", 404: "no such incident for this hotline",
                409: "event_id reused with a different body",
-               422: "a field is invalid (each named), or the program is unknown",
-               503: "the program's configuration is broken; use your fallback procedure"}
+               422: "a field is invalid (each named), or the program is unknown"}
     out: dict[int, dict[str, Any]] = {
         code: {"description": meaning[code],
                "content": {"application/json": {"model": ErrorBody}}} for code in codes}
@@ -171,17 +170,10 @@ def _not_found(exc: intake.IncidentNotFound) -> Response:
     return _error(404, "not_found", str(exc))
 
 
-@app.exception_handler(intake.ProgramMisconfigured)
-def _misconfigured(exc: intake.ProgramMisconfigured) -> Response:
-    logger.error("program item is invalid", extra={"problem": str(exc)})
-    return _error(503, "program_misconfigured",
-                  "this program cannot be paged right now; use your fallback procedure")
-
-
 @app.post(
     "/v1/escalations",
     summary="Report a crisis",
-    responses=_responses(401, 409, 422, 503, ok=(
+    responses=_responses(401, 409, 422, ok=(
         202, EscalationAccepted, "the incident is open and its ladder is running")),
 )
 def post_escalation(body: EscalationRequest) -> Response[EscalationAccepted]:

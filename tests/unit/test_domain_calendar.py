@@ -275,7 +275,8 @@ def test_a_wrong_token_reads_nothing() -> None:
 
 
 def test_a_malformed_program_item_still_serves_its_rotas() -> None:
-    directory = Directory(program={**PROGRAM_FIELDS, "hotline_number": "5550100"})
+    directory = Directory(program={**PROGRAM_FIELDS, "hotline_number": "5550100",
+                                   "display_name": ""})  # its name reads as the program id
     feed = calendars.rota_feed(PROGRAM, "primary", token(rota_feed_path(PROGRAM, "primary")),
                                directory=directory, secret=SECRET, clock=FakeClock(NOW))
     assert feed.name == "west-iop on call: primary" and feed.events

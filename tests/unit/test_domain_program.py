@@ -37,13 +37,22 @@ def refused(table: str, key: str, field: str, call: object) -> InvalidItem:
 
 
 def defaulted(field: str, **changes: object) -> tuple[Program, InvalidItem]:
-    """An optional field that is malformed reads as its default: the item stays usable
-    (a crisis is still paged) and the problem is named, with its field, for the admins."""
+    """A malformed field reads as its default: the item stays usable (a crisis is still
+    paged) and the problem is named, with its field, for the admins."""
     program = read(**changes)
     (problem,) = program.problems
     assert (problem.table, problem.key, problem.field) == ("programs", KEY, field)
     assert f"'{field}'" in str(problem)
     return program, problem
+
+
+def without_it(field: str, program: Program) -> None:
+    """What stands in for a malformed hotline number or local resource: nothing (pages go
+    without the number; the referral says the program's resources are unreadable)."""
+    if field == "hotline_number":
+        assert program.hotline_number is None and program.resources is not None
+    else:
+        assert program.resources is None and program.hotline_number == "+15035550100"
 
 
 def test_a_complete_item_reads() -> None:
@@ -65,13 +74,16 @@ def test_a_complete_item_reads() -> None:
 @pytest.mark.parametrize("field", PHONE_FIELDS + TEXT_FIELDS)
 @pytest.mark.parametrize("value", [None, "", "   "])
 def test_each_missing_field_is_named(field: str, value: object) -> None:
-    refused("programs", KEY, field, lambda: read(**{field: value}))
+    program, _ = defaulted(field, **{field: value})
+    without_it(field, program)
 
 
 @pytest.mark.parametrize("field", PHONE_FIELDS + TEXT_FIELDS)
 def test_each_absent_field_is_named(field: str) -> None:
-    fields = {k: v for k, v in COMPLETE.items() if k != field}
-    refused("programs", KEY, field, lambda: program_from_fields("riverbend", fields))
+    program = program_from_fields(
+        "riverbend", {k: v for k, v in COMPLETE.items() if k != field})
+    assert [p.field for p in program.problems] == [field]
+    without_it(field, program)
 
 
 @pytest.mark.parametrize("field", PHONE_FIELDS)
@@ -81,8 +93,9 @@ def test_each_absent_field_is_named(field: str) -> None:
      "+123456", "+1234567890123456", "tel:+15035550100", 15035550100, "911"],
 )
 def test_phone_fields_must_be_e164(field: str, value: object) -> None:
-    exc = refused("programs", KEY, field, lambda: read(**{field: value}))
-    assert "E.164" in str(exc) and str(value) in str(exc)
+    program, problem = defaulted(field, **{field: value})
+    assert "E.164" in str(problem) and str(value) in str(problem)
+    without_it(field, program)
 
 
 def test_e164_length_bounds() -> None:
@@ -104,7 +117,8 @@ def test_a_missing_display_name_reads_as_the_program_id(value: object) -> None:
 
 
 def test_emergency_department_is_at_most_80_characters() -> None:
-    refused("programs", KEY, "emergency_department", lambda: read(emergency_department="E" * 81))
+    program, problem = defaulted("emergency_department", emergency_department="E" * 81)
+    assert "80" in str(problem) and program.resources is None
 
 
 def test_ladder_override_replaces_only_its_severity() -> None:
@@ -151,12 +165,15 @@ def test_every_malformed_optional_field_is_named_and_the_rest_still_read() -> No
     assert program.hotline_number == "+15035550100"
 
 
-def test_a_malformed_hotline_or_resource_still_makes_the_item_invalid() -> None:
-    """Nothing sensible stands in for the number a clinician calls for the handoff or the
-    local resources a referral gives: those keep the item from being used (and the hotline
-    from being told its crisis is paged when it cannot be)."""
-    refused("programs", KEY, "hotline_number",
-            lambda: read(hotline_number="503", ladder_high="primary 5x"))
+def test_every_field_malformed_still_reads_as_a_program_that_pages() -> None:
+    """The worst item an admin could leave: the program still pages its rotas with the
+    default ladders, every field is named, and nothing stands in for the numbers."""
+    bad = {f: "" for f in COMPLETE} | {f"ladder_{s.value}": "?" for s in Severity}
+    program = program_from_fields("riverbend", bad)
+    assert sorted(p.field for p in program.problems) == sorted(bad)
+    assert (program.display_name, program.hotline_number, program.resources) == (
+        "riverbend", None, None)
+    assert program.roles() == ["primary", "backup", "supervisor"]
 
 
 # ---------------------------------------------------------------- clinicians
@@ -189,4 +206,5 @@ def test_e164_is_strict_ascii_with_nothing_around(phone: str) -> None:
     to Twilio as a 'valid' number."""
     refused("clinicians", "clin-ana", "phone",
             lambda: clinician_from_fields("clin-ana", {"name": "Ana", "phone": phone}))
-    refused("programs", KEY, "hotline_number", lambda: read(hotline_number=phone))
+    program, _ = defaulted("hotline_number", hotline_number=phone)
+    assert program.hotline_number is None

@@ -146,6 +146,17 @@ def test_without_a_program_a_fresh_location_still_refers() -> None:
     assert nothing.source.endswith("use the hotline's local resources")
 
 
+def test_a_malformed_program_resource_is_named_and_a_fresh_location_still_refers() -> None:
+    broken = program(crisis_line="988", emergency_department="")
+    assert build_referral("i", broken, participant(timedelta(hours=1)), NOW).location
+    stale = build_referral("i", broken, participant(timedelta(hours=30)), NOW)
+    assert stale.resources is None and stale.stale
+    assert stale.source.startswith(
+        "unavailable (the program item's crisis_line and emergency_department are "
+        "malformed; the participant's location was last confirmed 30 hours ago")
+    assert "crisis_line" not in stale.as_dict() and "missing" not in stale.as_dict()
+
+
 def test_the_timeline_record_has_no_location_description_nor_place_names() -> None:
     detail = build_referral("i", program(), participant(timedelta(hours=1)), NOW
                             ).timeline_detail()

@@ -68,11 +68,21 @@ def test_unknown_program_stores_nothing(world: World) -> None:
     assert world.incidents.codes == {}
 
 
-def test_misconfigured_program_stores_nothing(world: World) -> None:
+def test_a_malformed_hotline_number_still_pages_without_it(world: World) -> None:
+    """The number a clinician calls for the handoff has no stand-in, but a page without it
+    reaches a clinician who knows their program's hotline; refusing the crisis reaches
+    nobody."""
     world.directory.programs["west-iop"]["hotline_number"] = "503-555-0100"
-    with pytest.raises(intake.ProgramMisconfigured, match="hotline_number"):
-        world.open()
-    assert world.incidents.items == {}
+    opened = world.open()
+    iid, code = opened.incident.incident_id, opened.incident.code
+    assert "'hotline_number'" in opened.program_problems[0]
+    world.page(iid, world.advance(iid, -1))
+    ((to, body),) = world.sms.sent
+    assert to == ANA and body.endswith(f"Reply A {code} to accept or P {code} to pass.")
+    assert "503" not in body and "Hotline" not in body
+    answer = world.reply(ANA, f"A {code}").answer or ""
+    assert answer.startswith(f"Accepted {code} (West IOP). It is yours: call the hotline now "
+                             "for the warm handoff.")
 
 
 def test_a_malformed_optional_program_field_still_pages_with_its_default(

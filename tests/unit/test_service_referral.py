@@ -213,12 +213,17 @@ def test_a_broken_notice_store_never_fails_the_referral(world: World,
         "unexpected error")
 
 
-def test_without_the_program_item_support_persons_are_not_texted(
-    world: World, store: FakeParticipants,
+@pytest.mark.parametrize("breakage", ["unreadable item", "malformed hotline number"])
+def test_without_the_programs_hotline_number_support_persons_are_not_texted(
+    world: World, store: FakeParticipants, breakage: str,
 ) -> None:
+    """Their one text asks them to call the program's number: without it, none is sent."""
     put(store, world, timedelta(hours=1))
     iid = world.open().incident.incident_id
-    world.directory.broken.add("west-iop")
+    if breakage == "unreadable item":
+        world.directory.broken.add("west-iop")
+    else:
+        world.directory.programs["west-iop"]["hotline_number"] = "5550100"
     result = do_refer(world, store, iid)
     assert result.referred, "the participant's fresh location still refers"
     referral = world.incidents.get(iid).referral  # type: ignore[union-attr]

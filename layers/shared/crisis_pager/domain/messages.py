@@ -56,8 +56,16 @@ def _spoken(digits: str) -> str:
     return " ".join(digits)
 
 
-def _spoken_number(number: str) -> str:
-    """+15035550100 -> "5 0 3, 5 5 5, 0 1 0 0"; other numbers in groups of three digits."""
+def _hotline(number: str | None) -> str:
+    """" Hotline +1 503-555-0100." at the end of a page; nothing when the program's number
+    is unreadable (a typo on its item: the page still goes, the admins are told)."""
+    return f" Hotline {_pretty(number)}." if number else ""
+
+
+def _spoken_number(number: str | None) -> str:
+    """+15035550100 -> "5 0 3, 5 5 5, 0 1 0 0"; other numbers in groups of three digits;
+    None -> ""."""
+    number = number or ""
     digits = "".join(c for c in number if c in "0123456789")
     if number.startswith("+1") and len(digits) == 11:
         groups = [digits[1:4], digits[4:7], digits[7:]]
@@ -73,7 +81,7 @@ def _pages(count: int) -> str:
 # SMS to clinicians
 
 
-def page_sms(program: str, severity: Severity, code: str, hotline_number: str) -> str:
+def page_sms(program: str, severity: Severity, code: str, hotline_number: str | None) -> str:
     if severity is Severity.LOW:  # a task (a missed session, a check-in), not a crisis
         return (
             f"{program}: LOW task, incident {code}: please contact the participant today. "
@@ -81,18 +89,18 @@ def page_sms(program: str, severity: Severity, code: str, hotline_number: str) -
         )
     return (
         f"{program}: {severity.value.upper()} crisis, incident {code}. "
-        f"Reply A {code} to accept or P {code} to pass. Hotline {_pretty(hotline_number)}."
+        f"Reply A {code} to accept or P {code} to pass.{_hotline(hotline_number)}"
     )
 
 
-def referral_repage_sms(program: str, code: str, hotline_number: str) -> str:
+def referral_repage_sms(program: str, code: str, hotline_number: str | None) -> str:
     return (
         f"{program}: incident {code} REFERRED to local emergency services, nobody "
-        f"accepted. Reply A {code} to accept. Hotline {_pretty(hotline_number)}."
+        f"accepted. Reply A {code} to accept.{_hotline(hotline_number)}"
     )
 
 
-def accepted_reply(program: str, code: str, hotline_number: str, *,
+def accepted_reply(program: str, code: str, hotline_number: str | None, *,
                    link: str | None = None, task: bool = False) -> str:
     """With ``link`` (service/briefs.issue_link): the secure link to the incident's brief,
     the only addition; the brief itself is never in an SMS. ``task``: a low incident, a
@@ -101,18 +109,17 @@ def accepted_reply(program: str, code: str, hotline_number: str, *,
         text = (f"Accepted {code} ({program}). The task is yours: please contact the "
                 f"participant today. Nobody else will be paged.")
     else:
-        text = (
-            f"Accepted {code} ({program}). It is yours: call the hotline now at "
-            f"{_pretty(hotline_number)} for the warm handoff. Nobody else will be paged."
-        )
+        at = f" at {_pretty(hotline_number)}" if hotline_number else ""
+        text = (f"Accepted {code} ({program}). It is yours: call the hotline now{at} for the "
+                "warm handoff. Nobody else will be paged.")
     if link:
         hours = int(ACCEPTED_LINK_TTL.total_seconds() // 3600)
         text += f" Details ({hours} h, only for you): {link}"
     return text
 
 
-def already_yours_reply(code: str, hotline_number: str) -> str:
-    return f"You already accepted {code}. Hotline: {_pretty(hotline_number)}."
+def already_yours_reply(code: str, hotline_number: str | None) -> str:
+    return f"You already accepted {code}.{_hotline(hotline_number)}"
 
 
 def taken_reply(code: str, by_name: str) -> str:
@@ -248,7 +255,7 @@ def voice_page(program: str, severity: Severity, code: str) -> str:
     )
 
 
-def voice_accepted(code: str, hotline_number: str) -> str:
+def voice_accepted(code: str, hotline_number: str | None) -> str:
     spoken = _spoken_number(hotline_number)
     call = f"Call the hotline now at {spoken}." if spoken else "Call the hotline now."
     return f"Accepted. Incident {_spoken(code)} is yours. {call} Goodbye."

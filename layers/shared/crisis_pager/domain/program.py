@@ -35,6 +35,9 @@ E164 = re.compile(r"\+[1-9][0-9]{6,14}")  # always fullmatch: no trailing newlin
 DEFAULT_LOCATION_MAX_AGE = timedelta(hours=24)
 LOCATION_MAX_AGE_HOURS = (1, 168)
 T = TypeVar("T")
+# The program's own local resources, the referral's fallback: all of them or none is used.
+RESOURCE_FIELDS = ("crisis_line", "mobile_crisis_team", "emergency_department",
+                   "emergency_department_phone")
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,12 @@ class LocalResources:
 class Program:
     program_id: str
     display_name: str
-    hotline_number: str  # the number a paged clinician calls for the warm handoff
-    resources: LocalResources
+    # The number a paged clinician calls for the warm handoff; None when the item's is
+    # malformed (named in problems): pages still go, without it.
+    hotline_number: str | None
+    # The referral's fallback when the participant's location is not fresh; None when one
+    # of them is malformed (named in problems): the referral says so.
+    resources: LocalResources | None
     policies: dict[Severity, tuple[Rung, ...]]
     admin_phones: tuple[str, ...] = ()  # texted when a rota edit leaves a gap
     # When low-severity tasks are paged (see domain/hours.py); checked when read.
@@ -117,14 +124,15 @@ def _phone(table: str, key: str, field: str, value: object) -> str:
     return value
 
 
-# A malformed optional field reads as its default (and is named in Program.problems) rather
-# than making the item unusable: a typo in a holiday list or a custom ladder must never
-# stop a crisis from being paged. Only the numbers a page or a referral cannot do without
-# (the hotline and the program's local resources) make an item invalid.
+# A malformed field reads as its default (and is named in Program.problems) rather than
+# making the item unusable: a typo on a program item must never stop a crisis from being
+# paged. The defaults: the program id for its name, the default ladders, hours and location
+# age, no holidays; no hotline number (pages go without it), no local resources (the
+# referral says so) and no call center; the admin phones that do read.
 def program_from_fields(program_id: str, fields: dict[str, object]) -> Program:
-    """The program an item describes. Raises InvalidItem for a malformed hotline number or
-    local resource; any other malformed field reads as its default and is named in
-    ``problems``. A field's value may be the InvalidItem the store raised reading it."""
+    """The program an item describes; never raises. A malformed field reads as its default
+    and is named in ``problems``. A field's value may be the InvalidItem the store raised
+    reading it (a wrong DynamoDB type)."""
     key = f"{program_id} / program"
     problems: list[InvalidItem] = []
 
@@ -169,29 +177,31 @@ def program_from_fields(program_id: str, fields: dict[str, object]) -> Program:
     follow_up_policy = soft(
         partial(policy, "ladder_follow_up", DEFAULT_FOLLOW_UP_POLICY, check_follow_up_policy),
         parse_policy(DEFAULT_FOLLOW_UP_POLICY))
-    resources = LocalResources(
-        crisis_line=_phone("programs", key, "crisis_line", get("crisis_line")),
-        mobile_crisis_team=_phone(
-            "programs", key, "mobile_crisis_team", get("mobile_crisis_team")
-        ),
-        emergency_department=text("emergency_department"),
-        emergency_department_phone=_phone(
-            "programs", key, "emergency_department_phone", get("emergency_department_phone")
-        ),
-        # optional on a program (items written before it stay valid); a referral without it
-        # says it is missing
-        emergency_call_center=soft(
-            lambda: _phone("programs", key, "emergency_call_center",
-                           get("emergency_call_center"))
-            if fields.get("emergency_call_center") is not None else None, None),
-    )
-    hotline_number = _phone("programs", key, "hotline_number", get("hotline_number"))
+    def phone(field: str) -> str:
+        return _phone("programs", key, field, get(field))
+
+    phones = {f: soft(partial(phone, f), None)
+              for f in RESOURCE_FIELDS if f != "emergency_department"}
+    department = soft(partial(text, "emergency_department"), None)
+    # optional on a program (items written before it stay valid); a referral without it
+    # says it is missing
+    call_center = soft(lambda: phone("emergency_call_center")
+                       if fields.get("emergency_call_center") is not None else None, None)
+    resources = None  # one unreadable: the referral says so and the hotline uses its own
+    if department is not None and None not in phones.values():
+        resources = LocalResources(
+            crisis_line=str(phones["crisis_line"]),
+            mobile_crisis_team=str(phones["mobile_crisis_team"]),
+            emergency_department=department,
+            emergency_department_phone=str(phones["emergency_department_phone"]),
+            emergency_call_center=call_center)
+    hotline_number = soft(partial(phone, "hotline_number"), None)
     empty: tuple[str, ...] = ()
     no_admins: list[object] = []
     admins = soft(lambda: _admin_list(key, get("admin_phones")), no_admins)
     admin_phones = tuple(  # the admins whose numbers read are still told
-        phone for a in admins
-        if (phone := soft(partial(_phone, "programs", key, "admin_phones", a), None)))
+        number for a in admins
+        if (number := soft(partial(_phone, "programs", key, "admin_phones", a), None)))
     hours_text = soft(lambda: _business_hours(key, get("business_hours")),
                       DEFAULT_BUSINESS_HOURS)
     zone = soft(lambda: _time_zone(key, get("timezone")), None)

@@ -18,7 +18,7 @@ from typing import Any
 
 from .incident import Incident
 from .participant import Location, Participant
-from .program import DEFAULT_LOCATION_MAX_AGE, LocalResources, Program
+from .program import DEFAULT_LOCATION_MAX_AGE, RESOURCE_FIELDS, LocalResources, Program
 
 SOURCE_LOCATION = "participant's last confirmed location"
 NO_CALL_CENTER = ("no direct number of the local emergency call center is on file; 911 "
@@ -126,10 +126,15 @@ def build_referral(
         why = "no location on file for the participant"
     else:
         why = participant_problem or "no participant record on file"
-    if program is None:
+    if program is None or program.resources is None:
+        if program is None:
+            problem = program_problem or "the program item is missing"
+        else:
+            fields = sorted({p.field for p in program.problems if p.field in RESOURCE_FIELDS})
+            problem = (f"the program item's {' and '.join(fields)} "
+                       f"{'is' if len(fields) == 1 else 'are'} malformed")
         return Referral(incident_id, now, None,
-                        f"unavailable ({program_problem or 'the program item is missing'}; "
-                        f"{why}); use the hotline's local resources",
+                        f"unavailable ({problem}; {why}); use the hotline's local resources",
                         stale=stale, location_confirmed_at=confirmed,
                         participant_version=version)
     source = f"program defaults: {why}"

@@ -70,12 +70,8 @@ def clinician_feed(program_id: str, clinician_id: str, token: str | None, *,
 def _program(program_id: str, directory: Directory) -> tuple[str, list[str], Schedule]:
     """The program's display name, its roles (the ladders' first, then any other role
     its rotas or overrides name) and its schedule. A malformed program item still
-    serves its rotas' feeds, under the program id."""
-    try:
-        program = directory.program(program_id)
-    except InvalidItem:
-        schedule = directory.schedule(program_id)
-        return program_id, schedule.roles, schedule
+    serves its rotas' feeds (a malformed name reads as the program id)."""
+    program = directory.program(program_id)
     if program is None:
         raise FeedNotFound
     schedule = directory.schedule(program_id)

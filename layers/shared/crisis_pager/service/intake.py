@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..domain.errors import InvalidItem
 from ..domain.incident import (
     Incident,
     Severity,
@@ -56,10 +55,6 @@ class UnknownProgram(Exception):
         self.program_id = program_id
 
 
-class ProgramMisconfigured(Exception):
-    """The program's item cannot be used; its admins must fix it."""
-
-
 class EventConflict(Exception):
     def __init__(self, event_id: str) -> None:
         super().__init__(
@@ -100,10 +95,7 @@ def open_incident(
     if existing is not None:
         return _replay(existing, cmd, fingerprint, incidents, ladder)
 
-    try:
-        program = directory.program(cmd.program_id)
-    except InvalidItem as exc:
-        raise ProgramMisconfigured(str(exc)) from exc
+    program = directory.program(cmd.program_id)  # a typo on it reads as the default
     if program is None:
         raise UnknownProgram(cmd.program_id)
 

@@ -148,7 +148,10 @@ class Directory(Protocol):
     """Programs, rotas and clinicians as admins keep them. Reads validate items and
     raise InvalidItem naming the item, the field and the reason."""
 
-    def program(self, program_id: str) -> Program | None: ...
+    def program(self, program_id: str) -> Program | None:
+        """The program (None: no item). A malformed field never makes it unreadable: it
+        reads as its default and is named in ``Program.problems``."""
+        ...
 
     def schedule(self, program_id: str) -> Schedule:
         """All rotas and overrides of the program; malformed ones listed as invalid."""

@@ -171,7 +171,7 @@ def notify_support_persons(
     if not consenting:
         return 0
     iid = incident.incident_id
-    if program is None:
+    if program is None or program.hotline_number is None:
         timeline.append(iid, clock.now(), "support_persons_not_notified",
                         reason="the program item (its hotline number) could not be read",
                         participant_version=participant.version)

@@ -114,7 +114,7 @@ def accept_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyOu
     if is_follow_up(page.position):
         return take_follow_up(page, incident, via, deps)
     program = program_or_none(deps.directory, incident.program_id)
-    hotline = program.hotline_number if program else "the hotline"
+    hotline = program.hotline_number if program else None
     display = program.display_name if program else incident.program_id
     now = _close_when_no_page_in_flight(deps.incidents.accept, incident.incident_id,
                                         page.clinician_id, deps.clock)
@@ -360,7 +360,7 @@ def voice_key(incident_id: str, position: int, digits: str, deps: Deps) -> Voice
             return VoiceScript(say=(messages.voice_follow_up_taken(page.code),))
         if outcome.outcome in ("accepted", "already_yours"):
             program = program_or_none(deps.directory, incident.program_id)
-            hotline = program.hotline_number if program else ""
+            hotline = program.hotline_number if program else None
             return VoiceScript(say=(messages.voice_accepted(page.code, hotline),))
         return closed_script(page, deps.incidents.get(incident_id) or incident, deps) \
             or VoiceScript(say=(messages.voice_closed(page.code),))
