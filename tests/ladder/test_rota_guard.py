@@ -128,7 +128,7 @@ def test_a_typo_in_an_optional_program_field_is_named_and_crises_are_still_paged
     assert text.startswith("crisis-pager: West IOP rota problem after an edit of program: "
                            "programs item west-iop / program: field 'closed_dates' must be "
                            "a list"), text
-    assert "its default is used meanwhile" in text
+    assert "; meanwhile: no closed dates." in text
 
     incident_id, code = open_incident(stack, event_id="evt-typo")
     wait_for_pages(stack, code, 1)

@@ -7,7 +7,12 @@ import pytest
 from crisis_pager.domain.errors import InvalidItem
 from crisis_pager.domain.incident import Severity
 from crisis_pager.domain.ladder import DEFAULT_POLICIES, RungKind, parse_policy
-from crisis_pager.domain.program import Program, clinician_from_fields, program_from_fields
+from crisis_pager.domain.program import (
+    Program,
+    clinician_from_fields,
+    program_from_fields,
+    stand_in,
+)
 
 COMPLETE: dict[str, object] = {
     "display_name": "  Riverbend IOP  ",
@@ -168,9 +173,13 @@ def test_every_malformed_optional_field_is_named_and_the_rest_still_read() -> No
 def test_every_field_malformed_still_reads_as_a_program_that_pages() -> None:
     """The worst item an admin could leave: the program still pages its rotas with the
     default ladders, every field is named, and nothing stands in for the numbers."""
-    bad = {f: "" for f in COMPLETE} | {f"ladder_{s.value}": "?" for s in Severity}
+    bad = {f: "" for f in COMPLETE} | {f"ladder_{s.value}": "?" for s in Severity} | {
+        "ladder_follow_up": "?", "business_hours": "?", "timezone": "?", "closed_dates": "?",
+        "location_max_age_hours": 0, "admin_phones": "?", "emergency_call_center": "?"}
     program = program_from_fields("riverbend", bad)
     assert sorted(p.field for p in program.problems) == sorted(bad)
+    for problem in program.problems:  # the admins are told what stands in, field by field
+        assert stand_in(problem.field) != "its default", problem.field
     assert (program.display_name, program.hotline_number, program.resources) == (
         "riverbend", None, None)
     assert program.roles() == ["primary", "backup", "supervisor"]

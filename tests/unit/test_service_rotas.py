@@ -125,9 +125,10 @@ def test_a_malformed_optional_program_field_is_named_though_it_still_pages(
     (text,) = ports.texts()
     assert text.startswith("crisis-pager: West IOP rota problem after an edit of program: "
                            "programs item west-iop / program: field 'ladder_high'")
-    assert "its default is used meanwhile" in text and "(+1 more; details by e-mail)" in text
+    assert "; meanwhile: the default ladder." in text and "(+1 more; details by e-mail)" in text
     (_, _, mail), = ports.alerts.published
-    assert "'admin_phones' '555-0198' is not an E.164 number" in mail
+    assert "'admin_phones' '555-0198' is not an E.164 number like +15035550100; meanwhile: " \
+        "only the admin phones that read" in mail
 
 
 def test_a_clinician_who_cannot_be_paged_is_named(ports: Ports) -> None:

@@ -224,6 +224,24 @@ def program_from_fields(program_id: str, fields: dict[str, object]) -> Program:
     )
 
 
+def stand_in(field: str) -> str:
+    """What a program uses, while its item's ``field`` is malformed, in an admin's words."""
+    if field.startswith("ladder_"):
+        return "the default ladder"
+    if field in RESOURCE_FIELDS:
+        return "no local resources of the program (a referral leaves them to the hotline)"
+    return {
+        "display_name": "the program id as its name",
+        "hotline_number": "no hotline number (pages go without it)",
+        "emergency_call_center": "no call-center number",
+        "admin_phones": "only the admin phones that read",
+        "business_hours": f"the default business hours ({DEFAULT_BUSINESS_HOURS})",
+        "timezone": "the paged rota's time zone",
+        "closed_dates": "no closed dates",
+        "location_max_age_hours": f"{int(DEFAULT_LOCATION_MAX_AGE.total_seconds() // 3600)} h",
+    }.get(field, "its default")
+
+
 def _admin_list(key: str, value: object) -> list[object]:
     if value is None:
         return []

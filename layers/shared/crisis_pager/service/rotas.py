@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.edits import Edit
-from ..domain.errors import InvalidItem, SmsError
+from ..domain.errors import SmsError
+from ..domain.program import stand_in
 from ..domain.schedule import CoverageReport, Problem, Schedule, coverage, when
 from .ports import Alerts, Clock, Directory, ProgramIndex, Sms
 
@@ -37,20 +38,16 @@ def check_program(
     """Validate every item of a program and compute who covers each role for ``days``."""
     start = start or clock.now()
     schedule = directory.schedule(program_id)
-    program_problems: list[Problem] = []
     roles: list[str]
-    try:
-        program = directory.program(program_id)
-    except InvalidItem as exc:
-        program, program_problems = None, [Problem("invalid_item", str(exc))]
+    program = directory.program(program_id)
     if program is not None:
         roles, name, admins = program.roles(), program.display_name, program.admin_phones
-        # malformed optional fields: read as their defaults, still the admins' to fix
-        program_problems = [Problem("invalid_item", f"{p}; its default is used meanwhile")
+        # malformed fields read as stand-ins (crises are still paged); the admins' to fix
+        program_problems = [Problem("invalid_item", f"{p}; meanwhile: {stand_in(p.field)}")
                             for p in program.problems]
     else:
         roles, name, admins = _default_roles(schedule), program_id, ()
-        program_problems = program_problems or [
+        program_problems = [
             Problem("invalid_item", f"programs item {program_id} / program: does not exist")]
     ids = sorted({m for r in schedule.rotas for m in r.members}
                  | {o.clinician_id for o in schedule.overrides})
