@@ -1079,11 +1079,18 @@ def per_call(fn: Callable[[], object], repeat: int = 5) -> tuple[float, float]:
 
 
 def measure_hot_paths() -> list[tuple[str, float, float]]:
+    from boto3.dynamodb.types import TypeSerializer
+
+    from crisis_pager.adapters.dynamo import program_from_raw  # no AWS call: parsing only
     from crisis_pager.domain.incident import Severity
     from crisis_pager.domain.ladder import DEFAULT_POLICIES, parse_policy
     from crisis_pager.domain.replies import parse_reply
     from crisis_pager.domain.rota import rota_from_fields, who_is_on_call
+    from local import seed
 
+    program_item = TypeSerializer().serialize(
+        {**seed.PROGRAM, "admin_phones": ["+15035550199"], "closed_dates": ["2026-12-25"]}
+    )["M"]
     members = ["clin-ana", "clin-ben", "clin-caro"]
     weekly = rota_from_fields("west-iop", "primary", timezone="America/Los_Angeles",
                               handoff="08:00", shift_days=7, starts_on="2026-01-05",
@@ -1101,6 +1108,8 @@ def measure_hot_paths() -> list[tuple[str, float, float]]:
         ("parse_reply(unrecognised, 60 chars)",
          lambda: parse_reply("On my way, calling the hotline in two minutes, thanks team")),
         ("parse_policy(default high, 10 rungs)", lambda: parse_policy(high)),
+        ("program_from_raw(the demo's program item)",
+         lambda: program_from_raw(seed.PROGRAM_ID, program_item)),
     ]
     return [(label, *per_call(fn)) for label, fn in cases]
 

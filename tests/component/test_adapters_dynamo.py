@@ -487,6 +487,13 @@ def test_directory_reads_a_console_shaped_program(ddb: Any) -> None:
     assert program.ladder_for(Severity.LOW)  # no ladder_low on the item: the default
 
 
+def test_a_null_program_field_reads_as_absent(ddb: Any) -> None:
+    put_raw(ddb, "ProgramsTable", {**PROGRAM_ITEM, "timezone": None, "closed_dates": None})
+    program = DynamoDirectory().program(PROGRAM)
+    assert program is not None and program.problems == ()
+    assert (program.timezone, program.closed_dates) == (None, ())
+
+
 def test_directory_reads_console_shaped_rotas_and_overrides(ddb: Any) -> None:
     for item in (PROGRAM_ITEM, ROTA_ITEM, NIGHTS_ITEM, OVERRIDE_ITEM):
         put_raw(ddb, "ProgramsTable", item)

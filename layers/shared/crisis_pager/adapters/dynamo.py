@@ -813,28 +813,32 @@ def _number(value: Any) -> Any:
     return value
 
 
+def program_from_raw(program_id: str, raw: dict[str, Any]) -> Program:
+    """A program item as DynamoDB returns it. Each field is deserialized on its own: a field
+    an admin gave the wrong DynamoDB type (a number typed as text at the console) reaches
+    program_from_fields as its InvalidItem, and reads as its stand-in like any other
+    malformed field."""
+    attributes = ProgramItem.get_attributes()
+    fields: dict[str, object] = {}
+    for f in ProgramItem.FIELDS:
+        value = raw.get(f)
+        if not value or "NULL" in value:  # as PynamoDB reads an absent or null attribute
+            continue
+        attribute = attributes[f]
+        try:
+            fields[f] = _number(attribute.deserialize(attribute.get_value(value)))
+        except AttributeDeserializationError as exc:
+            fields[f] = _type_error("programs", f"{program_id} / program", exc)
+    return program_from_fields(program_id, fields)
+
+
 class DynamoDirectory:
     """The Directory port: programs, rotas and clinicians, validated on every read."""
 
     def program(self, program_id: str) -> Program | None:
-        """Each field is read on its own: a field an admin gave the wrong DynamoDB type (a
-        number typed as text at the console) reaches program_from_fields as its
-        InvalidItem, which decides whether the program can still be paged."""
-        key_text = f"{program_id} / program"
         raw = ProgramItem._get_connection().get_item(
             program_id, "program", consistent_read=True).get("Item")
-        if raw is None:
-            return None
-        keys = {k: raw[k] for k in ("program_id", "key")}
-        fields: dict[str, object] = {}
-        for f in ProgramItem.FIELDS:
-            if f not in raw:
-                continue
-            try:
-                fields[f] = _number(getattr(ProgramItem.from_raw_data({**keys, f: raw[f]}), f))
-            except AttributeDeserializationError as exc:
-                fields[f] = _type_error("programs", key_text, exc)
-        return program_from_fields(program_id, fields)
+        return program_from_raw(program_id, raw) if raw is not None else None
 
     def schedule(self, program_id: str) -> Schedule:
         """Every rota and override of a program in one query. Each item is validated on
