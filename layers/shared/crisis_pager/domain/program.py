@@ -86,9 +86,9 @@ class Program:
     # Who is paged when a resolved crisis's follow-up is overdue (like a low task).
     follow_up_policy: tuple[Rung, ...] = field(
         default_factory=lambda: parse_policy(DEFAULT_FOLLOW_UP_POLICY))
-    # Optional fields that were malformed on the item and read as their defaults instead
-    # (see program_from_fields): the rota guard names them to the admins, and an incident
-    # opened meanwhile records them on its timeline.
+    # The item's malformed fields, each read as its stand-in instead (program_from_fields,
+    # stand_in): the rota guard names them to the admins, and an incident opened meanwhile
+    # records them on its timeline.
     problems: tuple[InvalidItem, ...] = ()
 
     def roles(self) -> list[str]:
