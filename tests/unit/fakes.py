@@ -659,9 +659,9 @@ class FakeBriefLinks:
 # ---------------------------------------------------------------- a whole world of fakes
 
 # Participant data that must never appear in an SMS, a call, an alert or the timeline.
-SUMMARY = "Participant Jane Roe disclosed a plan; safety plan reviewed"
+SUMMARY = "Participant Jane Okonkwo disclosed a plan; safety plan reviewed"
 REF = "p-secret-ref-42"
-PHI = (SUMMARY, REF, "Jane", "Roe")
+PHI = (SUMMARY, REF, "Jane", "Okonkwo")  # no short names: a link token could hold one
 
 ANA, BEN, CARO = "+15035550101", "+15035550102", "+15035550103"
 ADMIN = "+15035550199"
