@@ -17,6 +17,7 @@ from crisis_pager.domain.ladder import (
     DEFAULT_POLICIES,
     MAX_BUSINESS_DAYS,
     MAX_RUNGS,
+    MAX_TASK_BUSINESS_DAYS,
     MAX_WINDOW_S,
     MIN_WINDOW_S,
     Rung,
@@ -168,6 +169,8 @@ def test_window_bounds_are_inclusive() -> None:
         ("primary 1bd, referral", "a task never refers"),
         ("primary 1bd, supervisor 1bd x5, referral", "a task never refers"),
         (f"primary 1bd x{MAX_RUNGS + 1}", f"{MAX_RUNGS + 1} rungs"),
+        ("primary 10bd, supervisor 10bd, supervisor 1bd", "spans 21 business days; at most 20"),
+        ("supervisor 1bd x21", "spans 21 business days"),
         (f"primary 5m x{MAX_RUNGS + 1}", f"{MAX_RUNGS + 1} rungs"),
         (f"primary 5m x{MAX_RUNGS}, referral", f"{MAX_RUNGS + 1} rungs"),
     ],
@@ -285,6 +288,10 @@ def test_valid_policies_parse_and_round_trip_through_the_snapshot(
         with pytest.raises(InvalidPolicy, match="rungs"):
             parse_policy(text)
         return
+    if sum(r.business_days for r in expected) > MAX_TASK_BUSINESS_DAYS:
+        with pytest.raises(InvalidPolicy, match=f"at most {MAX_TASK_BUSINESS_DAYS}"):
+            parse_policy(text)
+        return
     rungs = parse_policy(text)
     assert rungs == expected
     frozen = json.loads(json.dumps(snapshot(rungs)))  # as it travels in the execution input
@@ -305,6 +312,7 @@ def test_whatever_parses_obeys_the_ladder_invariants(text: str) -> None:
     except InvalidPolicy:
         return
     assert 1 <= len(rungs) <= MAX_RUNGS
+    assert sum(r.business_days for r in rungs) <= MAX_TASK_BUSINESS_DAYS
     assert rungs[0].kind is RungKind.PAGE
     assert sum(r.kind is RungKind.REFERRAL for r in rungs) <= 1
     tasks = [r.is_task for r in rungs if r.kind is RungKind.PAGE]

@@ -43,6 +43,10 @@ MAX_RUNGS = 40
 MAX_WINDOW_S = 24 * 3600
 MIN_WINDOW_S = 30
 MAX_BUSINESS_DAYS = 10
+# A task ladder's rungs together: four working weeks, so that with closed days a task still
+# ends well inside the 45 days a reply code stays reserved on a clinician's phone (a timed
+# ladder is at most MAX_RUNGS x MAX_WINDOW_S, 40 days).
+MAX_TASK_BUSINESS_DAYS = 20
 
 # Defaults per severity (minutes from opening, when nobody accepts):
 # `imminent`: the primary by SMS and voice at once, backup at 3, supervisor at 6, referral
@@ -160,6 +164,11 @@ def parse_policy(text: str) -> tuple[Rung, ...]:
                      for _ in range(times))
     if len(rungs) > MAX_RUNGS:
         raise InvalidPolicy(f"expands to {len(rungs)} rungs; at most {MAX_RUNGS}")
+    span = sum(r.business_days for r in rungs)
+    if span > MAX_TASK_BUSINESS_DAYS:
+        raise InvalidPolicy(
+            f"spans {span} business days; at most {MAX_TASK_BUSINESS_DAYS} (about four weeks: "
+            "a reply code stays reserved on a phone for 45 days)")
     if rungs[0].kind is not RungKind.PAGE:
         raise InvalidPolicy("must start by paging a rota, not with the referral")
     if first_task is not None and first_timed is not None:
