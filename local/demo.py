@@ -110,14 +110,9 @@ def render(stack: LocalStack, incident_id: str, title: str) -> list[str]:
 
 
 def scenario_nobody_answers(stack: LocalStack) -> list[str]:
-    response = stack.post_escalation({
-        "program_id": seed.PROGRAM_ID, "severity": "imminent",
-        "participant_ref": seed.DEMO_PARTICIPANT_ID,
-        "event_id": "hotline-evt-1001", "callback_url": stack.receiver.url,
-        "summary": "Caller reports active thoughts of self-harm; safety plan step 3 tried.",
-    })
-    body = response.json()
-    incident_id, code = body["incident_id"], body["code"]
+    incident_id, code = _report(
+        stack, "hotline-evt-1001", "imminent", seed.DEMO_PARTICIPANT_ID,
+        "Caller reports active thoughts of self-harm; safety plan step 3 tried.")
     caro = seed.phone_of("clin-caro")
     # After the referral the supervisor is paged every 5 minutes until someone accepts;
     # the demo stops at the first of those pages.
@@ -145,16 +140,9 @@ def scenario_nobody_answers(stack: LocalStack) -> list[str]:
 
 
 def scenario_backup_accepts(stack: LocalStack) -> list[str]:
-    response = stack.post_escalation({
-        "program_id": seed.PROGRAM_ID, "severity": "high", "participant_ref": "p-21be04",
-        "event_id": "hotline-evt-1002", "callback_url": stack.receiver.url,
-        "summary": "Missed two sessions; distress check-in scored high.",
-    })
-    body = response.json()
-    incident_id, code = body["incident_id"], body["code"]
-    opened = stack.incident(incident_id).opened_at
-    while (stack.clock.now() - opened).total_seconds() < 6 * 60 + 30:
-        time.sleep(0.001)
+    incident_id, code = _report(stack, "hotline-evt-1002", "high", "p-21be04",
+                                "Missed two sessions; distress check-in scored high.")
+    _until(stack, stack.incident(incident_id).opened_at, 6 * 60 + 30)
     answer = stack.sms_reply(seed.phone_of("clin-ben"), f"A {code}")
     status = stack.wait_until_done(incident_id, timeout=60)
     pages_after = [m for m in stack.twilio.messages if m.carries(code) and
@@ -171,13 +159,8 @@ def scenario_undelivered(stack: LocalStack) -> list[str]:
     ana, ben = seed.phone_of("clin-ana"), seed.phone_of("clin-ben")
     stack.twilio.sms_outcome(ana, "undelivered", 30007)  # carrier filtering
     stack.twilio.call_outcome(ana, "machine")
-    response = stack.post_escalation({
-        "program_id": seed.PROGRAM_ID, "severity": "high", "participant_ref": "p-5d10e2",
-        "event_id": "hotline-evt-1003", "callback_url": stack.receiver.url,
-        "summary": "Distress check-in: plan and means disclosed.",
-    })
-    body = response.json()
-    incident_id, code = body["incident_id"], body["code"]
+    incident_id, code = _report(stack, "hotline-evt-1003", "high", "p-5d10e2",
+                                "Distress check-in: plan and means disclosed.")
     stack.wait_for(lambda: any(m.to == ben and m.carries(code) for m in stack.twilio.messages),
                    timeout=60)
     answer = stack.sms_reply(ben, f"A {code}")
@@ -196,14 +179,8 @@ def scenario_undelivered(stack: LocalStack) -> list[str]:
 
 def scenario_followed_up(stack: LocalStack) -> list[str]:
     ana = seed.phone_of("clin-ana")
-    response = stack.post_escalation({
-        "program_id": seed.PROGRAM_ID, "severity": "high",
-        "participant_ref": seed.DEMO_PARTICIPANT_ID,
-        "event_id": "hotline-evt-1004", "callback_url": stack.receiver.url,
-        "summary": "Distress check-in scored high after a missed session.",
-    })
-    body = response.json()
-    incident_id, code = body["incident_id"], body["code"]
+    incident_id, code = _report(stack, "hotline-evt-1004", "high", seed.DEMO_PARTICIPANT_ID,
+                                "Distress check-in scored high after a missed session.")
     opened = stack.incident(incident_id).opened_at
     _until(stack, opened, 70)
     accepted = _twiml_text(stack.sms_reply(ana, f"A {code}").body)
@@ -228,6 +205,17 @@ def scenario_followed_up(stack: LocalStack) -> list[str]:
     lines.append(f"  Ana's resolution answer: {_shorten(resolved)!r}")
     lines.append(f"  Ana's \"F {code} done\" answer: {done!r}")
     return lines
+
+
+def _report(stack: LocalStack, event_id: str, severity: str, participant_ref: str,
+            summary: str) -> tuple[str, str]:
+    """The hotline reports a crisis, signed, with its callback URL: (incident id, code)."""
+    body = stack.post_escalation({
+        "program_id": seed.PROGRAM_ID, "severity": severity,
+        "participant_ref": participant_ref, "event_id": event_id,
+        "callback_url": stack.receiver.url, "summary": summary,
+    }).json()
+    return body["incident_id"], body["code"]
 
 
 def _until(stack: LocalStack, start: datetime | None, seconds: float) -> None:

@@ -21,6 +21,7 @@ the token, the path (it holds the token), nor anything the brief shows.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -122,20 +123,24 @@ def _answer(incident_id: str, result: Brief | Preview | briefs.Refused, fmt: For
             "clinician_id": result.viewer_id, "purpose": result.purpose.value,
             "format": fmt.value})
         _count("BriefsPreviewed", result.purpose.value)
-        if fmt is Format.JSON:
-            return Response(status_code=200, content_type=JSON,
-                            body=json.dumps(preview_json(result)), headers=dict(PAGE_HEADERS))
-        return Response(status_code=200, content_type=HTML, body=render_interstitial(result),
-                        headers=dict(PAGE_HEADERS))
+        return _page(200, fmt, lambda: preview_json(result),
+                     lambda: render_interstitial(result))
     logger.info("brief opened", extra={
         "clinician_id": result.viewer_id, "purpose": result.purpose.value,
         "format": fmt.value, "action": action,
         "participant_shown": result.participant is not None})
     _count("BriefsOpened", result.purpose.value)
+    return _page(200, fmt, lambda: brief_json(result), lambda: render_brief(result))
+
+
+def _page(status: int, fmt: Format, data: Callable[[], dict[str, Any]],
+          html: Callable[[], str]) -> Response:
+    """The answer in the format asked for (only that one is rendered), with the page's
+    headers (no-store, CSP, no referrer) either way."""
     if fmt is Format.JSON:
-        return Response(status_code=200, content_type=JSON,
-                        body=json.dumps(brief_json(result)), headers=dict(PAGE_HEADERS))
-    return Response(status_code=200, content_type=HTML, body=render_brief(result),
+        return Response(status_code=status, content_type=JSON, body=json.dumps(data()),
+                        headers=dict(PAGE_HEADERS))
+    return Response(status_code=status, content_type=HTML, body=html(),
                     headers=dict(PAGE_HEADERS))
 
 
@@ -146,12 +151,8 @@ def _count(name: str, dimension: str) -> None:
 
 
 def _refused(fmt: Format) -> Response:
-    if fmt is Format.JSON:
-        return Response(status_code=403, content_type=JSON,
-                        body=json.dumps({"error": "invalid_or_expired", "message": REFUSED_TEXT}),
-                        headers=dict(PAGE_HEADERS))
-    return Response(status_code=403, content_type=HTML, body=render_refused(),
-                    headers=dict(PAGE_HEADERS))
+    return _page(403, fmt, lambda: {"error": "invalid_or_expired", "message": REFUSED_TEXT},
+                 render_refused)
 
 
 @app.exception_handler(BadForm)

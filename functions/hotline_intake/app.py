@@ -31,6 +31,7 @@ from crisis_pager.service import intake
 logger = Logger()
 metrics = Metrics()
 app = APIGatewayRestResolver(enable_validation=True)
+IncidentId = Annotated[str, Path(pattern=r"^inc_[a-z2-7]{24}$")]  # domain/incident.py's ids
 
 
 class EscalationRequest(BaseModel):
@@ -224,7 +225,7 @@ def post_escalation(body: EscalationRequest) -> Response[EscalationAccepted]:
     responses=_responses(401, 404, 422, ok=(200, EscalationView, "the incident's status")),
 )
 def get_escalation(
-    incident_id: Annotated[str, Path(pattern=r"^inc_[a-z2-7]{24}$")],
+    incident_id: IncidentId,
 ) -> EscalationView:
     logger.set_correlation_id(incident_id)
     view = intake.incident_view(incident_id, app.context["hotline_id"],
@@ -252,7 +253,7 @@ class TimelineView(BaseModel):
     responses=_responses(401, 404, 422, ok=(200, TimelineView, "every entry, oldest first")),
 )
 def get_escalation_timeline(
-    incident_id: Annotated[str, Path(pattern=r"^inc_[a-z2-7]{24}$")],
+    incident_id: IncidentId,
 ) -> TimelineView:
     logger.set_correlation_id(incident_id)
     entries = intake.incident_timeline(incident_id, app.context["hotline_id"],

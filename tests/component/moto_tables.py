@@ -7,9 +7,10 @@ test environment leaves them unset, so the models use the defaults in ``TABLE_NA
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from moto import mock_aws
@@ -18,6 +19,8 @@ from local import moto_patches
 from local import template as sam
 
 ROOT = Path(__file__).resolve().parents[2]
+A = TypeVar("A")
+R = TypeVar("R")
 REGION = "us-east-1"
 TABLE_NAMES = {
     "IncidentsTable": "crisis-pager-incidents",
@@ -67,3 +70,29 @@ def get_raw(resource: Any, logical_id: str, key: dict[str, Any]) -> dict[str, An
 def atomic_writes() -> contextlib.AbstractContextManager[None]:
     """DynamoDB's atomic conditional writes on moto (see local/moto_patches.py)."""
     return moto_patches.atomic_dynamodb_writes()
+
+
+def race(fn: Callable[[A], R], args: Sequence[A], timeout: float = 60) -> dict[A, R]:
+    """``fn(arg)`` for every arg at once: one thread each, released together by a barrier,
+    with DynamoDB's atomic conditional writes. Each result by its argument; a thread's
+    error is raised here."""
+    barrier = threading.Barrier(len(args))
+    results: dict[A, R] = {}
+    errors: list[BaseException] = []
+
+    def run(arg: A) -> None:
+        try:
+            barrier.wait()
+            results[arg] = fn(arg)
+        except BaseException as exc:  # raised below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(arg,)) for arg in args]
+    with atomic_writes():
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=timeout)
+    if errors:
+        raise errors[0]
+    return results

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -32,10 +31,10 @@ from crisis_pager.domain.incident import (
 from crisis_pager.domain.ladder import RungKind
 from tests.component.moto_tables import (
     TABLE_NAMES,
-    atomic_writes,
     get_raw,
     mocked_tables,
     put_raw,
+    race,
 )
 
 T0 = datetime(2025, 3, 4, 17, 30, 0, 250000, tzinfo=UTC)
@@ -361,20 +360,8 @@ def test_concurrent_accepts_exactly_one_wins(ddb: Any) -> None:
     # paths) in this thread, so the race below is only the one under test.
     store.mark_ladder_started("inc_a")
     assert store.accept("inc_missing", "clin-x", T0) is AcceptOutcome.NOT_OPEN
-    barrier = threading.Barrier(8)
-    results: dict[str, bool] = {}
-
-    def accept(clinician_id: str) -> None:
-        barrier.wait()
-        results[clinician_id] = (
-            store.accept("inc_a", clinician_id, T0) is AcceptOutcome.ACCEPTED)
-
-    threads = [threading.Thread(target=accept, args=(f"clin-{i}",)) for i in range(8)]
-    with atomic_writes():
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=30)
+    results = race(lambda clinician_id: store.accept("inc_a", clinician_id, T0)
+                   is AcceptOutcome.ACCEPTED, [f"clin-{i}" for i in range(8)], timeout=30)
     assert len(results) == 8
     winners = [c for c, won in results.items() if won]
     assert len(winners) == 1
@@ -775,25 +762,8 @@ def test_concurrent_claims_on_one_phone_get_distinct_codes(ddb: Any) -> None:
     store.create(incident("inc_warm"))
     store.claim_page_code(BEN_PHONE, "clin-ben", "417", "inc_warm", T0)
     store.claim_page_code(BEN_PHONE, "clin-ben", "417", "inc_0", T0)
-    barrier = threading.Barrier(n)
-    codes: dict[str, str] = {}
-    errors: list[BaseException] = []
-
-    def claim(incident_id: str) -> None:
-        barrier.wait()
-        try:
-            codes[incident_id] = store.claim_page_code(ANA_PHONE, "clin-ana", "417",
-                                                       incident_id, T0)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=claim, args=(f"inc_{i}",)) for i in range(n)]
-    with atomic_writes():
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-    assert errors == []
+    codes = race(lambda incident_id: store.claim_page_code(
+        ANA_PHONE, "clin-ana", "417", incident_id, T0), [f"inc_{i}" for i in range(n)])
     assert len(codes) == n
     assert len(set(codes.values())) == n, codes
     assert "417" in codes.values()  # one of them got the preferred code

@@ -3,7 +3,6 @@ versions are never erased, concurrent saves all land, malformed items read as In
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -24,7 +23,7 @@ from crisis_pager.service.participants import (
     save_participant,
     update_participant,
 )
-from tests.component.moto_tables import ROOT, atomic_writes, mocked_tables
+from tests.component.moto_tables import ROOT, mocked_tables, race
 from tests.unit.fakes import FakeClock
 from tests.unit.participant_data import LOCATION, PID, document, location, stored
 
@@ -92,27 +91,13 @@ def test_concurrent_saves_all_land_as_distinct_versions(table: Any,
     clock = FakeClock()
     save_participant(document(), by="kim", participants=store, clock=clock)
     n = 6
-    barrier = threading.Barrier(n)
-    results: dict[int, int] = {}
-    errors: list[BaseException] = []
 
-    def move(i: int) -> None:
-        try:
-            barrier.wait()
-            saved = confirm_location(
-                PID, location(clock.now(), description=f"place {i}"), by=f"session-{i}",
-                participants=DynamoParticipants(), clock=clock)
-            results[i] = saved.version
-        except BaseException as exc:  # reported below
-            errors.append(exc)
+    def move(i: int) -> int:
+        return confirm_location(
+            PID, location(clock.now(), description=f"place {i}"), by=f"session-{i}",
+            participants=DynamoParticipants(), clock=clock).version
 
-    threads = [threading.Thread(target=move, args=(i,)) for i in range(n)]
-    with atomic_writes():
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-    assert errors == []
+    results = race(move, range(n))
     assert sorted(results.values()) == list(range(2, n + 2)), "each landed as its own version"
     described = {p.location.description for p in store.history(PID)  # type: ignore[union-attr]
                  if p.version > 1 and p.location}  # type: ignore[union-attr]

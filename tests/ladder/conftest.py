@@ -4,7 +4,7 @@ Twilio client on a fake transport, and ladder time scaled (one ladder second = 1
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +25,32 @@ def stack() -> Iterator[LocalStack]:
     with LocalStack(scale=SCALE) as s:
         seed.seed(s)
         yield s
+
+
+def outputs(stack: LocalStack, incident_id: str) -> dict[str, list[str]]:
+    """What left DynamoDB on the stack, by channel: every SMS and call, log line and metric,
+    and the incident's execution (its input and history). A test adds its own channels
+    (callbacks, the timeline) and scans them all with ``assert_kept_out``."""
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    arn = stack.execution(incident_id)["executionArn"]
+    history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    return {
+        "sms": [m.body for m in stack.twilio.messages],
+        "calls": [json.dumps(c.params, default=str) for c in stack.twilio.calls],
+        "logs": stack.log_lines,
+        "metrics": stack.metric_lines,
+        "execution": [json.dumps(stack.execution(incident_id), default=str),
+                      json.dumps(history, default=str)],
+    }
+
+
+def assert_kept_out(seen: dict[str, list[str]], secrets: Iterable[str]) -> None:
+    assert seen["logs"] and seen["metrics"], "the scan must see real output"
+    secrets = list(secrets)
+    for channel, texts in seen.items():
+        for text in texts:
+            for secret in secrets:
+                assert secret not in text, f"{secret!r} leaked into {channel}"
 
 
 def escalation(stack: LocalStack, event_id: str = "evt-1", **overrides: Any) -> dict[str, Any]:

@@ -18,7 +18,14 @@ from crisis_pager.service.briefs import issue_link
 from crisis_pager.service.participants import save_participant
 from local import seed
 from local.stack import LocalStack
-from tests.ladder.conftest import PARTICIPANT_REF, SUMMARY, open_incident, wait_for_pages
+from tests.ladder.conftest import (
+    PARTICIPANT_REF,
+    SUMMARY,
+    assert_kept_out,
+    open_incident,
+    outputs,
+    wait_for_pages,
+)
 
 ANA, BEN = seed.phone_of("clin-ana"), seed.phone_of("clin-ben")
 PLAN = {
@@ -237,24 +244,18 @@ def test_no_safety_plan_or_name_in_any_sms_log_line_or_metric(stack: LocalStack)
     assert stack.api("GET", f"/brief/{incident_id}/{'N' * 24}").status == 403
     token = path.rsplit("/", 1)[1]
 
-    seen = {
-        "sms": [m.body for m in stack.twilio.messages] + [answer],
-        "calls": [json.dumps(c.params, default=str) for c in getattr(stack.twilio, "calls", [])],
-        "logs": stack.log_lines,
-        "metrics": stack.metric_lines,
-        "timeline": [json.dumps(e, default=str) for e in stack.timeline(incident_id)],
-        "execution": [json.dumps(stack.execution(incident_id), default=str)],
-    }
+    seen = outputs(stack, incident_id)
+    seen["sms"].append(answer)
+    seen["timeline"] = [json.dumps(e, default=str) for e in stack.timeline(incident_id)]
     assert any("brief opened" in line for line in seen["logs"]), "the scan sees the brief's logs"
     assert any("brief previewed" in line for line in seen["logs"])
     assert any("brief refused" in line for line in seen["logs"])
     assert any("BriefsOpened" in line for line in seen["metrics"])
+    assert_kept_out(seen, (*PRIVATE, LOCATION, "Rosa Gonzalez", *PLAN["warning_signs"]))
     for channel, texts in seen.items():
-        for text in texts:
-            for secret in (*PRIVATE, LOCATION, "Rosa Gonzalez", *PLAN["warning_signs"]):
-                assert secret not in text, f"{secret!r} leaked into {channel}"
-            if channel != "sms":
-                assert token not in text, f"the link's token leaked into {channel}"
+        if channel != "sms":
+            assert not any(token in text for text in texts), (
+                f"the link's token leaked into {channel}")
 
 
 def test_the_follow_up_is_recorded_from_the_page(stack: LocalStack) -> None:

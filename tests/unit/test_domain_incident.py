@@ -20,6 +20,7 @@ from crisis_pager.domain.incident import (
 )
 from crisis_pager.domain.program import program_from_fields
 from crisis_pager.domain.referral import build_referral
+from tests.unit.test_domain_program import COMPLETE
 
 PROPERTY = settings(max_examples=200, deadline=None)
 # what hotline_intake lets through: printable ASCII ids (event_id pattern ^[\x21-\x7e]+$)
@@ -64,14 +65,7 @@ def test_seconds_between_never_negative() -> None:
 
 
 def test_referral_hands_over_the_programs_local_resources() -> None:
-    program = program_from_fields("riverbend", {
-        "display_name": "Riverbend IOP",
-        "hotline_number": "+15035550100",
-        "crisis_line": "+15035550111",
-        "mobile_crisis_team": "+15035550122",
-        "emergency_department": "Riverbend General ED",
-        "emergency_department_phone": "+15035550133",
-    })
+    program = program_from_fields("riverbend", dict(COMPLETE))
     now = datetime(2026, 3, 8, 10, 0, tzinfo=UTC)
     referral = build_referral("inc_x", program, None, now)
     assert referral.as_dict() == {

@@ -11,30 +11,13 @@ import pytest
 from crisis_pager.domain.errors import InvalidItem
 from crisis_pager.domain.hours import DEFAULT_BUSINESS_HOURS
 from crisis_pager.domain.incident import Severity
-from crisis_pager.domain.program import Program, program_from_fields
-
-COMPLETE: dict[str, object] = {
-    "display_name": "Riverbend IOP",
-    "hotline_number": "+15035550100",
-    "crisis_line": "+15035550111",
-    "mobile_crisis_team": "+15035550122",
-    "emergency_department": "Riverbend General ED",
-    "emergency_department_phone": "+15035550133",
-}
-KEY = "riverbend / program"
+from tests.unit.test_domain_program import defaulted, read
 
 
-def read(**changes: object) -> Program:
-    return program_from_fields("riverbend", {**COMPLETE, **changes})
-
-
-def refused(field: str, **changes: object) -> InvalidItem:
+def replaced(field: str, **changes: object) -> InvalidItem:
     """A malformed field is named, on read, and the item reads as if the field were absent
     (its default): a typo never keeps a crisis from being paged."""
-    program = read(**changes)
-    (problem,) = program.problems
-    assert (problem.table, problem.key, problem.field) == ("programs", KEY, field)
-    assert f"'{field}'" in str(problem)
+    program, problem = defaulted(field, **changes)
     assert dataclasses.replace(program, problems=()) == read(), "the field's default"
     return problem
 
@@ -81,12 +64,12 @@ def test_the_programs_own_hours_zone_and_holidays() -> None:
     ],
 )
 def test_bad_business_hours_are_named_on_read(value: object, says: str) -> None:
-    assert says in str(refused("business_hours", business_hours=value))
+    assert says in str(replaced("business_hours", business_hours=value))
 
 
 @pytest.mark.parametrize("value", ["Pacific Time", "PST", "America", "US/Nowhere", 5, ["UTC"]])
 def test_a_bad_time_zone_is_named_on_read(value: object) -> None:
-    assert "IANA" in str(refused("timezone", timezone=value))
+    assert "IANA" in str(replaced("timezone", timezone=value))
 
 
 @pytest.mark.parametrize(
@@ -100,13 +83,13 @@ def test_a_bad_time_zone_is_named_on_read(value: object) -> None:
     ],
 )
 def test_bad_closed_dates_are_named_on_read(value: object, says: str) -> None:
-    assert says in str(refused("closed_dates", closed_dates=value))
+    assert says in str(replaced("closed_dates", closed_dates=value))
 
 
 @pytest.mark.parametrize("severity", [Severity.IMMINENT, Severity.HIGH, Severity.MODERATE])
 def test_only_ladder_low_may_be_a_business_day_task_ladder(severity: Severity) -> None:
     field = f"ladder_{severity.value}"
-    exc = refused(field, **{field: "primary 1bd, supervisor 1bd"})
+    exc = replaced(field, **{field: "primary 1bd, supervisor 1bd"})
     assert "crisis never waits for business hours" in str(exc)
 
 
@@ -114,7 +97,7 @@ def test_ladder_low_may_be_timed_or_a_task_ladder_but_never_refers() -> None:
     assert read(ladder_low="primary 1h, backup 1h").ladder_for(Severity.LOW)[0].window_s == 3600
     low = read(ladder_low="primary 2bd, supervisor 1bd x3").ladder_for(Severity.LOW)
     assert [r.business_days for r in low] == [2, 1, 1, 1]
-    assert "a task never refers" in str(refused("ladder_low",
+    assert "a task never refers" in str(replaced("ladder_low",
                                                 ladder_low="primary 1bd, referral"))
 
 

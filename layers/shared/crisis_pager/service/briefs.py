@@ -39,7 +39,7 @@ from ..domain.brief import (
 from ..domain.errors import InvalidItem
 from ..domain.incident import Incident
 from ..domain.participant import Participant
-from .lookups import clinician_name, program_or_none
+from .lookups import clinician_name
 from .participants import current_plan
 from .ports import BriefLinks, Directory, Incidents, Participants, Timeline
 
@@ -109,7 +109,7 @@ def preview_brief(
         return checked
     link, incident = checked
     _record(timeline, incident_id, now, "brief_previewed", link, format=fmt.value)
-    program = program_or_none(directory, incident.program_id)
+    program = directory.program(incident.program_id)
     return Preview(incident_id=incident_id,
                    program_name=program.display_name if program else incident.program_id,
                    code=incident.code, viewer_id=link.clinician_id, purpose=link.purpose)
@@ -209,7 +209,7 @@ def _record(timeline: Timeline, incident_id: str, now: datetime, kind: str,
 
 def _brief(incident: Incident, link: BriefLink, now: datetime, directory: Directory,
            participants: Participants, notice: str | None = None) -> Brief:
-    program = program_or_none(directory, incident.program_id)
+    program = directory.program(incident.program_id)
     ids = {cid for cid in (link.clinician_id, incident.accepted_by, incident.resolved_by,
                            incident.follow_up_owner, incident.follow_up_done_by) if cid}
     names = {cid: clinician_name(directory, cid) or cid for cid in sorted(ids)}

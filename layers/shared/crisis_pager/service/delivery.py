@@ -28,7 +28,7 @@ from ..domain.incident import (
     is_follow_up,
 )
 from ..domain.program import Program
-from .lookups import clinician_name, program_or_none
+from .lookups import clinician_name
 from .ports import (
     Alerts,
     BriefLinks,
@@ -280,7 +280,7 @@ def _programs_of(phone: str, deps: Deps) -> list[tuple[str, Program]]:
         return found
     for clinician in deps.directory.clinicians_with_phone(phone):
         for program_id in deps.index.programs_naming(clinician.clinician_id):
-            program = program_or_none(deps.directory, program_id)
+            program = deps.directory.program(program_id)
             if program is not None:
                 found.append((clinician.name, program))
     return found
@@ -325,7 +325,7 @@ def voice_answer(incident_id: str, position: int, answered_by: str | None,
     closed = closed_script(page, incident, deps)
     if closed is not None:
         return closed
-    program = program_or_none(deps.directory, incident.program_id)
+    program = deps.directory.program(incident.program_id)
     name = program.display_name if program else "your program"
     return VoiceScript(
         gather=(messages.voice_follow_up(name, page.code) if is_follow_up(page.position)

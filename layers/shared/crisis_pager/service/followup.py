@@ -13,7 +13,6 @@ from ..domain.incident import FOLLOW_UP_START, Incident, is_follow_up
 from ..domain.ladder import DEFAULT_FOLLOW_UP_POLICY, parse_policy, snapshot
 from ..domain.program import Program
 from .delivery import Deps
-from .lookups import program_or_none
 
 
 def follow_up_execution(incident_id: str) -> str:
@@ -39,7 +38,7 @@ def ensure_follow_up(incident: Incident, deps: Deps) -> bool:
     execution is named after the incident), so a retried reply can call it again."""
     if not incident.follow_up_open:
         return False
-    program = program_or_none(deps.directory, incident.program_id)
+    program = deps.directory.program(incident.program_id)
     deps.ladder.start(incident.incident_id, follow_up_input(incident, program),
                       name=follow_up_execution(incident.incident_id))
     return True

@@ -37,7 +37,7 @@ from ..domain.schedule import Schedule
 from ..domain.schedule import on_call as schedule_on_call
 from .delivery import UNSUBSCRIBED, Deps, PagingLease, call_clinician
 from .delivery import opted_out as record_opt_out
-from .lookups import clinician_name, program_or_none
+from .lookups import clinician_name
 from .ports import (
     Alerts,
     Clock,
@@ -175,7 +175,7 @@ def _next_rung(
     skipped: list[str] = []
     # Read at most once per step, whatever the rungs and gaps ask of them.
     schedule = functools.cache(lambda: directory.schedule(incident.program_id))
-    program = functools.cache(lambda: program_or_none(directory, incident.program_id))
+    program = functools.cache(lambda: directory.program(incident.program_id))
     pos = position
     while True:
         pos += 1

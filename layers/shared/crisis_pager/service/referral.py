@@ -58,8 +58,6 @@ class ReferralResult:
 def _program(directory: Directory, incident: Incident) -> tuple[Program | None, str | None]:
     try:
         program = directory.program(incident.program_id)
-    except InvalidItem as exc:
-        return None, str(exc)
     except Exception as exc:  # noqa: BLE001 (a referral is never blocked by a read)
         return None, f"the program item could not be read ({type(exc).__name__})"
     return program, None if program else "the program item is missing"

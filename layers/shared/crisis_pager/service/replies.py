@@ -46,7 +46,6 @@ from .delivery import (
     wake,
 )
 from .followup import ensure_follow_up, record_follow_up
-from .lookups import program_or_none
 from .ports import Clock
 
 logger = logging.getLogger("crisis-pager")
@@ -113,7 +112,7 @@ def handle_sms_reply(from_phone: str, body: str, deps: Deps) -> ReplyOutcome:
 def accept_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyOutcome:
     if is_follow_up(page.position):
         return take_follow_up(page, incident, via, deps)
-    program = program_or_none(deps.directory, incident.program_id)
+    program = deps.directory.program(incident.program_id)
     hotline = program.hotline_number if program else None
     display = program.display_name if program else incident.program_id
     now = _close_when_no_page_in_flight(deps.incidents.accept, incident.incident_id,
@@ -316,7 +315,7 @@ def _open_pages(phone: str, deps: Deps) -> list[messages.OpenPage]:
     pages: list[messages.OpenPage] = []
     for code, incident in deps.incidents.open_codes(phone, deps.clock.now()):
         page = deps.incidents.find_page(phone, code)
-        program = program_or_none(deps.directory, incident.program_id)
+        program = deps.directory.program(incident.program_id)
         if page is None:
             continue
         if incident.follow_up_open:
@@ -359,7 +358,7 @@ def voice_key(incident_id: str, position: int, digits: str, deps: Deps) -> Voice
                 is_follow_up(page.position) and outcome.outcome == "already_yours"):
             return VoiceScript(say=(messages.voice_follow_up_taken(page.code),))
         if outcome.outcome in ("accepted", "already_yours"):
-            program = program_or_none(deps.directory, incident.program_id)
+            program = deps.directory.program(incident.program_id)
             hotline = program.hotline_number if program else None
             return VoiceScript(say=(messages.voice_accepted(page.code, hotline),))
         return closed_script(page, deps.incidents.get(incident_id) or incident, deps) \
