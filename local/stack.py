@@ -14,6 +14,7 @@ functions with Schedule events run when :meth:`LocalStack.run_daily_checks` says
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import json
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from local import moto_patches
+from local import moto_patches, powertools_threads
 from local import template as sam
 from local.fake_twilio import FakeTwilioHttpClient, signed_inbound_sms
 from local.hotline_receiver import HotlineReceiver
@@ -202,6 +203,9 @@ class LocalStack:
         # Stream records to the functions that read them (started in __enter__).
         self.streams = StreamPoller(self._call_outside_ladder, region=REGION, account=ACCOUNT)
         self._outside_ladder = threading.local()
+        # Handlers run as threads of one process here, each invocation with its own
+        # Powertools metrics, as each Lambda container has (local/powertools_threads.py).
+        self._metrics_per_thread = contextlib.ExitStack()
 
     # ------------------------------------------------------------ lifecycle
 
@@ -217,6 +221,7 @@ class LocalStack:
         # the ladder's normal flow, not a failure. Failed executions still show as FAILED.
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         try:
+            self._metrics_per_thread.enter_context(powertools_threads.isolated())
             moto_patches.apply(self.scale)
             moto_patches.set_lambda_router(self._route_invocation)
             moto_patches.set_wait_observer(self.clock)
@@ -264,6 +269,7 @@ class LocalStack:
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
+        self._metrics_per_thread.close()
         for key, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
