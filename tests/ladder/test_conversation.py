@@ -271,6 +271,14 @@ def test_bare_a_accepts_the_only_open_page_and_lists_several(stack: LocalStack) 
     assert "no open pages" in reply(stack, BEN, "A")
 
 
+def test_a_reply_typed_with_a_no_break_space_accepts(stack: LocalStack) -> None:
+    """Issue 10: phone keyboards put U+00A0 between the verb and the code; it is a space."""
+    incident_id, code = open_incident(stack)
+    wait_for_pages(stack, code, 1)
+    assert "Accepted" in reply(stack, ANA, f"A\u00a0{code}")
+    assert stack.incident(incident_id).accepted_by == "clin-ana"
+
+
 def test_codes_are_unique_per_clinician_across_concurrent_incidents(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

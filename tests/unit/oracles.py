@@ -1,11 +1,21 @@
-"""Independent oracles for the rota property tests: computed from zoneinfo directly, never
-with the module under test's helpers."""
+"""Independent oracles for the property tests: computed from zoneinfo and unicodedata
+directly, never with the module under test's helpers."""
 
 from __future__ import annotations
 
 import functools
+import sys
+import unicodedata
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
+
+
+@functools.cache
+def unicode_category(category: str) -> str:
+    """Every character of a Unicode general category (``Zs``: the space separators), in
+    code point order, as this Python's unicodedata has them."""
+    return "".join(c for c in map(chr, range(sys.maxunicode + 1))
+                   if unicodedata.category(c) == category)
 
 
 def utc(dt: datetime) -> datetime:

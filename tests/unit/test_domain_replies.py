@@ -1,7 +1,9 @@
 """Reply parsing.
 
-The rule: the WHOLE message is the reply, in any case, ASCII only, with optional
-surrounding whitespace and one trailing ``.`` or ``!``. It is
+The rule: the WHOLE message is the reply, in any case, with optional surrounding whitespace
+and one trailing ``.`` or ``!``. A space is ASCII whitespace or any Unicode space separator
+(category Zs: the no-break space of ``A\u00a0417``, narrow no-break, figure, ideographic...);
+everything else is ASCII only. It is
 
 - a command: one verb word (accept = a, accept, accepted, ack; pass = p, pass, next;
   resolve = r, resolve, resolved, done) and at most one 3-4 digit ASCII code, either word
@@ -15,7 +17,8 @@ surrounding whitespace and one trailing ``.`` or ``!``. It is
   REVOKE) or an opt-in keyword (START, YES, UNSTOP, OPTIN).
 
 Everything else, including a bare code, two codes, two verbs, a short code, other words,
-a keyword with a code and non-ASCII digits or letters, is Unrecognised and changes nothing.
+a keyword with a code and non-ASCII digits, letters or spacing other than Zs (``\x1c``, NEL,
+U+2028, zero-width spaces), is Unrecognised and changes nothing.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from crisis_pager.domain.replies import (
     Verb,
     parse_reply,
 )
+from tests.unit.oracles import unicode_category
 
 PROPERTY = settings(max_examples=200, deadline=None)
 
@@ -60,7 +64,13 @@ OPT_OUT_WORDS = ["stop", "stopall", "unsubscribe", "cancel", "end", "quit", "opt
 OPT_IN_WORDS = ["start", "yes", "unstop", "optin"]
 
 ASCII_SPACE = " \t\n\r\f\v"  # what \s matches under re.ASCII
-spaces = st.sampled_from(["", " ", "  ", "\t", " \n", "\r\n"])
+ZS = unicode_category("Zs")  # U+0020, U+00A0 no-break, U+1680, U+2000-U+200A, U+202F, ...
+SPACE = ASCII_SPACE + ZS  # a space, wherever the grammar has one
+# Whitespace to Python (or invisible) that is not a space separator: never a space here.
+NOT_SPACES = ["\x1c", "\x1f", "\x85", "\u2028", "\u2029", "\u200b", "\u180e", "\ufeff",
+              "\u2060"]
+spaces = st.sampled_from(["", " ", "  ", "\t", " \n", "\r\n", "\u00a0", "\u202f", "\u2007",
+                          "\u3000", " \u00a0", "\u2009\n"])
 codes = st.integers(100, 9999).map(str)
 verbs = st.sampled_from(list(Verb))
 separators = st.sampled_from(["", "#", ":", ".", "-"])
@@ -135,10 +145,36 @@ def test_a_bare_word_is_a_command_without_a_code(
         ("Ack!", Command(Verb.ACCEPT, None)), ("p", Command(Verb.PASS, None)),
         ("Next.", Command(Verb.PASS, None)), ("Resolved.", Command(Verb.RESOLVE, None)),
         ("DONE", Command(Verb.RESOLVE, None)),
+        # Phone keyboards and autocorrect type these spaces (issue 10: A\u00a0417 was
+        # answered as unrecognised).
+        ("A\u00a0417", Command(Verb.ACCEPT, "417")), ("A\u202f417", Command(Verb.ACCEPT, "417")),
+        ("A\u2007417", Command(Verb.ACCEPT, "417")), ("A\u3000417", Command(Verb.ACCEPT, "417")),
+        ("417\u00a0a", Command(Verb.ACCEPT, "417")), ("P:\u00a0417", Command(Verb.PASS, "417")),
+        ("\u00a0R 417.\u00a0", Command(Verb.RESOLVE, "417")),
+        ("A\u00a0", Command(Verb.ACCEPT, None)),
     ],
 )
 def test_documented_command_forms(body: str, expected: Command) -> None:
     assert parse_reply(body) == expected
+
+
+@pytest.mark.parametrize("space", list(ZS))
+def test_every_unicode_space_separator_is_a_space(space: str) -> None:
+    assert parse_reply(f"{space}A{space}417{space}") == Command(Verb.ACCEPT, "417")
+    assert parse_reply(f"417{space}p{space}!") == Command(Verb.PASS, "417")
+    assert parse_reply(f"F{space}417{space}done") == FollowUpReport("417", True)
+    assert parse_reply(f"{space}stop{space}all{space}") == OptOut("STOP ALL")
+    assert parse_reply(f"START{space}") == OptIn("START")
+
+
+def test_the_parsers_space_separators_are_exactly_unicode_zs() -> None:
+    assert set(replies.SPACE_SEPARATORS) | {" "} == set(ZS)
+
+
+@pytest.mark.parametrize("space", NOT_SPACES)
+def test_other_whitespace_and_invisible_characters_are_not_spaces(space: str) -> None:
+    for body in (f"A{space}417", f"417{space}a", f"F 417{space}done", f"stop{space}all"):
+        assert isinstance(parse_reply(body), Unrecognised), repr(body)
 
 
 def test_accept_is_a_command() -> None:
@@ -170,13 +206,13 @@ def test_status(body: str) -> None:
 @PROPERTY
 @given(keyword_bodies(OPT_OUT_WORDS))
 def test_opt_out_keywords_as_twilio_reads_them(body: str) -> None:
-    keyword = body.strip(ASCII_SPACE).rstrip(".!").strip(ASCII_SPACE).upper()
+    keyword = body.strip(SPACE).rstrip(".!").strip(SPACE).upper()
     assert parse_reply(body) == OptOut(keyword)
 
 
 @PROPERTY
 @given(stop=st.sampled_from(["stop", "STOP", "Stop"]), all_=st.sampled_from(["all", "ALL", "All"]),
-       mid=st.sampled_from([" ", "  ", "\t", " \n "]), punct=puncts)
+       mid=st.sampled_from([" ", "  ", "\t", " \n ", "\u00a0", "\u3000"]), punct=puncts)
 def test_stop_all_is_an_opt_out_with_its_spacing_collapsed(
     stop: str, all_: str, mid: str, punct: str
 ) -> None:
@@ -186,7 +222,7 @@ def test_stop_all_is_an_opt_out_with_its_spacing_collapsed(
 @PROPERTY
 @given(keyword_bodies(OPT_IN_WORDS))
 def test_opt_in_keywords(body: str) -> None:
-    keyword = body.strip(ASCII_SPACE).rstrip(".!").strip(ASCII_SPACE).upper()
+    keyword = body.strip(SPACE).rstrip(".!").strip(SPACE).upper()
     assert parse_reply(body) == OptIn(keyword)
 
 
@@ -217,6 +253,7 @@ HOSTILE = [
     "stop-all", "stop all now", "START ALL", "yes please", "HELP 417", "? 417", "??",
     "status 417", "help me", "P 417 please",
     "pasſ 417", "ac\u212a 417", "ſtop", "ＳＴＯＰ", "Ａ 417",
+    "A\u00a0417\u00a0418", "A\u00a0\u00a0P 417", "STOP\u00a0417", "A\u00a0ok",
     "A " + "4" * 500, "A 417" + "x" * 1000, "A 417 " * 40, "x" * 10_000,
     "A 417" + " " * MAX_REPLY, "STOP" + " " * MAX_REPLY,
 ]
@@ -231,10 +268,13 @@ def test_hostile_or_ambiguous_replies_are_unrecognised(body: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "body", ["A ٤١٧", "A ４１７", "A ໔໑໗", "٤١٧ a", "A 4١7", "P ٤١٧", "R ４１７", "٤١٧"]
+    "body", ["A ٤١٧", "A ４１７", "A ໔໑໗", "٤١٧ a", "A 4١7", "P ٤١٧", "R ４１７", "٤١٧",
+             "A ١٧", "A ١٧١", "A ²", "A ²¹⁷", "A 4²7", "A 417²", "A\u00a0٤١٧", "A\u00a0²¹⁷",
+             "٤١٧\u00a0a", "F\u00a0٤١٧ done", "A\u00a0４１７"]
 )
 def test_unicode_digits_are_never_a_code(body: str) -> None:
-    """Regression: \\d once matched any Unicode digit, so 'A ٤١٧' was Accept('٤١٧')."""
+    """Regression: \\d once matched any Unicode digit, so 'A ٤١٧' was Accept('٤١٧'). The
+    Unicode spaces accepted since must not let them in either."""
     assert isinstance(parse_reply(body), Unrecognised)
 
 
@@ -278,37 +318,37 @@ def _is_code(text: str) -> bool:
 def documented(body: str) -> Reply:
     """The module docstring's grammar, written as string handling rather than one regex."""
     unrecognised = Unrecognised(body.strip()[:160])
-    if len(body) > MAX_REPLY or not body.isascii():
+    if len(body) > MAX_REPLY or any(not c.isascii() and c not in ZS for c in body):
         return unrecognised
-    text = body.strip(ASCII_SPACE)
+    text = body.strip(SPACE)
     if text.endswith((".", "!")):
-        text = text[:-1].rstrip(ASCII_SPACE)
+        text = text[:-1].rstrip(SPACE)
     low = text.lower()
     for word, verb in WORD_VERB.items():
         if low == word:
             return Command(verb, None)
         if low.startswith(word):
-            rest = low[len(word):].lstrip(ASCII_SPACE)
+            rest = low[len(word):].lstrip(SPACE)
             if rest[:1] in ("#", ":", ".", "-"):
-                rest = rest[1:].lstrip(ASCII_SPACE)
+                rest = rest[1:].lstrip(SPACE)
             if _is_code(rest):
                 return Command(verb, rest)
-        if low.endswith(word) and _is_code(low[: -len(word)].rstrip(ASCII_SPACE)):
-            return Command(verb, low[: -len(word)].rstrip(ASCII_SPACE))
+        if low.endswith(word) and _is_code(low[: -len(word)].rstrip(SPACE)):
+            return Command(verb, low[: -len(word)].rstrip(SPACE))
     for word in FOLLOW_UP_WORDS:
         for outcome, done in OUTCOMES.items():
             if low.startswith(word) and low.endswith(outcome):
                 middle = low[len(word): len(low) - len(outcome)]
-                if len(middle) < 1 or middle[-1] not in ASCII_SPACE:
+                if len(middle) < 1 or middle[-1] not in SPACE:
                     continue
-                rest = middle.strip(ASCII_SPACE)
+                rest = middle.strip(SPACE)
                 if not rest:
                     return FollowUpReport(None, done)
                 if rest[0] in ("#", ":", ".", "-"):
-                    rest = rest[1:].lstrip(ASCII_SPACE)
+                    rest = rest[1:].lstrip(SPACE)
                 if _is_code(rest):
                     return FollowUpReport(rest, done)
-    keyword = " ".join(re.split(r"[ \t\n\r\f\v]+", low)).upper()
+    keyword = " ".join(re.split(f"[{re.escape(SPACE)}]+", low)).upper()
     if keyword.lower() in HELP_WORDS:
         return Help()
     if keyword.lower() in STATUS_WORDS:
@@ -322,26 +362,28 @@ def documented(body: str) -> Reply:
 
 FRAGMENTS = [
     *WORD_VERB, "A", "Ack", "PASS", "Done", "417", "4170", "41", "41700", "4", "0",
-    " ", "  ", "\t", "\n", "\r\n", "\x0b", "\x1c", "\u00a0", "#", ":", ".", "-", "!", "?",
+    " ", "  ", "\t", "\n", "\r\n", "\x0b", "\x1c", "\u00a0", "\u202f", "\u2007", "\u3000",
+    "\u1680", "\u2028", "\x85", "\u200b", "²", "١٧", "#", ":", ".", "-", "!", "?",
     "stop", "STOP", "all", "start", "yes", "help", "status", "x", "\x00", "٤", "\u212a", "ſ",
     "F", "fu", "follow-up", "Followup", "f417", "done", "tried", "attempt", "completed",
 ]
 near_misses = st.lists(st.sampled_from(FRAGMENTS), max_size=6).map("".join)
-SPACES = ["", " ", "  ", "\t", "\n ", "\x0b"]
+SPACES = ["", " ", "  ", "\t", "\n ", "\x0b", "\u00a0", "\u202f", "\u3000 ", "\u2007"]
 PARTS = {
     "lead": SPACES, "before": SPACES, "after": SPACES, "tail": SPACES, "end": SPACES,
     "word": list(WORD_VERB), "sep": ["", "#", ":", ".", "-"], "code": ["", "417", "4170"],
     "punct": ["", ".", "!"],
 }
 KEYWORDS = [*HELP_WORDS, *STATUS_WORDS, *OPT_OUT_WORDS, *OPT_IN_WORDS, "stop all"]
-_ODD_SPACES = ["\x1c", "\u00a0", "\u2003", " x ", "\x00"]
+_ODD_SPACES = ["\x1c", "\x85", "\u2028", "\u200b", "\ufeff", " x ", "\x00"]
 NEAR_MISSES = {
     "lead": _ODD_SPACES, "before": _ODD_SPACES, "after": _ODD_SPACES, "tail": _ODD_SPACES,
     "end": _ODD_SPACES,
     "word": ["", "b", "aa", "ap", "a p", "accepting", "start all", "stop alll", "ok", "ſtop",
              "pasſ", "ac\u212a", "\u212a", "ı", "Ａ", "ｓｔｏｐ", "stop 417", "a 417"],
     "sep": [",", "##", ":-", "/", "!", "?", "_", ". ."],
-    "code": ["41", "41700", "4 17", "٤١٧", "４１７", "4I7", "417 418", "0x1A", "417a"],
+    "code": ["41", "41700", "4 17", "٤١٧", "４１７", "4I7", "417 418", "0x1A", "417a", "١٧",
+             "²¹⁷", "4²7", "4\u00a017"],
     "punct": ["..", "!!", "?", ",", ".!", ";"],
 }
 
@@ -421,7 +463,8 @@ def test_unrecognised_text_is_bounded_and_taken_from_the_body(body: str) -> None
 
 @PROPERTY
 @given(data=st.data(), code=st.one_of(st.none(), codes), lead=spaces, sep=separators,
-       before=spaces, gap=st.sampled_from([" ", "  ", "\t", " \n"]), punct=puncts, end=spaces)
+       before=spaces, gap=st.sampled_from([" ", "  ", "\t", " \n", "\u00a0", "\u202f"]),
+       punct=puncts, end=spaces)
 def test_follow_up_reports(data: st.DataObject, code: str | None, lead: str, sep: str,
                            before: str, gap: str, punct: str, end: str) -> None:
     word = data.draw(st.sampled_from(FOLLOW_UP_WORDS).flatmap(any_case))

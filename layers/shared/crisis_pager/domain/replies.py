@@ -1,7 +1,10 @@
 """What a clinician's SMS reply means. Pure; every form is covered by property tests.
 
 The WHOLE message must be the reply, in any case, with free surrounding whitespace and at
-most one trailing ``.`` or ``!``:
+most one trailing ``.`` or ``!``. A space, wherever the grammar has one, is ASCII whitespace
+or any Unicode space separator (category Zs: the no-break space ``A\u00a0417`` that phone
+keyboards type, narrow no-break, figure, ideographic, em, thin, ...); everything else is
+ASCII (``A ١٧``, ``A ²`` and ``Ａ 417`` are not replies):
 
 - a command: one verb word and at most one 3-4 digit ASCII code, word first (``A 417``,
   ``a417``, ``A: 417!``, ``a-417.``; at most one of ``# : . -`` between them) or code first
@@ -98,24 +101,31 @@ OPT_OUT_WORDS = frozenset(
 )
 OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP", "OPTIN"})
 
+# The Unicode space separators (category Zs) other than the ASCII space, as of Unicode 15;
+# a unit test holds this to unicodedata. Not the other characters str.isspace() takes (the
+# ASCII separators \x1c-\x1f, NEL, the line and paragraph separators), nor zero-width ones.
+SPACE_SEPARATORS = "\u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
+
 # re.ASCII throughout: without it [0-9] is still ASCII, but IGNORECASE would let "ſ" match
-# "s" and the Kelvin sign match "k". Each whitespace run has one owner, so matching is
-# linear in the body's length.
+# "s" and the Kelvin sign match "k"; a space is _S, never a bare \s. Each whitespace run
+# has one owner, so matching is linear in the body's length.
+_S = rf"[\s{SPACE_SEPARATORS}]"
 _WORD = "|".join(sorted(VERB_WORDS, key=len, reverse=True))
 _CODE = r"[0-9]{3,4}"
-_END = r"\s*(?:[.!]\s*)?"
+_END = rf"{_S}*(?:[.!]{_S}*)?"
 _COMMAND = re.compile(
-    rf"\s*(?:(?P<word>{_WORD})(?:\s*(?:[#:.-]\s*)?(?P<code>{_CODE}))?"
-    rf"|(?P<code_first>{_CODE})\s*(?P<word_last>{_WORD})){_END}",
+    rf"{_S}*(?:(?P<word>{_WORD})(?:{_S}*(?:[#:.-]{_S}*)?(?P<code>{_CODE}))?"
+    rf"|(?P<code_first>{_CODE}){_S}*(?P<word_last>{_WORD})){_END}",
     re.IGNORECASE | re.ASCII,
 )
 _OUTCOME = "|".join(sorted(FOLLOW_UP_DONE | FOLLOW_UP_TRIED, key=len, reverse=True))
 _FOLLOW_UP = re.compile(
-    rf"\s*(?:{'|'.join(FOLLOW_UP_WORDS)})(?:\s*(?:[#:.-]\s*)?(?P<code>{_CODE}))?"
-    rf"\s+(?P<outcome>{_OUTCOME}){_END}",
+    rf"{_S}*(?:{'|'.join(FOLLOW_UP_WORDS)})(?:{_S}*(?:[#:.-]{_S}*)?(?P<code>{_CODE}))?"
+    rf"{_S}+(?P<outcome>{_OUTCOME}){_END}",
     re.IGNORECASE | re.ASCII,
 )
-_KEYWORD = re.compile(rf"\s*(?P<keyword>\?|[a-z]+(?:\s+all)?){_END}", re.IGNORECASE | re.ASCII)
+_KEYWORD = re.compile(rf"{_S}*(?P<keyword>\?|[a-z]+(?:{_S}+all)?){_END}",
+                      re.IGNORECASE | re.ASCII)
 
 
 def Accept(code: str) -> Command:
