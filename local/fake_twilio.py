@@ -25,7 +25,8 @@ request signed exactly as Twilio signs it (``X-Twilio-Signature`` from ``Request
 
 - a message goes ``sent`` -> ``delivered``, ``sent`` -> ``undelivered`` or straight to
   ``failed`` as scripted per number by :meth:`~FakeTwilioHttpClient.sms_outcome` (default
-  delivered); each status is POSTed to the message's ``StatusCallback`` if it has one.
+  delivered); each status is POSTed to the message's ``StatusCallback`` if it has one,
+  in order, twice each, or the final one first (``sms_outcome(..., callbacks=...)``).
 - a call is answered by a human or a machine, or is not answered / busy / failed, as
   scripted by :meth:`~FakeTwilioHttpClient.call_outcome` (default no-answer). When
   answered, its ``Url`` (or inline ``Twiml``) is fetched and the TwiML interpreted like
@@ -89,6 +90,9 @@ _INSTANCE = re.compile(r"^(?P<kind>Messages|Calls)/(?P<sid>[A-Z]{2}[0-9a-fA-F]{3
 _DEFAULT_ERROR = {"undelivered": 30003, "failed": 30008}
 
 SmsStatus = Literal["delivered", "undelivered", "failed"]
+# How a message's status callbacks reach us: each once in order, each twice (Twilio retries
+# a callback it thinks failed), or the last first (callbacks race on Twilio's side).
+CallbackOrder = Literal["in-order", "duplicated", "reversed"]
 CallAnswer = Literal["human", "machine", "no-answer", "busy", "failed"]
 Webhook = Callable[[str, dict[str, str], dict[str, str]], tuple[int, str]]
 T = TypeVar("T")
@@ -223,6 +227,7 @@ class _Fault:
 class _SmsOutcome:
     status: SmsStatus
     error_code: int | None
+    callbacks: CallbackOrder = "in-order"
 
 
 @dataclass(frozen=True)
@@ -440,21 +445,28 @@ class FakeTwilioHttpClient(HttpClient):
     # ------------------------------------------------------------------ scripting
 
     def sms_outcome(self, to: str, status: SmsStatus = "delivered",
-                    error_code: int | None = None, *, times: int | None = None) -> None:
+                    error_code: int | None = None, *, times: int | None = None,
+                    callbacks: CallbackOrder = "in-order") -> None:
         """How messages to ``to`` end: delivered (``sent``, ``delivered``), undelivered
         (``sent``, ``undelivered`` + ``error_code``, default 30003) or failed (``failed`` +
         ``error_code``, default 30008).
+
+        ``callbacks`` is how the status callbacks reach us: ``"duplicated"`` posts each
+        one twice, ``"reversed"`` posts the final status before ``sent`` (the message still
+        goes through its statuses in order; only the callbacks are out of order).
 
         ``times=None`` sets the number's standing outcome; ``times=n`` makes only the next
         ``n`` messages end so, before the standing outcome applies again.
         """
         if status not in ("delivered", "undelivered", "failed"):
             raise ValueError(f"unknown SMS outcome {status!r}")
+        if callbacks not in ("in-order", "duplicated", "reversed"):
+            raise ValueError(f"unknown callback order {callbacks!r}")
         if status == "delivered" and error_code is not None:
             raise ValueError("a delivered message has no error code")
         if status != "delivered" and error_code is None:
             error_code = _DEFAULT_ERROR[status]
-        self._script(self._sms_scripts, to, _SmsOutcome(status, error_code), times,
+        self._script(self._sms_scripts, to, _SmsOutcome(status, error_code, callbacks), times,
                      _SmsOutcome("delivered", None))
 
     def call_outcome(self, to: str, answer: CallAnswer = "no-answer", keys: str = "", *,
@@ -668,13 +680,26 @@ class FakeTwilioHttpClient(HttpClient):
         self._cond.notify_all()
 
     def _play_message(self, state: _MessageState, outcome: _SmsOutcome, gen: int) -> None:
-        message = state.message
-        for status, code in _sms_sequence(outcome):
+        sequence = _sms_sequence(outcome)
+        if outcome.callbacks == "reversed":  # every status reached, then posted last first
+            with self._cond:
+                self._check(gen)
+                for status, code in sequence:
+                    self._set_message_status(state, status, code)
+            for status, code in reversed(sequence):
+                self._post_message_status(state, status, code, gen)
+            return
+        for status, code in sequence:
             with self._cond:
                 self._check(gen)
                 self._set_message_status(state, status, code)
-            if not message.status_callback:
-                continue
+            for _ in range(2 if outcome.callbacks == "duplicated" else 1):
+                self._post_message_status(state, status, code, gen)
+
+    def _post_message_status(self, state: _MessageState, status: str, code: int | None,
+                             gen: int) -> None:
+        message = state.message
+        if message.status_callback:
             params = {
                 "MessageSid": message.sid,
                 "SmsSid": message.sid,

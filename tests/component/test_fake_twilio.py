@@ -270,6 +270,34 @@ def test_message_status_callbacks_follow_the_scripted_outcome(
     assert live.callback_errors == []
 
 
+@pytest.mark.parametrize(("callbacks", "posted"), [
+    ("duplicated", ["sent", "sent", "undelivered", "undelivered"]),
+    ("reversed", ["undelivered", "sent"]),
+])
+def test_status_callbacks_can_come_twice_or_out_of_order(
+    live: FakeTwilioHttpClient, live_client: Client, service: Service,
+    callbacks: str, posted: list[str],
+) -> None:
+    live.sms_outcome(TO, "undelivered", 30007, callbacks=callbacks)  # type: ignore[arg-type]
+    msg = live_client.messages.create(to=TO, from_=FROM, body="page",
+                                      status_callback=STATUS_URL)
+    live.drain()
+
+    posts = service.to("/twilio/status")
+    assert [p["MessageStatus"] for p in posts] == posted
+    assert {p.get("ErrorCode") for p in posts if p["MessageStatus"] == "undelivered"} == {
+        "30007"}
+    assert_signed_like_twilio(service)  # each post its own idempotency token, as Twilio's
+    status = live.message_status(msg.sid)
+    assert (status.status, status.history) == ("undelivered", ["sent", "undelivered"]), (
+        "the message itself went through its statuses in order")
+
+
+def test_an_unknown_callback_order_is_refused(fake: FakeTwilioHttpClient) -> None:
+    with pytest.raises(ValueError, match="callback order"):
+        fake.sms_outcome(TO, callbacks="shuffled")  # type: ignore[arg-type]
+
+
 def test_messaging_service_messages_are_sent_from_the_services_number(
     live: FakeTwilioHttpClient, live_client: Client, service: Service
 ) -> None:
