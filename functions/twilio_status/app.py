@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from crisis_pager import bootstrap
 from crisis_pager.adapters.twilio_webhook import signed_request
 from crisis_pager.config import settings
+from crisis_pager.domain.incident import page_position
 from crisis_pager.service.delivery import StatusReport, handle_status
 
 logger = Logger()
@@ -34,14 +35,15 @@ def status(incident_id: str, position: str) -> Response:
     if form is None:
         logger.warning("rejected status callback: bad Twilio signature")
         return Response(status_code=403, content_type="text/plain", body="invalid signature")
-    if not position.isdigit():
+    rung = page_position(position)
+    if rung is None:  # not a URL we give Twilio ("²", "١", "01"): changes nothing
+        logger.warning("status callback for a malformed page position")
         return Response(status_code=404, content_type="text/plain", body="no such page")
     logger.set_correlation_id(incident_id)
     report = StatusReport.from_form(form)
-    outcome = handle_status(incident_id, int(position), report,
-                            bootstrap.deps(voice=True, notify=True))
+    outcome = handle_status(incident_id, rung, report, bootstrap.deps(voice=True, notify=True))
     logger.info("status callback", extra={
-        "outcome": outcome, "position": int(position),
+        "outcome": outcome, "position": rung,
         "status": report.message_status or report.call_status,
         "error_code": report.error_code, "answered_by": report.answered_by})
     if outcome in FALLBACKS:

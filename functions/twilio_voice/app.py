@@ -23,6 +23,7 @@ from crisis_pager.adapters.twilio_webhook import (
     voice_twiml,
 )
 from crisis_pager.config import settings
+from crisis_pager.domain.incident import page_position
 from crisis_pager.service.delivery import VoiceScript, voice_answer
 from crisis_pager.service.replies import voice_key
 
@@ -53,29 +54,40 @@ def _refused() -> Response:
     return Response(status_code=403, content_type="text/plain", body="invalid signature")
 
 
+def _no_such_page() -> Response:
+    """A position that is not one we put in a URL ("²", "١", "01"): nothing is read or
+    changed (int("١") was rung 1, and a key press there was a press on that page)."""
+    logger.warning("voice webhook for a malformed page position")
+    return Response(status_code=404, content_type="text/plain", body="no such page")
+
+
 @app.post("/twilio/voice/<incident_id>/<position>")
 def answered(incident_id: str, position: str) -> Response:
     form, base = _form()
-    if form is None or not position.isdigit():
+    if form is None:
         return _refused()
+    if (rung := page_position(position)) is None:
+        return _no_such_page()
     logger.set_correlation_id(incident_id)
     answered_by = form.get("AnsweredBy") or None
-    script = voice_answer(incident_id, int(position), answered_by, bootstrap.deps())
-    logger.info("call answered", extra={"position": int(position), "answered_by": answered_by})
-    return _twiml(script, base, incident_id, int(position))
+    script = voice_answer(incident_id, rung, answered_by, bootstrap.deps())
+    logger.info("call answered", extra={"position": rung, "answered_by": answered_by})
+    return _twiml(script, base, incident_id, rung)
 
 
 @app.post("/twilio/voice/<incident_id>/<position>/key")
 def key(incident_id: str, position: str) -> Response:
     form, base = _form()
-    if form is None or not position.isdigit():
+    if form is None:
         return _refused()
+    if (rung := page_position(position)) is None:
+        return _no_such_page()
     logger.set_correlation_id(incident_id)
     digits = (form.get("Digits") or "")[:1]
-    script = voice_key(incident_id, int(position), digits, bootstrap.deps(voice=True))
-    logger.info("call key", extra={"position": int(position), "key": digits})
+    script = voice_key(incident_id, rung, digits, bootstrap.deps(voice=True))
+    logger.info("call key", extra={"position": rung, "key": digits})
     metrics.add_metric(name="VoiceKeys", unit=MetricUnit.Count, value=1)
-    return _twiml(script, base, incident_id, int(position))
+    return _twiml(script, base, incident_id, rung)
 
 
 @logger.inject_lambda_context(log_event=False)

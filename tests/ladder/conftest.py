@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +52,28 @@ def assert_kept_out(seen: dict[str, list[str]], secrets: Iterable[str]) -> None:
         for text in texts:
             for secret in secrets:
                 assert secret not in text, f"{secret!r} leaked into {channel}"
+
+
+def stored(stack: LocalStack) -> dict[str, list[dict[str, Any]]]:
+    """Every item of every table on the stack."""
+    dynamodb = boto3.resource("dynamodb", region_name=REGION)
+    return {logical_id: sorted(dynamodb.Table(stack.refs[logical_id]).scan(
+                ConsistentRead=True)["Items"], key=repr)
+            for logical_id in stack.template.tables}
+
+
+@contextmanager
+def changes_nothing(stack: LocalStack) -> Iterator[None]:
+    """Assert that the requests made inside write no item and send no SMS and no call. What
+    the stack had in flight settles first (Twilio's reports, stream records), so run it while
+    no ladder timer can fire (a slow scale)."""
+    stack.twilio.drain()
+    stack.streams.drain()
+    before = stored(stack), len(stack.twilio.messages), len(stack.twilio.calls)
+    yield
+    stack.twilio.drain()
+    stack.streams.drain()
+    assert (stored(stack), len(stack.twilio.messages), len(stack.twilio.calls)) == before
 
 
 def escalation(stack: LocalStack, event_id: str = "evt-1", **overrides: Any) -> dict[str, Any]:

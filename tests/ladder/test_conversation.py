@@ -21,6 +21,7 @@ from tests.ladder.conftest import (
     SCALE,
     SUMMARY,
     Inbox,
+    changes_nothing,
     ladder_seconds,
     open_incident,
     pages,
@@ -402,6 +403,36 @@ def test_forged_status_and_voice_callbacks_are_refused_and_change_nothing(
     assert (genuine.status, moved.status) == (200, 403)
     wait_for_call(stack, ANA)
     assert len(entries(stack, incident_id, "page_undelivered")) == 1, "only the genuine one"
+
+
+# Each form would change the waiting page 0 if its position were read as 0.
+MALFORMED = {
+    "status": ("/twilio/status/{}/{}", {"MessageSid": "", "MessageStatus": "undelivered",
+                                        "ErrorCode": "30003"}),
+    "answered": ("/twilio/voice/{}/{}", {"CallSid": "CA" + "1" * 32, "CallStatus": "in-progress",
+                                         "AnsweredBy": "machine_start"}),
+    "key": ("/twilio/voice/{}/{}/key", {"CallSid": "CA" + "1" * 32, "Digits": "1"}),
+}
+
+
+@pytest.mark.parametrize("webhook", list(MALFORMED))
+def test_a_malformed_position_is_a_404_and_changes_nothing(stack: LocalStack,
+                                                           webhook: str) -> None:
+    """Regression (issue 10): positions went through ``isdigit``: "٠" was read as rung 0 (a
+    report failed, a machine answered or a key accepted page 0) and "²" crashed ``int``."""
+    stack.set_scale(1.0)  # no timer fires while the requests run
+    incident_id, code = open_incident(stack)
+    wait_for_pages(stack, code, 1)
+    (sms,) = [m for m in stack.twilio.messages if m.to == ANA]
+    path, form = MALFORMED[webhook]
+    form = {**form, "MessageSid": sms.sid} if "MessageSid" in form else form
+    with changes_nothing(stack):
+        for position in ("٠", "²", "0²", "00", "-0", "+0", "０"):
+            answer = stack.twilio_post(path.format(incident_id, position), form)
+            assert (answer.status, answer.body) == (404, "no such page"), position
+    assert stack.incident(incident_id).accepted_by is None
+    assert "call_machine" not in kinds(stack, incident_id)
+    assert stack.errors == []
 
 
 def test_a_replayed_status_report_changes_nothing(stack: LocalStack) -> None:

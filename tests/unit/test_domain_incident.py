@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,8 +16,10 @@ from crisis_pager.domain.incident import (
     REFER_FROM,
     Status,
     incident_id_for,
+    page_position,
     request_fingerprint,
     seconds_between,
+    whole_number,
 )
 from crisis_pager.domain.program import program_from_fields
 from crisis_pager.domain.referral import build_referral
@@ -77,3 +80,35 @@ def test_referral_hands_over_the_programs_local_resources() -> None:
     }
     assert referral.source.startswith("program defaults: no participant record")
     assert referral.incident_id == "inc_x" and referral.made_at == now
+
+
+# Numbers in webhook paths and forms
+
+
+@PROPERTY
+@given(st.integers(0, 9999))
+def test_a_position_round_trips_through_its_url_text(position: int) -> None:
+    assert page_position(str(position)) == position
+
+
+@PROPERTY
+@given(st.text(max_size=6))
+def test_a_position_is_only_ever_the_text_we_write(text: str) -> None:
+    position = page_position(text)
+    assert position is None or str(position) == text
+
+
+@pytest.mark.parametrize("text", [
+    "²", "١", "٠", "１", "໑", "0²", "²1", "01", "00", "-1", "+1", " 1", "1 ", "1\n", "1_0",
+    "0x1", "", "10000", "9" * 5000,
+])
+def test_a_malformed_position_is_none(text: str) -> None:
+    """Regression (issue 10): ``isdigit`` took "²" (``int`` then raised: a 500) and "١"
+    (``int`` read it as rung 1)."""
+    assert page_position(text) is None
+
+
+def test_whole_number_bounds_its_digits() -> None:
+    assert whole_number("123456789", 9) == 123456789
+    assert whole_number("1234567890", 9) is None
+    assert whole_number(None, 9) is None

@@ -79,6 +79,16 @@ def test_an_sms_that_did_not_arrive_calls_the_same_clinician(world: World,
     world.assert_no_phi()
 
 
+@pytest.mark.parametrize("code", ["²", "٣٠٠٠٣", "30003²", "-30003", " 30003", "9" * 5000, ""])
+def test_an_error_code_that_is_not_ascii_digits_reads_as_none(world: World, code: str) -> None:
+    """Regression (issue 10): ``isdigit`` took "²" and 5,000 nines, which ``int`` refuses
+    (a 500), and "٣٠٠٠٣", which it read as 30003. The failure still calls the clinician."""
+    iid, _ = world.started()
+    assert world.status(iid, 0, MessageSid=SM1, MessageStatus="undelivered",
+                        ErrorCode=code) == "calling"
+    assert page_of(world, iid).error_code is None
+
+
 def test_the_smss_status_report_may_come_as_smsstatus(world: World) -> None:
     iid, _ = world.started()
     assert world.status(iid, 0, MessageSid=SM1, SmsStatus="failed") == "calling"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -187,6 +188,24 @@ FOLLOW_UP_START = FOLLOW_UP_BASE - 1  # the follow-up execution's position befor
 def is_follow_up(position: int) -> bool:
     """Is this the position of a follow-up rung (not a crisis rung)?"""
     return position >= FOLLOW_UP_BASE
+
+
+_WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]*")  # [0-9]: ASCII digits only, whatever the flags
+POSITION_DIGITS = 4  # a rung's position: at most FOLLOW_UP_BASE + MAX_RUNGS
+
+
+def whole_number(text: str | None, max_digits: int) -> int | None:
+    """A number written as we write one: ASCII digits only, no sign, space or leading zero,
+    at most ``max_digits``; None for anything else. (``str.isdigit`` takes ``²``, which
+    ``int`` refuses, and ``١``, which ``int`` reads as 1.)"""
+    if text is None or len(text) > max_digits or not _WHOLE_NUMBER.fullmatch(text):
+        return None
+    return int(text)
+
+
+def page_position(text: str) -> int | None:
+    """A rung's position as a URL carries it (status_path, voice_path), else None."""
+    return whole_number(text, POSITION_DIGITS)
 
 
 def follow_up_due(severity: Severity, resolved_at: datetime) -> datetime | None:

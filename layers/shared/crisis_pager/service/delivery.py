@@ -26,6 +26,7 @@ from ..domain.incident import (
     Incident,
     Page,
     is_follow_up,
+    whole_number,
 )
 from ..domain.program import Program
 from .lookups import clinician_name
@@ -141,6 +142,9 @@ def wake(page: Page, result: str, deps: Deps) -> bool:
 # ---------------------------------------------------------------- Twilio's status reports
 
 
+ERROR_CODE_DIGITS = 9  # Twilio's error codes have 5; "²" or 5,000 digits read as no code
+
+
 @dataclass(frozen=True)
 class StatusReport:
     """The fields of a Twilio status callback that matter here (never the body)."""
@@ -161,7 +165,7 @@ class StatusReport:
             call_sid=form.get("CallSid") or None,
             call_status=form.get("CallStatus") or None,
             answered_by=form.get("AnsweredBy") or None,
-            error_code=int(code) if code.isdigit() else None,
+            error_code=whole_number(code, ERROR_CODE_DIGITS),
         )
 
 
