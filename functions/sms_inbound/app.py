@@ -1,8 +1,10 @@
 """Twilio's inbound SMS webhook: a clinician's reply to a page (A/P/R and a code, HELP,
 STATUS, STOP, START).
 
-The X-Twilio-Signature is checked first (403, nothing changed, when it fails). The
-reply is answered with TwiML so the clinician always learns what their reply did.
+The X-Twilio-Signature is checked first (403, nothing changed, when it fails), then the
+sender: a From that is not an E.164 number (empty, missing) is a 400 that changes nothing
+and answers nobody. The reply is answered with TwiML so the clinician always learns what
+their reply did.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from crisis_pager import bootstrap
 from crisis_pager.adapters.twilio_webhook import signed_request, sms_twiml
 from crisis_pager.config import settings
+from crisis_pager.domain.program import E164
 from crisis_pager.service.replies import handle_sms_reply
 
 logger = Logger()
@@ -33,7 +36,12 @@ def sms_reply() -> Response:
         logger.warning("rejected inbound SMS: bad Twilio signature")
         return Response(status_code=403, content_type="text/plain", body="invalid signature")
 
-    outcome = handle_sms_reply(params.get("From", ""), params.get("Body", ""),
+    sender = params.get("From") or ""
+    if not E164.fullmatch(sender):  # empty, missing or not a phone: no write, no answer
+        logger.warning("rejected inbound SMS: From is not an E.164 number")  # never the value
+        return Response(status_code=400, content_type="text/plain",
+                        body="From must be an E.164 phone number")
+    outcome = handle_sms_reply(sender, params.get("Body", ""),
                                bootstrap.deps(voice=True, notify=True, links=True))
     if outcome.incident_id:
         logger.set_correlation_id(outcome.incident_id)

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from local import seed
-from local.stack import LocalStack
+from local.stack import TWILIO_FROM, LocalStack
 from tests.ladder.conftest import (
     PARTICIPANT_REF,
     SCALE,
@@ -366,6 +366,47 @@ def test_stop_from_the_on_call_clinician_alerts_admins_and_falls_back_to_voice(
     third, code3 = open_incident(stack, "evt-3")
     stack.wait_for(lambda: any(m.to == ANA and m.carries(code3)
                                for m in stack.twilio.messages), timeout=20)
+
+
+# Not a phone a reply can come from: no From, an empty one, or not E.164.
+BAD_SENDERS = [None, "", " ", "abc", "15035550100", "+1 503-555-0100", ANA + "\n",
+               "+" + "".join(chr(0x660 + int(d)) for d in ANA[1:]), "+0503555010", "+1" + "5" * 20]
+
+
+def test_an_sms_from_no_phone_number_is_a_400_and_changes_nothing(stack: LocalStack) -> None:
+    """Regression (issue 10): an empty From was a 500 (DynamoDB ValidationException); 'abc'
+    texting STOP was recorded as an opt-out of 'abc'. Nobody is answered, nothing written."""
+    stack.set_scale(1.0)  # no timer fires while the requests run
+    incident_id, code = open_incident(stack)
+    wait_for_pages(stack, code, 1)
+    with changes_nothing(stack):
+        for sender in BAD_SENDERS:
+            for body in (f"A {code}", "A", f"P {code}", "STOP", "START", "STATUS", "HELP"):
+                form = {"Body": body, "To": TWILIO_FROM, "MessageSid": "SM" + "2" * 32}
+                answer = stack.twilio_post("/twilio/sms", form if sender is None
+                                           else {**form, "From": sender})
+                assert answer.status == 400, (sender, body, answer.body)
+                assert "<Message>" not in answer.body and "E.164" in answer.body
+    assert stack.incident(incident_id).accepted_by is None
+    assert stack.errors == []
+    assert "Accepted" in reply(stack, ANA, f"A {code}"), "a real sender still accepts"
+
+
+def test_status_reports_without_their_message_or_call_sid_change_nothing(
+    stack: LocalStack,
+) -> None:
+    """The same class of input for the status webhook: an empty or missing MessageSid,
+    MessageStatus, CallSid or CallStatus is noted (200) and changes nothing."""
+    stack.set_scale(1.0)
+    incident_id, code = open_incident(stack)
+    wait_for_pages(stack, code, 1)
+    with changes_nothing(stack):
+        for form in ({"MessageSid": "", "MessageStatus": "undelivered", "ErrorCode": "30003"},
+                     {"MessageStatus": "failed"}, {"CallSid": "", "CallStatus": "no-answer"},
+                     {"CallStatus": "busy"}, {"MessageSid": "", "CallSid": ""}, {}):
+            answer = stack.twilio_post(f"/twilio/status/{incident_id}/0", form)
+            assert (answer.status, answer.body) == (200, "noted"), form
+    assert stack.errors == []
 
 
 def test_twilio_refusing_an_unsubscribed_number_is_an_opt_out(stack: LocalStack) -> None:
