@@ -157,6 +157,26 @@ def test_the_accepting_clinician_reads_the_brief_as_html_and_json(stack: LocalSt
     assert all(e["link"] == token_hash(path.rsplit("/", 1)[1])[:12] for e in opened)
 
 
+def test_bidi_controls_in_the_summary_are_shown_not_obeyed(stack: LocalStack) -> None:
+    """Regression (issue 10): a right-to-left override in the hotline's summary reached the
+    page raw and reversed the number after it. Shown as U+FFFD, the text isolated."""
+    summary = "Call back on \u202e0010-555-305\u202c, ask for \u2067the nurse\u2069"
+    incident_id, code = open_incident(stack, summary=summary)
+    wait_for_pages(stack, code, 1)
+    answer = stack.sms_reply(ANA, f"A {code}")
+    assert answer.status == 200 and "Accepted" in answer.body
+    path = brief_link(stack, incident_id, unescape(answer.body))
+    shown = "Call back on \ufffd0010-555-305\ufffd, ask for \ufffdthe nurse\ufffd"
+    page = stack.api("POST", path, OPEN, FORM)
+    data = stack.api("POST", path + "?format=json", OPEN, FORM)
+    assert (page.status, data.status) == (200, 200)
+    assert f'<p dir="auto"><bdi>{shown}</bdi></p>' in page.body
+    assert data.json()["incident"]["summary"] == shown
+    for body in (page.body, data.body, json.dumps(data.json(), ensure_ascii=False)):
+        assert not set(body) & set("\u202e\u202c\u2067\u2069")
+    assert stack.incident(incident_id).summary == summary, "stored as the hotline sent it"
+
+
 def test_a_get_of_the_link_shows_no_phi_and_is_recorded_as_a_preview(
     stack: LocalStack,
 ) -> None:

@@ -18,6 +18,17 @@ def unicode_category(category: str) -> str:
                    if unicodedata.category(c) == category)
 
 
+@functools.cache
+def bidi_controls() -> str:
+    """Unicode's Bidi_Control characters: those of the explicit bidi classes (embeddings,
+    overrides, isolates and their terminators) and the three implicit marks."""
+    explicit = {"LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"}
+    marks = [unicodedata.lookup(n) for n in ("LEFT-TO-RIGHT MARK", "RIGHT-TO-LEFT MARK",
+                                             "ARABIC LETTER MARK")]
+    return "".join(sorted({c for c in map(chr, range(sys.maxunicode + 1))
+                           if unicodedata.bidirectional(c) in explicit} | set(marks)))
+
+
 def utc(dt: datetime) -> datetime:
     return dt.astimezone(UTC)
 

@@ -41,6 +41,7 @@ from crisis_pager.domain.participant import (
     SupportPerson,
 )
 from crisis_pager.domain.program import LocalResources
+from tests.unit.oracles import bidi_controls
 
 T0 = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 IID = "inc_" + "a" * 24
@@ -198,7 +199,7 @@ def test_the_page_has_every_section_in_the_plans_order() -> None:
                  "consents to be notified", "no consent to notify"):
         assert text in page, text
     assert 'href="tel:+15035550177"' in page and 'href="tel:+15035550144"' in page
-    assert "Only for Ana Alvarez" in page
+    assert "Only for <bdi>Ana Alvarez</bdi>" in page
 
 
 def test_the_page_is_for_a_phone_and_fetches_nothing() -> None:
@@ -241,12 +242,61 @@ def test_hostile_text_in_any_field_is_shown_as_text(where: str) -> None:
     assert {t for t, _ in parsed.tags} <= {
         "html", "head", "meta", "title", "style", "body", "main", "p", "h1", "h2", "h3", "dl",
         "dt", "dd", "ul", "li", "strong", "span", "time", "table", "tr", "td", "a", "form",
-        "input", "button"}
+        "input", "button", "bdi"}
     assert HOSTILE in "".join(parsed.text), "shown, as text"
     for _, attrs in parsed.tags:
         assert not any(k.startswith("on") for k in attrs)
         href = attrs.get("href")
         assert href is None or href.startswith("tel:+1503555")
+
+
+def _everywhere(text: str) -> b.Brief:
+    """A brief with ``text`` in every field that comes from outside: the hotline's summary
+    and referral, the program's and clinicians' names, every field of the participant."""
+    inc = incident(summary=text, status=Status.RESOLVED, resolved_by="clin-ana",
+                   resolved_at=T0, follow_up_due_at=T0 + timedelta(hours=24),
+                   follow_up_owner="clin-ana", follow_up_done_by="clin-ana",
+                   follow_up_done_at=T0, referral={"crisis_line": text, "note": text})
+    return build_brief(inc, link(), program_name=text, names={"clin-ana": text},
+                       participant=participant(text), participant_problem=None,
+                       now=T0 + timedelta(minutes=10), notice=None)
+
+
+@pytest.mark.parametrize("control", list(bidi_controls()))
+def test_bidi_controls_never_reach_the_page_or_the_json(control: str) -> None:
+    """Regression (issue 10): a U+202E in the summary was rendered raw, so 'call
+    <RLO>0010-555-305' read as a different number. Each control is shown as U+FFFD."""
+    text = f"call {control}0010-555-305{control} now"
+    brief = _everywhere(text)
+    page = render_brief(brief)
+    data = json.dumps(brief_json(brief), ensure_ascii=False)
+    preview = json.dumps(b.preview_json(b.Preview(IID, text, "417", "clin-ana",
+                                                  Purpose.ACCEPTED)), ensure_ascii=False)
+    interstitial = render_interstitial(b.Preview(IID, text, "417", "clin-ana",
+                                                 Purpose.ACCEPTED))
+    for out in (page, data, preview, interstitial):
+        assert not set(out) & set(bidi_controls())
+    shown = f"call {b.BIDI_SHOWN}0010-555-305{b.BIDI_SHOWN} now"
+    assert page.count(shown) > 10 and data.count(shown) > 10
+    assert shown in preview and shown in interstitial
+    assert brief.summary == text, "the brief's data is unchanged; only what is shown"
+
+
+def test_text_from_outside_is_isolated_so_it_cannot_reorder_the_page() -> None:
+    """Right-to-left text (here Hebrew, with no control at all) is isolated in <bdi>, so it
+    cannot pull the labels, numbers and punctuation around it into its direction."""
+    text = "\u05e9\u05dc\u05d5\u05dd 42"
+    page = render_brief(_everywhere(text))
+    title = f"<title>Incident 417 - {text}</title>"
+    outside = page.count(text) - page.count(f"<bdi>{text}</bdi>") - page.count(title)
+    assert page.count(f"<bdi>{text}</bdi>") > 10 and outside == 0
+    assert f'<p dir="auto"><bdi>{text}</bdi></p>' in page, "the summary"
+    assert f"<bdi>{text}</bdi>" in render_interstitial(
+        b.Preview(IID, text, "417", "clin-ana", Purpose.ACCEPTED))
+
+
+def test_the_bidi_controls_are_unicodes() -> None:
+    assert set(b.BIDI_CONTROLS) == set(bidi_controls())
 
 
 def test_a_hostile_phone_number_is_never_a_link() -> None:
@@ -348,7 +398,7 @@ def test_the_interstitial_is_a_heading_a_sentence_and_one_open_button() -> None:
     assert ("meta", {"name": "robots", "content": "noindex, nofollow"}) in parsed.tags
     assert {t for t, _ in parsed.tags} <= {
         "html", "head", "meta", "title", "style", "body", "main", "p", "h1", "form", "input",
-        "button"}, "no script, image, link or anything fetched"
+        "button", "bdi"}, "no script, image, link or anything fetched"
     assert "href" not in page and "http://" not in page and "https://" not in page
     assert "Only for" not in page, "not even the clinician's name"
 

@@ -45,6 +45,31 @@ FOLLOW_UP_ACTIONS = {"attempt": "Record a contact attempt", "done": "Follow-up d
 # The interstitial's one form: POST action=open to the link's own URL opens the brief.
 OPEN_ACTION = "open"
 
+# Unicode's Bidi_Control characters: the embeddings and overrides (U+202A-U+202E), the
+# isolates (U+2066-U+2069) and the marks (LRM, RLM, ALM). In text from outside (the
+# hotline's summary, a safety plan) they can reorder what a clinician reads ("call" and a
+# number shown backwards), so the brief shows each as BIDI_SHOWN, in HTML and JSON alike:
+# visible, so the reader knows something was there. The stored text is unchanged.
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+BIDI_SHOWN = "\ufffd"
+_NEUTRAL = str.maketrans(dict.fromkeys(BIDI_CONTROLS, BIDI_SHOWN))
+
+
+def neutral(text: str) -> str:
+    """The text with every bidi control shown as BIDI_SHOWN."""
+    return text.translate(_NEUTRAL)
+
+
+def _neutral_data(value: Any) -> Any:
+    """Every string in JSON-ready data (keys included), neutral."""
+    if isinstance(value, str):
+        return neutral(value)
+    if isinstance(value, dict):
+        return {_neutral_data(k): _neutral_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_neutral_data(v) for v in value]
+    return value
+
 
 class Purpose(StrEnum):
     ACCEPTED = "accepted"  # the acceptance reply's link
@@ -317,16 +342,17 @@ def _iso(at: datetime | None) -> str | None:
 
 def preview_json(preview: Preview) -> dict[str, Any]:
     """What a GET of a live link answers in JSON: what the SMS already carried, and how to
-    open the brief (the same POST the page's button makes)."""
-    return {
+    open the brief (the same POST the page's button makes). Bidi controls neutral."""
+    return _neutral_data({
         "incident": {"incident_id": preview.incident_id, "program": preview.program_name,
                      "code": preview.code},
         "open": {"method": "POST", "form": {"action": OPEN_ACTION}},
-    }
+    })
 
 
 def brief_json(brief: Brief) -> dict[str, Any]:
-    """The brief as JSON-ready data (the page's content, nothing more)."""
+    """The brief as JSON-ready data (the page's content, nothing more), its text with every
+    bidi control shown as BIDI_SHOWN, as the page shows it."""
     participant: dict[str, Any] | None = None
     p = brief.participant
     if p is not None:
@@ -348,7 +374,7 @@ def brief_json(brief: Brief) -> dict[str, Any]:
             },
         }
     f = brief.follow_up
-    return {
+    return _neutral_data({
         "incident": {
             "incident_id": brief.incident_id,
             "program": brief.program_name,
@@ -379,4 +405,4 @@ def brief_json(brief: Brief) -> dict[str, Any]:
         "link": {"for": brief.viewer_id, "purpose": brief.purpose.value,
                  "expires_at": _iso(brief.link_expires_at)},
         "notice": brief.notice,
-    }
+    })

@@ -2,8 +2,10 @@
 before it (no PHI: the SMS's program name and code, and one button that POSTs
 ``action=open``), and the one refusal page. One column, the system font, large tap
 targets, tel: links for numbers, no script, no image, nothing fetched from anywhere.
-Every value is escaped (html.escape); only numbers that look like phone numbers become
-tel: links. Pure.
+Every value is escaped (html.escape) and shows each bidi control as BIDI_SHOWN (brief.py);
+text from outside (the hotline's, the safety plan's) is isolated in ``<bdi>``, so even right-
+to-left text cannot reorder what stands around it. Only numbers that look like phone numbers
+become tel: links. Pure.
 
 The function serves them with a strict Content-Security-Policy (PAGE_HEADERS): even if some
 markup slipped through, no script would run and no form could post elsewhere.
@@ -15,7 +17,15 @@ import re
 from datetime import datetime, timedelta
 from html import escape
 
-from .brief import FOLLOW_UP_ACTIONS, OPEN_ACTION, RESOURCE_LABELS, Brief, Preview, ScreenerAnswer
+from .brief import (
+    FOLLOW_UP_ACTIONS,
+    OPEN_ACTION,
+    RESOURCE_LABELS,
+    Brief,
+    Preview,
+    ScreenerAnswer,
+    neutral,
+)
 from .participant import Participant
 
 # Headers for every answer of the brief's URL: HTML, JSON and refusals alike.
@@ -59,7 +69,12 @@ vertical-align:top}td.answer{font-weight:700;white-space:nowrap}
 
 
 def _e(text: object) -> str:
-    return escape(str(text), quote=True)
+    return escape(neutral(str(text)), quote=True)
+
+
+def _u(text: object) -> str:
+    """Text from outside, escaped and isolated: its direction is its own (dir=auto)."""
+    return f"<bdi>{_e(text)}</bdi>"
 
 
 def _span(seconds: int) -> str:
@@ -101,13 +116,13 @@ def _phone(number: str) -> str:
     dial = "".join(c for c in number if c not in " -().")
     if _DIALABLE.fullmatch(dial):
         return f'<a class="tel" href="tel:{_e(dial)}">{_e(_pretty(number))}</a>'
-    return _e(number)
+    return _u(number)
 
 
 def _list(entries: tuple[str, ...] | list[str], empty: str = "Nothing recorded.") -> str:
     if not entries:
         return f'<p class="muted">{_e(empty)}</p>'
-    return "<ul>" + "".join(f"<li>{_e(x)}</li>" for x in entries) + "</ul>"
+    return "<ul>" + "".join(f"<li>{_u(x)}</li>" for x in entries) + "</ul>"
 
 
 def _dl(rows: list[tuple[str, str]]) -> str:
@@ -134,7 +149,7 @@ def _screener(answers: tuple[ScreenerAnswer, ...] | None, severity: str | None) 
         return "not asked" if a.answer is None else ("Yes" if a.answer else "No")
 
     rows = "".join(
-        f'<tr><td>{_e(a.question.replace("_", " "))}</td><td>{_e(a.text)}</td>'
+        f'<tr><td>{_e(a.question.replace("_", " "))}</td><td>{_u(a.text)}</td>'
         f'<td class="answer">{_e(shown(a))}</td></tr>' for a in answers)
     triage = f"<p>Screen triage: <strong>{_e((severity or '').upper())}</strong></p>"
     return f"{triage}<table>{rows}</table>"
@@ -143,7 +158,7 @@ def _screener(answers: tuple[ScreenerAnswer, ...] | None, severity: str | None) 
 def _participant(p: Participant, now: datetime) -> str:
     parts = [
         "<h2 id=\"participant\">Participant</h2>",
-        _dl([("Preferred name", _e(p.preferred_name) if p.preferred_name
+        _dl([("Preferred name", _u(p.preferred_name) if p.preferred_name
               else '<span class="muted">not recorded</span>'),
              ("Plan version", f"{_e(p.version)}, saved {_when(p.updated_at, now)}")]),
         '<h2 id="safety-plan">Safety plan</h2>',
@@ -156,7 +171,7 @@ def _participant(p: Participant, now: datetime) -> str:
         for s in p.support_persons:
             consent = ("consents to be notified" if s.consent_to_notify
                        else "no consent to notify")
-            items.append(f"<li><strong>{_e(s.name)}</strong> ({_e(s.relationship)}) "
+            items.append(f"<li><strong>{_u(s.name)}</strong> ({_u(s.relationship)}) "
                          f"{_phone(s.phone)} <span class=\"muted\">{_e(consent)}</span></li>")
         parts.append("<ul>" + "".join(items) + "</ul>")
     else:
@@ -167,7 +182,7 @@ def _participant(p: Participant, now: datetime) -> str:
                      "resources and ask the hotline.</p>")
     else:
         loc = p.location
-        rows = [("Where", _e(loc.description)), ("Confirmed", _when(loc.confirmed_at, now))]
+        rows = [("Where", _u(loc.description)), ("Confirmed", _when(loc.confirmed_at, now))]
         rows += _resources(loc.resources.as_dict())
         parts.append(_dl(rows))
     return "".join(parts)
@@ -178,7 +193,7 @@ def _resources(resources: dict[str, str]) -> list[tuple[str, str]]:
     for key, value in resources.items():
         label = RESOURCE_LABELS.get(key, key.replace("_", " ").capitalize())
         shown = _phone(value) if key.endswith(("_line", "_team", "_phone", "_center")) else (
-            _e(value))
+            _u(value))
         rows.append((label, shown))
     return rows
 
@@ -191,7 +206,7 @@ def _follow_up(brief: Brief) -> str:
             ("Contact attempts", _e(f"{len(f.attempts)} of {f.max_attempts}"))]
     rows += [(f"Attempt {n}", _when(at, brief.now)) for n, at in enumerate(f.attempts, 1)]
     if f.done_at is not None:
-        rows.append(("Done", f"{_e(f.done_by or '')}, {_when(f.done_at, brief.now)}"))
+        rows.append(("Done", f"{_u(f.done_by or '')}, {_when(f.done_at, brief.now)}"))
     parts = ['<h2 id="follow-up">Follow-up</h2>', _dl(rows)]
     if brief.can_record_follow_up:
         actions = [a for a in FOLLOW_UP_ACTIONS if a != "attempt" or f.can_attempt]
@@ -206,32 +221,32 @@ def render_brief(brief: Brief) -> str:
     """The whole page. Every value from storage is escaped."""
     now = brief.now
     head = [
-        f'<p class="program">{_e(brief.program_name)}</p>',
+        f'<p class="program">{_u(brief.program_name)}</p>',
         f"<h1>Incident {_e(brief.code)}</h1>",
         f'<p><span class="badge">{_e(brief.severity.upper())}</span> '
         f"{_e(brief.status)}</p>",
-        f'<p class="muted">Only for {_e(brief.viewer_name)}, until '
+        f'<p class="muted">Only for {_u(brief.viewer_name)}, until '
         f'{_when(brief.link_expires_at, now)}. Do not forward this link.</p>',
     ]
     if brief.notice:
         head.append(f'<p class="notice" role="status">{_e(brief.notice)}</p>')
     rows = [("Opened", _when(brief.opened_at, now))]
     if brief.accepted_by:
-        rows.append(("Accepted by", f"{_e(brief.accepted_by)}, {_when(brief.accepted_at, now)}"))
+        rows.append(("Accepted by", f"{_u(brief.accepted_by)}, {_when(brief.accepted_at, now)}"))
     if brief.resolved_by:
-        rows.append(("Resolved by", f"{_e(brief.resolved_by)}, {_when(brief.resolved_at, now)}"))
+        rows.append(("Resolved by", f"{_u(brief.resolved_by)}, {_when(brief.resolved_at, now)}"))
     body = [
         *head,
         _follow_up(brief),  # first: on a follow-up link, the forms are what it is for
         '<h2 id="incident">Incident</h2>', _dl(rows),
         '<h2 id="summary">Hotline summary</h2>',
-        f"<p>{_e(brief.summary)}</p>",
+        f'<p dir="auto">{_u(brief.summary)}</p>',
         '<h2 id="screener">C-SSRS screen</h2>',
         _screener(brief.screener, brief.screener_severity),
     ]
     if brief.referral is not None:
         body += ['<h2 id="referral">Local emergency referral</h2>',
-                 _dl([(label, _phone(value) if value.startswith("+") else _e(value))
+                 _dl([(label, _phone(value) if value.startswith("+") else _u(value))
                       for label, value in brief.referral])]
     if brief.participant is not None:
         body.append(_participant(brief.participant, now))
@@ -248,7 +263,7 @@ def render_interstitial(preview: Preview) -> str:
     """What a GET of a live link shows: the program's name, the incident's code (both already
     in the SMS) and one button that POSTs ``action=open`` to this same URL. Nothing about
     the participant or the crisis, so a link-preview fetcher gets nothing."""
-    body = (f'<p class="program">{_e(preview.program_name)}</p>'
+    body = (f'<p class="program">{_u(preview.program_name)}</p>'
             "<h1>Incident details</h1>"
             f"<p>Open the details of incident {_e(preview.code)}.</p>"
             f'<form method="post"><input type="hidden" name="action" '
