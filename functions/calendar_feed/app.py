@@ -5,7 +5,8 @@
 
 API Gateway cannot put ``.ics`` after a ``{param}`` in one segment, so the last segment is
 the ``{feed}`` parameter and the suffix is stripped here. A wrong token and an unknown
-feed both answer 404 in plain text, with nothing else. Tokens are never logged.
+feed both answer 404 in plain text, with nothing else. Every answer carries FEED_HEADERS
+(nosniff, no referrer). Tokens are never logged.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ metrics = Metrics()
 app = APIGatewayRestResolver()
 SUFFIX = ".ics"
 CALENDAR = "text/calendar; charset=utf-8"
+# On every answer, a feed's and a 404 alike: no content sniffing, and the feed's URL (its
+# token) never sent on as a referrer.
+FEED_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
 @app.get("/v1/calendars/<program_id>/rotas/<feed>")
@@ -58,12 +62,12 @@ def _serve(kind: str, program_id: str, feed: Feed) -> Response:
                                                "events": len(feed.events)})
     metrics.add_metric(name="CalendarFeedsServed", unit=MetricUnit.Count, value=1)
     return Response(status_code=200, content_type=CALENDAR, body=render(feed),
-                    headers={"Cache-Control": "private, max-age=300"})
+                    headers={**FEED_HEADERS, "Cache-Control": "private, max-age=300"})
 
 
 def _not_found() -> Response:
     return Response(status_code=404, content_type="text/plain; charset=utf-8",
-                    body="not found\n", headers={"Cache-Control": "no-store"})
+                    body="not found\n", headers={**FEED_HEADERS, "Cache-Control": "no-store"})
 
 
 @app.exception_handler(calendars.FeedNotFound)

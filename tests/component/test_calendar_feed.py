@@ -117,10 +117,17 @@ def _header(response: dict[str, Any], name: str) -> str:
     return str(headers.get(name.lower()) or ",".join(multi.get(name.lower(), [])))
 
 
+def _assert_feed_headers(response: dict[str, Any]) -> None:
+    """On every answer, a calendar or a 404 (issue 10: neither had them)."""
+    assert _header(response, "X-Content-Type-Options") == "nosniff"
+    assert _header(response, "Referrer-Policy") == "no-referrer"
+
+
 def _calendar(response: dict[str, Any]) -> Calendar:
     assert response["statusCode"] == 200, response
     assert _header(response, "Content-Type") == "text/calendar; charset=utf-8"
     assert _header(response, "Cache-Control") == "private, max-age=300"
+    _assert_feed_headers(response)
     return Calendar.from_ical(response["body"])
 
 
@@ -182,6 +189,7 @@ def test_wrong_token_is_404_with_no_calendar(handler: ModuleType,
         response = _get(handler, path, token)
         assert response["statusCode"] == 404, token
         assert _header(response, "Content-Type").startswith("text/plain")
+        _assert_feed_headers(response)
         assert "BEGIN:VCALENDAR" not in response["body"]
         answers.add(response["body"])
     # Unknown role, program and clinician, each with a token genuinely made for it, and a
@@ -190,12 +198,14 @@ def test_wrong_token_is_404_with_no_calendar(handler: ModuleType,
                  clinician_feed_path(PROGRAM, "clin-zed")]:
         response = _get(handler, path, feed_token(SECRET, path))
         assert response["statusCode"] == 404, path
+        _assert_feed_headers(response)
         answers.add(response["body"])
     for path in ["/v1/calendars/west-iop/rotas/primary", "/v1/calendars/west-iop/rotas/.ics",
                  "/v1/calendars/west-iop/teams/primary.ics"]:
         response = _get(handler, path, feed_token(SECRET, path))
         assert response["statusCode"] == 404, path
         assert _header(response, "Content-Type").startswith("text/plain")
+        _assert_feed_headers(response)
         answers.add(response["body"])
     assert answers == {"not found\n"}
     out = capsys.readouterr().out

@@ -302,7 +302,9 @@ def test_the_follow_up_is_recorded_from_the_page(stack: LocalStack) -> None:
     assert stack.incident(incident_id).follow_up_done_by == "clin-ana"
     for bad in ("follow_up=delete", "action=delete", "action=attempt", "",
                 "action=open&follow_up=done", "&".join(["action=open"] * 6)):
-        assert stack.api("POST", path, bad, form).status == 400, bad
+        refused = stack.api("POST", path, bad, form)
+        assert refused.status == 400, bad
+        assert_page_headers(refused.headers)
 
     kinds = [e["kind"] for e in stack.timeline(incident_id)]
     assert kinds.count("follow_up_attempt") == 1 and kinds.count("follow_up_done") == 1
