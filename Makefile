@@ -4,13 +4,17 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# aws-sam-cli has a venv of its own (tools/sam-requirements.txt says why).
+SAM_VENV := .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed
 
 .PHONY: help install demo serve test unit component ladder lint typecheck template-check \
-        openapi bench clean
+        openapi bench clean build
 
 help:
 	@echo "make demo            run the escalation ladder on the local stack (moto + fake Twilio)"
-	@echo "make test            every check: lint, types, template, unit, component, ladder"
+	@echo "make test            every check: lint, types, template, build, unit, component, ladder"
+	@echo "make build           sam build into .aws-sam/build (what deploys; no Docker)"
 	@echo "make serve           the API on http://127.0.0.1:8787 with the local stack behind it"
 	@echo "make openapi         write docs/openapi.json from the code"
 	@echo "make bench           measure cold imports, AWS calls and ladder wall time"
@@ -22,6 +26,18 @@ $(STAMP): pyproject.toml tools/find-python
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+$(SAM_STAMP): tools/sam-requirements.txt tools/find-python
+	@test -x $(SAM_VENV)/bin/python || $$(tools/find-python) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet -r tools/sam-requirements.txt
+	@touch $(SAM_STAMP)
+
+# sam's python3.12 builder (the functions) and layers/shared/Makefile (the layer) both run
+# the python3.12 found on PATH: tools/find-python's, a pyenv one included, goes first.
+build: $(SAM_STAMP)
+	PATH="$$(dirname "$$(tools/find-python)"):$$PATH" SAM_CLI_TELEMETRY=0 \
+	  $(SAM_VENV)/bin/sam build --cached
 
 demo: $(STAMP)
 	$(PY) -m local.demo
@@ -48,7 +64,7 @@ component: $(STAMP)
 ladder: $(STAMP)
 	$(PY) -m pytest -q tests/ladder
 
-test: $(STAMP) lint typecheck template-check
+test: $(STAMP) lint typecheck template-check build
 	$(PY) -m pytest -q
 
 openapi: $(STAMP)
@@ -59,4 +75,4 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .aws-sam
+	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .aws-sam
