@@ -11,7 +11,9 @@ problem. The checks:
 5. ``POWERTOOLS_LOGGER_LOG_EVENT`` is ``"false"`` wherever it is set (events carry phones);
 6. the timeline table is append-only for every role (no UpdateItem, DeleteItem, ``*``);
 7. no role grants ``dynamodb:*`` (or ``*``), or DynamoDB actions on ``Resource: "*"``;
-8. no environment variable carries a secret in plain text: secrets are Secrets Manager ARNs.
+8. no environment variable carries a secret in plain text: secrets are Secrets Manager ARNs;
+9. statelint finds nothing in each state machine's definition, its ``${...}`` filled as
+   DefinitionSubstitutions fill them (local/template.py), with plausible ARNs.
 
 The functions are importable (tests/component/test_template.py reuses them).
 """
@@ -29,11 +31,14 @@ from typing import Any
 
 import yaml
 
+from local import template as sam_template
+
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = REPO / "template.yaml"
 ASL_DIR = REPO / "infra" / "statemachines"
 FUNCTIONS_DIR = REPO / "functions"
 REGION = "us-east-1"  # any commercial region: the transform only needs one to fill ARNs
+ACCOUNT = "123456789012"  # a plausible account id for the ARNs statelint sees
 
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 SERVERLESS_STATE_MACHINE = "AWS::Serverless::StateMachine"
@@ -244,6 +249,54 @@ def check_no_plain_secrets(sam: dict[str, Any]) -> list[str]:
     return problems
 
 
+# ---------------------------------------------------------------- statelint
+
+# How a Ref / GetAtt of each resource type reads once deployed: (service, resource prefix).
+_ARN_SHAPES = {
+    "AWS::Serverless::Function": ("lambda", "function:"),
+    "AWS::DynamoDB::Table": ("dynamodb", "table/"),
+    "AWS::SNS::Topic": ("sns", ""),
+    "AWS::SecretsManager::Secret": ("secretsmanager", "secret:"),
+    SERVERLESS_STATE_MACHINE: ("states", "stateMachine:"),
+}
+
+
+def plausible_refs(template: sam_template.Template,
+                   stack: str = "crisis-pager") -> dict[str, str]:
+    """A refs mapping for ``local.template.resolve``: the pseudo parameters, the parameters'
+    defaults, and for every resource the ARN a deploy would give it (``X``, ``X.Arn``)."""
+    refs = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": stack,
+            "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com",
+            **template.parameter_defaults()}
+    for logical_id, res in resources(template.raw).items():
+        service, prefix = _ARN_SHAPES.get(res.get("Type", ""), ("", ""))
+        if not service:
+            continue
+        arn = f"arn:aws:{service}:{REGION}:{ACCOUNT}:{prefix}{stack}-{logical_id}"
+        refs[logical_id] = refs[f"{logical_id}.Arn"] = arn
+        if res.get("Type") == "AWS::DynamoDB::Table":
+            refs[f"{logical_id}.StreamArn"] = f"{arn}/stream/2026-01-01T00:00:00.000"
+    return refs
+
+
+def check_statelint(repo: Path = REPO) -> list[str]:
+    """statelint's findings in each state machine's definition as deployed: every ${...}
+    filled from its DefinitionSubstitutions (plausible ARNs), as Step Functions sees it."""
+    from statelint.linter import Linter
+
+    parsed = sam_template.load(repo / TEMPLATE.relative_to(REPO))
+    refs = plausible_refs(parsed)
+    problems: list[str] = []
+    for name, machine in sorted(parsed.state_machines.items()):
+        try:
+            definition = json.loads(machine.render(refs))
+        except (sam_template.TemplateError, ValueError) as exc:
+            problems.append(f"{name}: cannot fill the definition's substitutions: {exc}")
+            continue
+        problems += [f"{name}: {p}" for p in Linter.validate(definition)]
+    return problems
+
+
 # ---------------------------------------------------------------- IAM (transformed template)
 
 
@@ -316,6 +369,7 @@ def run_checks(repo: Path = REPO) -> dict[str, list[str]]:
         report["timeline table append-only"] = check_timeline_append_only(cfn)
         report["no DynamoDB wildcards"] = check_no_dynamodb_wildcards(cfn)
     report["ASL substitutions"] = check_asl_substitutions(sam, repo)
+    report["statelint (ASL, substitutions filled)"] = check_statelint(repo)
     report["one function per functions/ folder"] = check_functions(sam, repo)
     report["POWERTOOLS_LOGGER_LOG_EVENT=false"] = check_log_event(sam)
     report["no plain-text secrets in env"] = check_no_plain_secrets(sam)

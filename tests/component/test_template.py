@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+
+from local import template as local_template
 
 REPO = Path(__file__).resolve().parents[2]
 DATA_KEY_ARN = {"Fn::GetAtt": ["DataKey", "Arn"]}
@@ -245,6 +248,7 @@ def test_offline_transform_produces_the_expected_resources(cfn: dict[str, Any]) 
 def test_the_whole_checker_passes() -> None:
     report = ct.run_checks()
     assert {check: problems for check, problems in report.items() if problems} == {}
+    assert "statelint (ASL, substitutions filled)" in report, "make test runs statelint"
 
 
 def test_every_function_folder_has_exactly_one_function(sam: dict[str, Any]) -> None:
@@ -466,6 +470,31 @@ def test_asl_substitutions_check_catches_a_missing_key(sam: dict[str, Any]) -> N
     problems = ct.check_asl_substitutions(bad)
     assert any("${PageRungFunctionArn}" in p for p in problems)
     assert any("UnusedArn" in p for p in problems)
+
+
+def _repo_copy(tmp_path: Path, asl: dict[str, Any]) -> Path:
+    """template.yaml and the given ladder definition in a repository of their own."""
+    (tmp_path / "template.yaml").write_text((REPO / "template.yaml").read_text())
+    target = tmp_path / "infra" / "statemachines" / "ladder.asl.json"
+    target.parent.mkdir(parents=True)
+    target.write_text(json.dumps(asl, indent=2))
+    return tmp_path
+
+
+def test_the_ladder_passes_statelint_as_deployed(tmp_path: Path) -> None:
+    """statelint sees the definition with its ${...} filled by plausible ARNs, as Step
+    Functions does; an integer BackoffRate (valid JSON, not a valid ASL float) is caught."""
+    assert ct.check_statelint() == []
+    refs = ct.plausible_refs(local_template.load(REPO / "template.yaml"))
+    rendered = local_template.load(REPO / "template.yaml").state_machine.render(refs)
+    assert "${" not in rendered
+    assert "arn:aws:lambda:us-east-1:123456789012:function:" in rendered
+
+    asl = json.loads((REPO / "infra" / "statemachines" / "ladder.asl.json").read_text())
+    asl["States"]["Advance"]["Retry"][0]["BackoffRate"] = 2
+    assert ct.check_statelint(_repo_copy(tmp_path, asl)) == [
+        "LadderStateMachine: State Machine.States.Advance.Retry[0].BackoffRate is 2 but "
+        "should be a Float"]
 
 
 # ---------------------------------------------------------------- environment and secrets
