@@ -289,6 +289,77 @@ def test_api_routes(sam: dict[str, Any]) -> None:
     }
 
 
+def _api_routes(sam: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """(METHOD, path) -> the function it reaches."""
+    return {
+        (e["Properties"]["Method"].upper(), e["Properties"]["Path"]): name
+        for name, res in ct.resources(sam, ct.SERVERLESS_FUNCTION).items()
+        for e in res["Properties"].get("Events", {}).values() if e["Type"] == "Api"
+    }
+
+
+def _throttles(sam: dict[str, Any]) -> dict[tuple[str, str], tuple[int, int]]:
+    """(HttpMethod, route) -> (rate, burst) of the API's MethodSettings: "/~1v1~1x" (a
+    slash, then the route with each "/" written "~1") is /v1/x; "/*" is every route."""
+    settings = sam["Resources"]["Api"]["Properties"]["MethodSettings"]
+
+    def route(path: str) -> str:
+        return path if path == "/*" else path.removeprefix("/").replace("~1", "/")
+
+    return {(m["HttpMethod"], route(m["ResourcePath"])):
+            (m["ThrottlingRateLimit"], m["ThrottlingBurstLimit"]) for m in settings}
+
+
+def test_intake_and_twilio_webhooks_have_throttles_of_their_own(sam: dict[str, Any]) -> None:
+    """A flood of the brief links or calendar feeds (the "/*" default bucket) must never
+    429 a crisis coming in or a clinician's reply: each of those routes has its own limit."""
+    throttles = _throttles(sam)
+    default = throttles.pop(("*", "/*"))
+    own = {"HotlineIntakeFunction", "SmsInboundFunction", "TwilioStatusFunction",
+           "TwilioVoiceFunction"}
+    routes = _api_routes(sam)
+    assert set(throttles) == {route for route, fn in routes.items() if fn in own}
+    for route, (rate, burst) in throttles.items():
+        assert rate >= default[0] and burst >= default[1] and burst >= rate, route
+    assert throttles[("POST", "/v1/escalations")] >= (50, 100), "at least what intake had"
+    assert throttles[("POST", "/twilio/sms")] >= (50, 100)
+    for setting in sam["Resources"]["Api"]["Properties"]["MethodSettings"]:
+        assert setting["DataTraceEnabled"] is False, "request bodies carry phone numbers"
+
+
+def test_a_waf_web_acl_limits_each_source_ip_on_the_stage(sam: dict[str, Any],
+                                                            cfn: dict[str, Any]) -> None:
+    params, res = sam["Parameters"], sam["Resources"]
+    assert params["EnableWaf"]["Default"] == "true"
+    assert sam["Conditions"]["WafEnabled"] == {"Fn::Equals": [{"Ref": "EnableWaf"}, "true"]}
+    acl, association = res["ApiWebAcl"], res["ApiWebAclAssociation"]
+    assert acl["Type"] == "AWS::WAFv2::WebACL" and acl["Condition"] == "WafEnabled"
+    assert association["Type"] == "AWS::WAFv2::WebACLAssociation"
+    assert association["Condition"] == "WafEnabled"
+    props = acl["Properties"]
+    assert props["Scope"] == "REGIONAL" and props["DefaultAction"] == {"Allow": {}}
+    rules = {r["Name"]: r for r in props["Rules"]}
+    limits = {name: r["Statement"]["RateBasedStatement"] for name, r in rules.items()}
+    assert {n: (s["AggregateKeyType"], s["Limit"]) for n, s in limits.items()} == {
+        "links-and-calendars-per-ip": ("IP", {"Ref": "WafLinkRateLimitPerIp"}),
+        "all-paths-per-ip": ("IP", {"Ref": "WafRateLimitPerIp"}),
+    }
+    assert all(r["Action"] == {"Block": {}} for r in rules.values())
+    scoped = limits["links-and-calendars-per-ip"]["ScopeDownStatement"]["OrStatement"]
+    assert {s["ByteMatchStatement"]["SearchString"] for s in scoped["Statements"]} == {
+        "/brief/", "/v1/calendars/"}
+    assert params["WafLinkRateLimitPerIp"]["Default"] < params["WafRateLimitPerIp"]["Default"]
+    # No sampled requests anywhere: a brief link's URL opens a safety plan for 2 hours.
+    visibility = [props["VisibilityConfig"], *(r["VisibilityConfig"] for r in rules.values())]
+    assert all(v["SampledRequestsEnabled"] is False for v in visibility)
+
+    assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": ["ApiWebAcl", "Arn"]}
+    (stage,) = ct.resources(cfn, "AWS::ApiGateway::Stage")
+    arn = cfn["Resources"]["ApiWebAclAssociation"]["Properties"]["ResourceArn"]["Fn::Sub"]
+    assert arn.endswith(f"::/restapis/${{Api}}/stages/${{{stage}}}"), "the API's own stage"
+    assert cfn["Resources"]["ApiWebAcl"]["Condition"] == "WafEnabled"
+
+
 # ---------------------------------------------------------------- tables
 
 
