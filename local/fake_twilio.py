@@ -13,6 +13,8 @@ REST API (answered synchronously, recorded in :attr:`~FakeTwilioHttpClient.reque
 - ``GET .../Messages.json`` (To, From, DateSent, DateSent<, DateSent>, PageSize, Page) and
   ``GET .../Calls.json`` (To, From, Status, PageSize, Page) answer Twilio's list pages, newest
   first; ``GET .../Messages/SM....json`` and ``.../Calls/CA....json`` fetch one record.
+- :meth:`~FakeTwilioHttpClient.crash_next` lets the next requests take effect and then raises
+  :class:`SimulatedCrash` in the caller (a Lambda dying before it records Twilio's answer).
 - :meth:`~FakeTwilioHttpClient.fail_next` answers the next requests with a Twilio error body;
   :meth:`~FakeTwilioHttpClient.timeout_next` raises ``requests.exceptions.ReadTimeout`` (as
   the real ``TwilioHttpClient`` does), optionally after the request took effect (the
@@ -75,6 +77,7 @@ __all__ = [
     "PlacedCall",
     "RecordedRequest",
     "SentMessage",
+    "SimulatedCrash",
     "WebhookPost",
     "new_sid",
     "signed_inbound_sms",
@@ -117,6 +120,8 @@ class RecordedRequest:
     status: int  # what Twilio answered; 0 when it never took the request (timeout_next)
     at: float
     timed_out: bool = False  # the client got ReadTimeout instead of the answer
+    crashed: bool = False  # the caller died right after Twilio took it (crash_next)
+    wall_at: float = 0.0  # wall-clock time (time.time()) of the request
 
 
 @dataclass(frozen=True)
@@ -207,9 +212,14 @@ class CallbackError:
 # ---------------------------------------------------------------------- internals
 
 
+class SimulatedCrash(RuntimeError):
+    """Raised by :meth:`FakeTwilioHttpClient.crash_next`: the caller (a Lambda) dies right
+    after Twilio took its request, before it could record the answer."""
+
+
 @dataclass(frozen=True)
 class _Fault:
-    kind: Literal["fail", "timeout"]
+    kind: Literal["fail", "timeout", "crash"]
     after_processing: bool
     path_suffix: str | None
     method: str | None
@@ -335,6 +345,7 @@ class FakeTwilioHttpClient(HttpClient):
         self._call_scripts: dict[str, _Script] = {}
         self._opted_out: set[str] = set()
         self._pending: dict[int, str] = {}
+        self._listeners: list[Callable[[SentMessage | PlacedCall], None]] = []
         self._job_ids = itertools.count(1)
         self._generation = 0
 
@@ -540,6 +551,24 @@ class FakeTwilioHttpClient(HttpClient):
         with self._cond:
             self._faults.extend([fault] * times)
 
+    def crash_next(self, times: int = 1, *, path_suffix: str | None = None,
+                   method: str | None = None) -> None:
+        """The next ``times`` requests take effect (the message or call is created, its
+        callbacks happen) and then raise :class:`SimulatedCrash` in the caller: a Lambda
+        that dies after Twilio took the request and before it recorded the answer.
+        ``path_suffix`` and ``method`` as for :meth:`fail_next`."""
+        if times < 1:
+            raise ValueError("times must be >= 1")
+        fault = _Fault("crash", True, path_suffix, method)
+        with self._cond:
+            self._faults.extend([fault] * times)
+
+    def add_listener(self, listener: Callable[[SentMessage | PlacedCall], None]) -> None:
+        """Call ``listener(record)`` for every message or call created from now on, with
+        the fake's lock held (keep it short; never call the fake from it)."""
+        with self._cond:
+            self._listeners.append(listener)
+
     def _take_fault(self, method: str, path: str) -> _Fault | None:
         for i, fault in enumerate(self._faults):
             if fault.matches(method, path):
@@ -580,6 +609,7 @@ class FakeTwilioHttpClient(HttpClient):
                 status, body = fault.status, _error(fault.status, fault.code, fault.message,
                                                     fault.more_info)
             timed_out = fault is not None and fault.kind == "timeout"
+            crashed = fault is not None and fault.kind == "crash"
             self._requests.append(RecordedRequest(
                 method=method,
                 url=url,
@@ -590,8 +620,12 @@ class FakeTwilioHttpClient(HttpClient):
                 status=status,
                 at=now,
                 timed_out=timed_out,
+                crashed=crashed,
+                wall_at=time.time(),
             ))
             self._cond.notify_all()
+        if crashed:
+            raise SimulatedCrash(f"simulated crash after Twilio took {method} {parsed.path}")
         if timed_out:
             self._test_only_last_response = None
             raise ReadTimeout(
@@ -657,6 +691,8 @@ class FakeTwilioHttpClient(HttpClient):
         state = _MessageState(message, "queued" if from_ else "accepted", now)
         self._messages.append(message)
         self._message_states[sid] = state
+        for listener in self._listeners:
+            listener(message)
         answer = _message_json(state)
         outcome = self._take(self._sms_scripts, to, _SmsOutcome("delivered", None))
         if self.live:
@@ -744,6 +780,8 @@ class FakeTwilioHttpClient(HttpClient):
         state = _CallState(call, now)
         self._calls.append(call)
         self._call_states[sid] = state
+        for listener in self._listeners:
+            listener(call)
         answer = _call_json(state)
         outcome = self._take(self._call_scripts, to, _CallOutcome("no-answer", ""))
         if self.live and (url or twiml):

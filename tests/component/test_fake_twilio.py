@@ -20,6 +20,7 @@ from local.fake_twilio import (
     MessageStatus,
     PlacedCall,
     SentMessage,
+    SimulatedCrash,
     signed_inbound_sms,
 )
 
@@ -109,6 +110,30 @@ def test_fail_next_surfaces_twilio_rest_exception(
 
     assert [m.sid for m in fake.messages] == [msg.sid]
     assert [r.status for r in fake.requests] == [429, 429, 201]
+
+
+def test_crash_next_takes_the_message_then_kills_the_caller(
+    fake: FakeTwilioHttpClient, client: Client
+) -> None:
+    fake.crash_next(path_suffix="Messages.json", method="POST")
+    with pytest.raises(SimulatedCrash):
+        client.messages.create(to=TO, from_=FROM, body="page")
+    assert [m.body for m in fake.messages] == ["page"], "Twilio took it"
+    (request,) = fake.requests
+    assert request.crashed and request.status == 201 and not request.timed_out
+    client.messages.create(to=TO, from_=FROM, body="again")  # only the next one
+    assert [r.crashed for r in fake.requests] == [True, False]
+
+
+def test_listeners_see_every_message_and_call_as_it_is_created(
+    fake: FakeTwilioHttpClient, client: Client
+) -> None:
+    seen: list[SentMessage | PlacedCall] = []
+    fake.add_listener(seen.append)
+    client.messages.create(to=TO, from_=FROM, body="x")
+    client.calls.create(to=TO, from_=FROM, url="https://example.test/voice")
+    assert [type(r) for r in seen] == [SentMessage, PlacedCall]
+    assert seen == [*fake.messages, *fake.calls]
 
 
 def test_missing_to_is_rejected_like_twilio(client: Client) -> None:
