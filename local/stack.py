@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import io
 import json
 import logging
@@ -172,8 +173,13 @@ class LocalStack:
         template_path: Path = ROOT / "template.yaml",
         capture_output: bool = True,
         public_base_url: str = LOCAL_BASE_URL,
+        build_dir: Path | None = None,
     ) -> None:
         self.scale = scale
+        # What `sam build` made (e.g. ROOT / ".aws-sam/build"): the handlers are loaded from
+        # its function folders, and crisis_pager must come from its SharedLayer (first on
+        # sys.path), instead of functions/ and layers/shared.
+        self.build_dir = build_dir
         self._closed = False  # set by teardown: stragglers are dropped, never run
         self.public_base_url = public_base_url.rstrip("/")  # the URL Twilio signs against
         self.clock = ScaledClock(scale, start)
@@ -385,14 +391,38 @@ class LocalStack:
         warnings.filterwarnings("ignore", message="No application metrics to publish")
         bootstrap.configure(clock=self.clock, twilio_http_client=self.twilio)
         for fn in self.template.functions.values():
-            module = importlib.import_module(f"functions.{fn.folder}.app")
-            self._handlers[fn.folder] = getattr(module, fn.handler.split(".")[-1])
+            module = self._handler_module(fn, bootstrap)
+            self._handlers[fn.folder] = getattr(module, fn.handler_function)
 
         if self._capture_output:
             service_logger = logging.getLogger(SERVICE)
             self._saved_log_handlers = list(service_logger.handlers)
             formatter = self._saved_log_handlers[0].formatter if self._saved_log_handlers else None
             service_logger.handlers = [_LogCapture(self._keep_log, formatter)]
+
+    def _handler_module(self, fn: sam.FunctionSpec, bootstrap: Any) -> Any:
+        """The function's handler module: from the source tree, or from its built folder."""
+        if self.build_dir is None:
+            return importlib.import_module(f"functions.{fn.folder}.{fn.handler_module}")
+        layer = (self.build_dir / "SharedLayer" / "python").resolve()
+        if layer not in Path(bootstrap.__file__).resolve().parents:
+            raise sam.TemplateError(f"crisis_pager was imported from {bootstrap.__file__}, "
+                                    f"not from the built layer: put {layer} first on sys.path")
+        code = self.build_dir / fn.logical_id
+        path = code / f"{fn.handler_module}.py"
+        spec = importlib.util.spec_from_file_location(
+            f"_built_{fn.logical_id}_{fn.handler_module}", path)
+        if spec is None or spec.loader is None or not path.is_file():
+            raise sam.TemplateError(f"{fn.logical_id}: no built handler at {path}; sam build?")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        # Lambda puts the function's folder first on sys.path while its handler imports.
+        sys.path.insert(0, str(code))
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.path.remove(str(code))
+        return module
 
     def _start_streams(self) -> None:
         """One event source mapping per DynamoDB stream event, reading from now on."""
@@ -495,14 +525,8 @@ class LocalStack:
         results: dict[str, Any] = {}
         for fn in self.template.functions.values():
             for event in fn.schedule_events:
-                results[fn.folder] = self._call_outside_ladder(fn.folder, {
-                    "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
-                    "source": "aws.events", "account": ACCOUNT,
-                    "time": self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"), "region": REGION,
-                    "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/"
-                                  f"crisis-pager-local-{fn.logical_id}{event.name}"],
-                    "detail": {},
-                })
+                results[fn.folder] = self._call_outside_ladder(
+                    fn.folder, scheduled_event(fn, event, self.clock.now()))
         return results
 
     # ------------------------------------------------------------ as a hotline and as Twilio
@@ -643,6 +667,18 @@ class LocalStack:
 
         boto3.resource("dynamodb", region_name=REGION).Table(
             self.refs[table_logical_id]).delete_item(Key=key)
+
+
+def scheduled_event(fn: sam.FunctionSpec, event: sam.ScheduleEventSpec,
+                    now: datetime) -> dict[str, Any]:
+    """What EventBridge invokes the function with when its schedule fires."""
+    return {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+        "source": "aws.events", "account": ACCOUNT, "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": REGION, "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/"
+                                        f"crisis-pager-local-{fn.logical_id}{event.name}"],
+        "detail": {},
+    }
 
 
 def _match(template_path: str, path: str) -> dict[str, str] | None:

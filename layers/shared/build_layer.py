@@ -6,7 +6,7 @@
     python build_layer.py provided DIR   DIR/runtime: the python3.12 runtime's SDK
                                          (provided-runtime.txt); DIR/powertools: the public
                                          Powertools layer (provided-powertools.txt), for the
-                                         built-artifact check (tests/build)
+                                         built-artifact check (tests/built)
 
 pip resolves each set for Lambda's platform (CPython 3.12, manylinux x86_64, wheels only):
 what Lambda provides first, then requirements.txt constrained to those exact versions, so
