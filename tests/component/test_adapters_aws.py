@@ -215,6 +215,13 @@ def test_alerts_cut_a_long_subject_to_snss_limit(topic: tuple[Any, str, Any, str
     assert note["Subject"] == subject[:100]
 
 
+def test_an_alert_about_no_one_program_carries_no_empty_attribute() -> None:
+    """SNS refuses an empty String attribute (the timeline guard's alerts name no program)."""
+    client = mock.Mock()
+    SnsAlerts(client, "arn:aws:sns:us-east-1:123456789012:alerts").publish("", "s", "m")
+    assert client.publish.call_args.kwargs["MessageAttributes"] == {}
+
+
 def test_alerts_without_a_topic_do_nothing() -> None:
     client = mock.Mock()
     SnsAlerts(client, "").publish("west-iop", "subject", "message")

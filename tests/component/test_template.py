@@ -46,6 +46,7 @@ FUNCTIONS = {  # logical id -> folder under functions/
     "RotaGuardFunction": "rota_guard",
     "CalendarFeedFunction": "calendar_feed",
     "ClinicianBriefFunction": "clinician_brief",
+    "TimelineGuardFunction": "timeline_guard",
 }
 TABLES = {  # logical id -> (env var, [(attribute, key type)])
     "IncidentsTable": ("INCIDENTS_TABLE", [("pk", "HASH"), ("sk", "RANGE")]),
@@ -72,6 +73,7 @@ EXTRA_ENV = {  # the contract's Environment table, beyond Globals
     "RotaGuardFunction": {"TWILIO_SECRET_ARN", "ALERTS_TOPIC_ARN"},
     "CalendarFeedFunction": {"CALENDAR_SECRET_ARN"},
     "ClinicianBriefFunction": set(),
+    "TimelineGuardFunction": {"ALERTS_TOPIC_ARN"},
 }
 INCIDENTS_READ_WRITE = {
     ("IncidentsTable", f"dynamodb:{a}") for a in ("GetItem", "PutItem", "UpdateItem", "Query")
@@ -187,11 +189,17 @@ REQUIRED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("DataKey", "kms:Decrypt"),
         ("DataKey", "kms:GenerateDataKey"),
     },
+    "TimelineGuardFunction": {  # the stream's records come through SAM's stream policy
+        ("AlertsTopic", "sns:Publish"),
+        ("DataKey", "kms:Decrypt"),
+        ("DataKey", "kms:GenerateDataKey"),
+    },
 }
 # What a function may touch beyond REQUIRED_GRANTS (least privilege), where it is pinned.
 ALLOWED_GRANTS: dict[str, set[tuple[str, str]]] = {
     "RotaGuardFunction": set(),
     "CalendarFeedFunction": set(),
+    "TimelineGuardFunction": set(),  # no table at all: it reads only its stream records
     "ClinicianBriefFunction": {("DataKey", "kms:Encrypt"), ("DataKey", "kms:DescribeKey")},
 }
 
@@ -511,12 +519,38 @@ def test_the_rota_guard_reads_both_streams_and_runs_daily(sam: dict[str, Any],
     assert schedule["Properties"]["Schedule"] == "cron(0 15 * * ? *)"
 
     mappings = ct.resources(cfn, "AWS::Lambda::EventSourceMapping")
-    assert {m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0] for m in mappings.values()} == {
+    assert {m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0] for m in mappings.values()
+            if m["Properties"]["FunctionName"] == {"Ref": "RotaGuardFunction"}} == {
         "ProgramsTable", "CliniciansTable"}
     (rule,) = ct.resources(cfn, "AWS::Events::Rule").values()
     assert rule["Properties"]["ScheduleExpression"] == "cron(0 15 * * ? *)"
     log_group = sam["Resources"]["RotaGuardLogGroup"]["Properties"]
     assert log_group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${RotaGuardFunction}"}
+
+
+def test_the_timeline_guard_reads_the_timeline_stream_and_its_tampering_is_alarmed(
+        sam: dict[str, Any], cfn: dict[str, Any]) -> None:
+    """PutItem can overwrite an entry: every change reaches the guard through the table's
+    stream, and TimelineTampered >= 1 in one minute notifies the alerts topic."""
+    res = sam["Resources"]
+    assert res["TimelineTable"]["Properties"]["StreamSpecification"] == {
+        "StreamViewType": "OLD_IMAGE"}
+    (event,) = res["TimelineGuardFunction"]["Properties"]["Events"].values()
+    assert event["Type"] == "DynamoDB"
+    assert event["Properties"]["Stream"] == {"Fn::GetAtt": ["TimelineTable", "StreamArn"]}
+    mappings = [m["Properties"] for m in ct.resources(cfn, "AWS::Lambda::EventSourceMapping")
+                .values() if m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0] == "TimelineTable"]
+    assert [m["FunctionName"] for m in mappings] == [{"Ref": "TimelineGuardFunction"}]
+    alarm = res["TimelineTamperedAlarm"]["Properties"]
+    assert {k: alarm[k] for k in ("Namespace", "MetricName", "Statistic", "Period",
+                                  "EvaluationPeriods", "Threshold", "ComparisonOperator",
+                                  "AlarmActions")} == {
+        "Namespace": "CrisisPager", "MetricName": "TimelineTampered", "Statistic": "Sum",
+        "Period": 60, "EvaluationPeriods": 1, "Threshold": 1,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "AlarmActions": [{"Ref": "AlertsTopic"}]}
+    log_group = res["TimelineGuardLogGroup"]["Properties"]
+    assert log_group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${TimelineGuardFunction}"}
 
 
 def test_state_machine_invokes_exactly_the_four_task_functions(sam: dict[str, Any]) -> None:

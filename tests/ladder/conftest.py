@@ -96,6 +96,15 @@ def open_incident(stack: LocalStack, event_id: str = "evt-1", **overrides: Any) 
     return body["incident_id"], body["code"]
 
 
+def metric_total(stack: LocalStack, name: str) -> int:
+    """A metric the handlers emitted (EMF lines on stdout), summed over their invocations."""
+    total = 0.0
+    for line in stack.metric_lines:
+        value = json.loads(line).get(name, 0)
+        total += sum(value) if isinstance(value, list) else value
+    return int(total)
+
+
 def ladder_seconds(stack: LocalStack, incident_id: str, at: float) -> float:
     opened: datetime = stack.incident(incident_id).opened_at
     return at - opened.timestamp()

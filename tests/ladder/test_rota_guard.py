@@ -4,7 +4,6 @@ and the alerts topic (an SQS queue subscribed to it) hear about what is wrong.""
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from tests.ladder.conftest import (
     SCALE,
     SUMMARY,
     Inbox,
+    metric_total,
     open_incident,
     pages,
     wait_for_pages,
@@ -53,11 +53,7 @@ def texts(stack: LocalStack, phone: str = ADMIN) -> list[str]:
 
 def checks(stack: LocalStack) -> int:
     """How many programs the guard has checked (its RotaChecks metric)."""
-    total = 0.0
-    for line in stack.metric_lines:
-        value = json.loads(line).get("RotaChecks", 0)
-        total += sum(value) if isinstance(value, list) else value
-    return int(total)
+    return metric_total(stack, "RotaChecks")
 
 
 def current_rota(stack: LocalStack, name: str) -> dict[str, Any]:

@@ -48,9 +48,12 @@ class SnsAlerts:
     def publish(self, program_id: str, subject: str, message: str) -> None:
         if not self._topic:
             return
+        # SNS refuses an empty attribute value: an alert about no one program has none.
+        attributes = ({"program_id": {"DataType": "String", "StringValue": program_id}}
+                      if program_id else {})
         self._sns.publish(
             TopicArn=self._topic,
             Subject=subject[:100],
             Message=message,
-            MessageAttributes={"program_id": {"DataType": "String", "StringValue": program_id}},
+            MessageAttributes=attributes,
         )
