@@ -332,8 +332,9 @@ def test_retry_interval_is_scaled(stack: Stack) -> None:
                 "Resource": LAMBDA_INVOKE,
                 "Parameters": {"FunctionName": "flaky", "Payload.$": "$"},
                 "OutputPath": "$.Payload",
+                # A float rate, as statelint requires and the ladder's Retry uses.
                 "Retry": [{"ErrorEquals": ["ConnectionError"], "IntervalSeconds": 60,
-                           "MaxAttempts": 3, "BackoffRate": 1.0}],
+                           "MaxAttempts": 3, "BackoffRate": 2.0}],
                 "End": True,
             }
         },
@@ -344,7 +345,7 @@ def test_retry_interval_is_scaled(stack: Stack) -> None:
     assert run.status == "SUCCEEDED"
     assert run.output == {"ok": True, "attempts": 3}
     assert len(attempts) == 3
-    assert run.wall_s < 5  # two 60 ladder-second backoffs
+    assert run.wall_s < 5  # backoffs of 60 and 120 ladder seconds
 
 
 def test_plain_lambda_timeout_is_compute_time_and_not_scaled(stack: Stack) -> None:
