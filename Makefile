@@ -9,7 +9,7 @@ SAM_VENV := .venv-sam
 SAM_STAMP := $(SAM_VENV)/.installed
 
 .PHONY: help install demo serve test unit component ladder lint typecheck template-check \
-        openapi bench clean build
+        openapi bench soak surge clean build
 
 help:
 	@echo "make demo            run the escalation ladder on the local stack (moto + fake Twilio)"
@@ -18,6 +18,9 @@ help:
 	@echo "make serve           the API on http://127.0.0.1:8787 with the local stack behind it"
 	@echo "make openapi         write docs/openapi.json from the code"
 	@echo "make bench           measure cold imports, AWS calls and ladder wall time"
+	@echo "make soak            chaos soak: SOAK_N (200) randomized incidents, faults, invariants"
+	@echo "                     (SOAK_SEED, SOAK_ONLY=<n> to replay one, SOAK_CONCURRENCY, SOAK_SCALE)"
+	@echo "make surge           300 crises across 30 programs at once: primaries paged once"
 
 $(STAMP): pyproject.toml tools/find-python
 	@test -x $(PY) || $$(tools/find-python) -m venv $(VENV)
@@ -73,6 +76,12 @@ openapi: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run
+
+soak: $(STAMP)
+	$(PY) -m tests.soak
+
+surge: $(STAMP)
+	SOAK_MODE=surge $(PY) -m tests.soak
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .aws-sam

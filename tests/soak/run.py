@@ -1,0 +1,339 @@
+"""Drives the soak on the local stack: plans from plan.py run N at a time, faults injected
+into the fake Twilio, then every record is collected (history.py) and checked (checks.py).
+
+    python -m tests.soak            # SOAK_N=200 SOAK_SEED=<random> SOAK_CONCURRENCY=8 ...
+    SOAK_SEED=123 SOAK_ONLY=17 python -m tests.soak   # replay incident 17 of seed 123 alone
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from local.fake_twilio import PlacedCall, SentMessage
+from local.stack import LocalStack
+from tests.soak import checks, world
+from tests.soak.history import History, Post, collect, page_of
+from tests.soak.plan import Act, Plan, plan
+
+WAIT_WALL_S = 240.0  # the longest an incident may run (wall) before it counts as stuck
+
+
+@dataclass
+class Config:
+    n: int = 200
+    seed: int = 0
+    concurrency: int = 8
+    scale: float = 0.002
+    only: int | None = None
+    calibrate: bool = False  # every incident unanswered and fault-free: measures clock lag
+
+    @classmethod
+    def from_env(cls, **defaults: Any) -> Config:
+        env = os.environ
+        config = cls(**defaults)
+        config.n = int(env.get("SOAK_N", config.n))
+        config.seed = int(env.get("SOAK_SEED") or config.seed or random.randrange(1, 10**6))
+        config.concurrency = int(env.get("SOAK_CONCURRENCY", config.concurrency))
+        config.scale = float(env.get("SOAK_SCALE", config.scale))
+        only = env.get("SOAK_ONLY")
+        config.only = int(only) if only else config.only
+        config.calibrate = env.get("SOAK_CALIBRATE", "") not in ("", "0")
+        return config
+
+
+@dataclass
+class Outcome:
+    config: Config
+    history: History
+    results: list[checks.Result]
+    wall_s: float
+    stuck: list[int] = field(default_factory=list)
+
+    @property
+    def violations(self) -> int:
+        return sum(len(r.violations) for r in self.results) + len(self.stuck)
+
+
+def business_morning(now: datetime) -> datetime:
+    """The next weekday 10:00 in the programs' time zone after ``now``: the ladder clock
+    starts there, so low tasks are paged at once, and ahead of the wall clock, as the
+    Twilio adapter's lookback assumes (Twilio stamps with the ladder clock here)."""
+    local = now.astimezone(ZoneInfo(world.seed.TIMEZONE)).replace(hour=10, minute=0,
+                                                                    second=0, microsecond=0)
+    while local <= now or local.weekday() >= 5:
+        local += timedelta(days=1)
+    return local.astimezone(UTC)
+
+
+class Pages:
+    """Every page the fake Twilio takes, by incident and rung, as it is taken."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._by: dict[tuple[str, int], list[SentMessage | PlacedCall]] = defaultdict(list)
+
+    def __call__(self, record: SentMessage | PlacedCall) -> None:
+        incident_id, position = page_of(record.status_callback)
+        if incident_id is not None and position is not None:
+            with self._cond:
+                self._by[(incident_id, position)].append(record)
+                self._cond.notify_all()
+
+    def first(self, incident_id: str, position: int) -> SentMessage | PlacedCall | None:
+        with self._cond:
+            found = self._by.get((incident_id, position))
+            return found[0] if found else None
+
+    def wait(self, incident_id: str, position: int, until: Any) -> Any:
+        with self._cond:
+            while True:
+                found = self._by.get((incident_id, position))
+                if found:
+                    return found[0]
+                if until():
+                    return None
+                self._cond.wait(0.05)
+
+
+class Driver:
+    def __init__(self, stack: LocalStack, config: Config, programs: list[str]) -> None:
+        self.stack, self.config, self.programs = stack, config, programs
+        self.pages = Pages()
+        stack.twilio.add_listener(self.pages)
+        self.posts: list[Post] = []
+        self.index_of: dict[str, int] = {}
+        self.post_wall: dict[str, float] = {}
+        self.stuck: list[int] = []
+        self.unanswered: set[str] = set()  # no reply before the referral, no fault
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ the hotline
+
+    def _post(self, p: Plan) -> tuple[str, str] | None:
+        body: dict[str, Any] = {
+            "program_id": self.programs[p.program], "participant_ref": p.participant_ref,
+            "event_id": p.event_id, "callback_url": self.stack.receiver.url,
+            "summary": p.summary}
+        if p.screener is not None:
+            body["screener"] = p.screener
+        else:
+            body["severity"] = p.severity
+        answers: list[Any] = []
+
+        def post() -> None:
+            response = self.stack.post_escalation(body)
+            answers.append(response)
+
+        wall = time.time()
+        if p.hotline == "concurrent":
+            barrier = threading.Barrier(3)
+            threads = [threading.Thread(target=lambda: (barrier.wait(), post()))
+                       for _ in range(3)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        else:
+            post()
+            if p.hotline == "twice":
+                post()
+            elif p.hotline == "retried":
+                time.sleep(0.2)  # the hotline timed out waiting and retries
+                post()
+        with self._lock:
+            for response in answers:
+                incident_id = response.json().get("incident_id") if response.status == 202 \
+                    else None
+                self.posts.append(Post(p.index, p.event_id, response.status, incident_id))
+        ok = [a for a in answers if a.status == 202]
+        if not ok:
+            return None
+        incident_id, code = ok[0].json()["incident_id"], ok[0].json()["code"]
+        with self._lock:
+            self.index_of[incident_id] = p.index
+            self.post_wall[incident_id] = wall
+        return incident_id, code
+
+    # ------------------------------------------------------------ Twilio
+
+    def _faults(self, p: Plan) -> None:
+        twilio = self.stack.twilio
+        primary = world.phone(world.ROTAS[p.program % len(world.ROTAS)][0]) \
+            if len(self.programs) == len(world.ROTAS) else None
+        for fault in p.faults:
+            if fault.startswith("undelivered-") and primary:
+                twilio.sms_outcome(primary, "undelivered", int(fault.split("-")[1]), times=1)
+            elif fault == "failed" and primary:
+                twilio.sms_outcome(primary, "failed", 30008, times=1)
+            elif fault in ("429", "500"):
+                twilio.fail_next(int(fault), 20429 if fault == "429" else 20500,
+                                 "Too Many Requests" if fault == "429" else "Internal error",
+                                 path_suffix="Messages.json", method="POST")
+            elif fault == "timeout-taken":
+                twilio.timeout_next(after_processing=True, path_suffix="Messages.json",
+                                    method="POST")
+            elif fault == "timeout-lookup-fails":
+                twilio.timeout_next(after_processing=True, path_suffix="Messages.json",
+                                    method="POST")
+                twilio.fail_next(503, 20503, "Service unavailable", times=3,
+                                 path_suffix="Messages.json", method="GET")
+            elif fault == "crash-after-send":
+                twilio.crash_next(path_suffix="Messages.json", method="POST")
+            elif fault in ("duplicate-callbacks", "reversed-callbacks") and primary:
+                twilio.sms_outcome(primary, "undelivered", 30003, times=1,
+                                   callbacks="duplicated" if fault.startswith("dup")
+                                   else "reversed")
+            elif fault in ("voicemail", "busy") and primary:
+                twilio.sms_outcome(primary, "undelivered", 30003, times=1)
+                twilio.call_outcome(primary, "machine" if fault == "voicemail" else "busy",
+                                    times=1)
+
+    # ------------------------------------------------------------ clinicians
+
+    def _done(self, incident_id: str) -> bool:
+        return str(self.stack.execution(incident_id)["status"]) != "RUNNING"
+
+    def _act(self, incident_id: str, code: str, act: Act, accepter: list[str]) -> None:
+        stack = self.stack
+        if act.rung < 0:
+            if not accepter:
+                return
+            phone, page = accepter[-1], None
+        else:
+            page = self.pages.wait(incident_id, act.rung, lambda: self._done(incident_id))
+            if page is None:
+                return
+            inc = stack.incident(incident_id)
+            rung = inc.rungs[act.rung] if act.rung < len(inc.rungs) else {}
+            window = float(rung.get("window_s") or 0) or 3600.0
+            offset = window + act.race if act.race is not None else window * act.moment
+            target = page.at + max(0.0, offset)
+            deadline = time.monotonic() + WAIT_WALL_S
+            while stack.clock.now().timestamp() < target and time.monotonic() < deadline:
+                if self._done(incident_id):
+                    return
+                time.sleep(0.01)
+            phone = page.to
+        sender = phone if act.sender == "paged" else act.sender
+        answer = stack.sms_reply(sender, act.text.replace("{code}", code))
+        if answer.status == 200 and "Accepted" in answer.body:
+            accepter.append(sender)
+
+    def run_one(self, index: int) -> None:
+        p = plan(self.config.seed, index, len(self.programs))
+        if self.config.calibrate:
+            p = replace(p, acts=(), faults=(), hotline="once",
+                        severity="high" if p.severity == "low" else p.severity)
+        self._faults(p)
+        opened = self._post(p)
+        if opened is None:
+            return
+        incident_id, code = opened
+        if not p.faults and all(a.rung >= 3 for a in p.acts):
+            with self._lock:
+                self.unanswered.add(incident_id)
+        accepter: list[str] = []
+        for act in p.acts:
+            self._act(incident_id, code, act, accepter)
+        try:
+            self.stack.wait_until_done(incident_id, timeout=WAIT_WALL_S)
+        except TimeoutError:
+            with self._lock:
+                self.stuck.append(index)
+
+
+def soak(config: Config, *, quiet: bool = False) -> Outcome:
+    say = (lambda *a: None) if quiet else print
+    say(f"soak: seed={config.seed} n={config.n} concurrency={config.concurrency} "
+        f"scale={config.scale}" + (f" only={config.only}" if config.only is not None else ""))
+    started = time.monotonic()
+    with LocalStack(scale=config.scale, start=business_morning(datetime.now(UTC))) as stack:
+        programs = world.seed_world(stack)
+        driver = Driver(stack, config, programs)
+        indices = [config.only] if config.only is not None else list(range(config.n))
+        with ThreadPoolExecutor(max_workers=config.concurrency) as pool:
+            for future in [pool.submit(driver.run_one, i) for i in indices]:
+                future.result()
+        stack.twilio.drain(timeout=30)
+        history = History(config.seed, posts=driver.posts, index_of=driver.index_of,
+                          post_wall=driver.post_wall, unanswered=driver.unanswered)
+        collect(stack, history)
+        stack.stop_executions()  # follow-ups of resolved crises run for days
+    wall = time.monotonic() - started
+    outcome = Outcome(config, history, checks.check(history), wall, sorted(driver.stuck))
+    if not quiet:
+        report(outcome)
+    return outcome
+
+
+def latencies(history: History) -> tuple[list[float], list[float]]:
+    """Intake to the first page, per incident: (ladder seconds, wall ms)."""
+    ladder, wall = [], []
+    first: dict[str, Any] = {}
+    for send in history.sends:
+        if send.incident_id and (send.incident_id not in first
+                                 or send.at < first[send.incident_id].at):
+            first[send.incident_id] = send
+    for incident_id, send in first.items():
+        inc = history.incidents.get(incident_id)
+        if inc is None or inc.severity == "low":
+            continue
+        ladder.append(send.at - inc.opened_at)
+        if incident_id in history.post_wall and send.wall_at:
+            wall.append((send.wall_at - history.post_wall[incident_id]) * 1000)
+    return ladder, wall
+
+
+def distribution(values: list[float]) -> str:
+    if not values:
+        return "none"
+    v = sorted(values)
+
+    def q(p: float) -> float:
+        return v[min(len(v) - 1, int(p * len(v)))]
+
+    return (f"p50 {q(0.5):.2f}  p90 {q(0.9):.2f}  p99 {q(0.99):.2f}  max {v[-1]:.2f}  "
+            f"(n={len(v)}, mean {statistics.fmean(v):.2f})")
+
+
+def referral_lag(history: History) -> list[float]:
+    """Referral time minus the bound, for crises nobody answered and no fault touched
+    (negative: the ladder clock fell behind moto's timers, see benchmarks/README.md)."""
+    out = []
+    for inc in history.incidents.values():
+        if (inc.incident_id in history.unanswered and inc.referred_at is not None
+                and inc.severity in checks.REFERRAL_BOUND_S):
+            out.append(inc.referred_at - inc.opened_at - checks.REFERRAL_BOUND_S[inc.severity])
+    return out
+
+
+def report(outcome: Outcome) -> None:
+    c, h = outcome.config, outcome.history
+    replay = "SOAK_SEED={seed} SOAK_ONLY={index} make soak"
+    print(f"soak: seed={c.seed}: {len(h.incidents)} incidents in {outcome.wall_s:.1f} s wall")
+    for r in outcome.results:
+        extra = f", at-least-once {r.at_least_once}" if r.name.startswith("3") else ""
+        print(f"  {r.name:45s} checked {r.checked:5d}  violations {len(r.violations)}{extra}")
+        for incident_id, detail in r.violations:
+            index = h.index_of.get(incident_id or "", "?")
+            print(f"    VIOLATION seed={c.seed} incident={index} ({incident_id}): {detail}"
+                  f"  replay: {replay.format(seed=c.seed, index=index)}")
+    for index in outcome.stuck:
+        print(f"    VIOLATION seed={c.seed} incident={index}: still running after "
+              f"{WAIT_WALL_S:.0f} s wall  replay: {replay.format(seed=c.seed, index=index)}")
+    ladder, wall = latencies(h)
+    print(f"  intake to first page, ladder s: {distribution(ladder)}")
+    print(f"  intake to first page, wall ms:  {distribution(wall)}")
+    print(f"  referral minus bound, ladder s: {distribution(referral_lag(h))}")
+    print(f"soak: {'FAILED' if outcome.violations else 'passed'}: {outcome.violations} "
+          f"violation(s), seed={c.seed}")
