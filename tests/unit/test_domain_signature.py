@@ -132,3 +132,30 @@ def test_non_ascii_or_absurd_timestamp_is_a_signature_error(timestamp: str) -> N
     hotline_intake does not catch (a 500, not a 401)."""
     with pytest.raises(SignatureError, match=TIMESTAMP_HEADER):
         check(timestamp=timestamp)
+
+
+@pytest.mark.parametrize("signature", ["v1=é", "v1=" + "é" * 64, "v1=\u0000", "v1=\udcff",
+                                       "😀", "v1=" + "０" * 64])
+def test_a_non_ascii_signature_is_a_signature_error(signature: str) -> None:
+    """Regression (issue 10): hmac.compare_digest raised TypeError on a non-ASCII str, and
+    hotline_intake answered 500 (and tripped the error alarms) instead of 401."""
+    with pytest.raises(SignatureError, match=SIGNATURE_HEADER):
+        check(signature=signature)
+
+
+@PROPERTY
+@given(secret=st.one_of(st.none(), st.text(max_size=40)), timestamp=st.one_of(
+    st.none(), st.text(max_size=20), timestamps.map(str)), signature=st.one_of(
+    st.none(), st.text(max_size=80), st.text(max_size=64).map(lambda s: "v1=" + s)),
+    path=st.text(max_size=40), body=st.text(max_size=80))
+def test_any_text_headers_verify_or_raise_signature_error(
+    secret: str | None, timestamp: str | None, signature: str | None, path: str, body: str,
+) -> None:
+    """Whatever a caller sends, the verifier says genuine or SignatureError, never
+    another exception (a 500)."""
+    try:
+        verify(secret, timestamp=timestamp, signature=signature, method="POST", path=path,
+               body=body, now_epoch=int(timestamp) if timestamp and timestamp.isascii()
+               and timestamp.isdigit() and len(timestamp) < 13 else TS)
+    except SignatureError:
+        pass

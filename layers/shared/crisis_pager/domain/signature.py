@@ -52,7 +52,9 @@ def verify(
     if not signature:
         raise SignatureError(f"{SIGNATURE_HEADER} is missing")
     expected = sign(secret, int(timestamp), method, path, body)
-    if not hmac.compare_digest(expected, signature.strip()):
+    # compare bytes: compare_digest raises TypeError on a str that is not ASCII (v1=é)
+    if not hmac.compare_digest(expected.encode(),
+                               signature.strip().encode("utf-8", "surrogateescape")):
         raise SignatureError(f"{SIGNATURE_HEADER} does not match the request")
 
 
