@@ -72,7 +72,10 @@ class HotlineReceiver:
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        # shutdown() waits for serve_forever to end: forever, if it never started (a local
+        # stack whose set-up failed before the receiver started).
+        if self._thread.is_alive():
+            self._server.shutdown()
         self._server.server_close()
 
     def events(self, incident_id: str) -> list[str]:

@@ -38,3 +38,13 @@ def test_a_crisis_is_paged_and_accepted_with_the_built_artifacts(build_dir: Path
     assert handlers, "the handlers come from the built function folders"
     for name, path in modules.items():
         assert path and build_dir.resolve() in Path(path).resolve().parents, (name, path)
+
+
+def test_the_built_mode_refuses_crisis_pager_from_the_source_tree(tmp_path: Path) -> None:
+    from local.stack import LocalStack
+    from local.template import TemplateError
+
+    # This process imports crisis_pager from layers/shared: a "built" run would test that.
+    with pytest.raises(TemplateError, match="not from the built layer"):
+        with LocalStack(build_dir=tmp_path, capture_output=False):
+            pass
