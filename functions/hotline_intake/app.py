@@ -21,8 +21,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crisis_pager import bootstrap
-from crisis_pager.adapters.hotline import callback_url_problem
 from crisis_pager.config import settings
+from crisis_pager.adapters.hotline import callback_url_problem
 from crisis_pager.domain import signature
 from crisis_pager.domain.incident import Severity
 from crisis_pager.domain.screener import screen_from_answers, triage
@@ -30,7 +30,18 @@ from crisis_pager.service import intake
 
 logger = Logger()
 metrics = Metrics()
-app = APIGatewayRestResolver(enable_validation=True)
+
+
+def _json_body(text: str) -> Any:
+    """json.loads, with a body nested too deeply for the parser (``[[[[...]]]]``) read as
+    the invalid JSON it is (a 422 naming it), not a RecursionError (a 500)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text[:0], 0) from None
+
+
+app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=_json_body)
 IncidentId = Annotated[str, Path(pattern=r"^inc_[a-z2-7]{24}$")]  # domain/incident.py's ids
 
 
@@ -144,9 +155,12 @@ def _error(status: int, error: str, message: str, **extra: Any) -> Response:
 def _invalid(exc: RequestValidationError) -> Response:
     problems = [
         {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body",
-         "problem": e.get("msg", "is invalid")}
+         "problem": e.get("msg", "is invalid") + (
+             f": {e['ctx']['error']}" if e.get("type") == "json_invalid"
+             and isinstance(e.get("ctx", {}).get("error"), str) else "")}
         for e in exc.errors()
     ]  # never echo the submitted values back: they may carry participant details
+    # (a JSON parser's message names the syntax, never the text)
     return _error(422, "invalid_request", "the request body is not a valid escalation",
                   problems=problems)
 

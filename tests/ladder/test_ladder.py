@@ -294,6 +294,38 @@ def test_malformed_json_is_a_named_4xx(stack: LocalStack) -> None:
     _nothing_happened(stack)
 
 
+def test_a_body_nested_too_deeply_is_a_named_422(stack: LocalStack) -> None:
+    """Regression (issue 10): a signed 10 KB body nested 5,000 levels deep made the JSON
+    parser raise RecursionError: a 500, not a 422."""
+    for body in ("[" * 5000 + "]" * 5000, '{"program_id": ' + "[" * 5000 + "]" * 5000 + "}"):
+        response = stack.signed_request("POST", "/v1/escalations", body)
+        assert response.status == 422, response.body
+        assert response.json()["error"] == "invalid_request"
+        assert "nested too deeply" in response.body
+    _nothing_happened(stack)
+
+
+def test_non_ascii_signature_headers_are_a_401(stack: LocalStack) -> None:
+    """Regression (issue 10): a non-ASCII X-CrisisPager-Signature with a known hotline and
+    a fresh timestamp made hmac.compare_digest raise TypeError: a 500, not a 401."""
+    import time
+
+    from crisis_pager.domain import signature
+
+    body = json.dumps(escalation(stack, "evt-non-ascii"))
+    for header, value in [(signature.SIGNATURE_HEADER, "v1=é"),
+                          (signature.SIGNATURE_HEADER, "v1=" + "é" * 64),
+                          (signature.HOTLINE_HEADER, "démo-hotline"),
+                          (signature.TIMESTAMP_HEADER, "١٧٨٠٠٠٠٠٠٠")]:
+        headers = signature.signed_headers("demo-hotline", stack.hotline_secret,
+                                           int(time.time()), "POST", "/v1/escalations", body)
+        headers[header] = value
+        response = stack.api("POST", "/v1/escalations", body, headers)
+        assert response.status == 401, (header, response.body)
+        assert response.json()["error"] == "unauthorized"
+    _nothing_happened(stack)
+
+
 @pytest.mark.parametrize("forgery", ["wrong_secret", "unknown_hotline", "stale", "future",
                                      "tampered"])
 def test_unsigned_or_forged_requests_are_refused(stack: LocalStack, forgery: str) -> None:
