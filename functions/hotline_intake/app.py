@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crisis_pager import bootstrap
 from crisis_pager.config import settings
-from crisis_pager.adapters.hotline import callback_url_problem
 from crisis_pager.domain import signature
+from crisis_pager.domain.callback_url import callback_url_problem
 from crisis_pager.domain.incident import Severity
 from crisis_pager.domain.screener import screen_from_answers, triage
 from crisis_pager.service import intake

@@ -1,4 +1,5 @@
-"""HotlineGateway's signed callbacks against local HTTP servers, and callback_url_problem."""
+"""HotlineGateway's signed callbacks against local HTTP servers: only to vetted addresses
+(the URL rules themselves are tested in tests/unit/test_domain_callback_url.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from crisis_pager.adapters import hotline
-from crisis_pager.adapters.hotline import HotlineGateway, callback_url_problem
+from crisis_pager.adapters.hotline import HotlineGateway
 from crisis_pager.domain import signature
 from crisis_pager.domain.errors import CallbackError
 from local.hotline_receiver import HotlineReceiver
@@ -31,8 +32,10 @@ def receiver() -> Iterator[HotlineReceiver]:
     r.stop()
 
 
-def gateway(secrets: dict[str, str] | None = None) -> HotlineGateway:
-    return HotlineGateway(lambda: dict({HOTLINE: SECRET} if secrets is None else secrets))
+def gateway(secrets: dict[str, str] | None = None, *, loopback: bool = True) -> HotlineGateway:
+    """The local stack's gateway (its receivers are http on loopback) unless loopback=False."""
+    return HotlineGateway(lambda: dict({HOTLINE: SECRET} if secrets is None else secrets),
+                          allow_http_loopback=loopback)
 
 
 # ------------------------------------------------------------------ post
@@ -101,7 +104,7 @@ def test_an_unknown_hotline_raises_callback_error_and_posts_nothing(
 def test_a_non_http_scheme_raises_callback_error(tmp_path: Any) -> None:
     target = tmp_path / "callback.json"
     target.write_text("{}")
-    with pytest.raises(CallbackError, match="scheme"):
+    with pytest.raises(CallbackError, match="refused"):
         gateway().post(target.as_uri(), HOTLINE, PAYLOAD)
 
 
@@ -192,44 +195,96 @@ def test_the_signature_covers_the_callback_path_and_body(receiver: HotlineReceiv
         SECRET, timestamp, "POST", "/hooks/other", body)
 
 
-# ------------------------------------------------------------------ callback_url_problem
+# ------------------------------------------------------------------ vetted addresses
 
 
-@pytest.mark.parametrize("url", [
-    "https://hotline.example/crisis-pager/callbacks",
-    "https://hotline.example:8443/cb?tenant=7",
-    "HTTPS://Hotline.Example/cb",
-])
-@pytest.mark.parametrize("allow", [False, True])
-def test_https_is_accepted(url: str, allow: bool) -> None:
-    assert callback_url_problem(url, allow_http_loopback=allow) is None
+@pytest.mark.parametrize("url", ["http://127.0.0.1:{port}/cb", "https://127.0.0.1:{port}/cb",
+                                 "http://localhost:{port}/cb", "https://[::1]:{port}/cb"])
+def test_loopback_is_refused_outside_the_local_stack(receiver: HotlineReceiver,
+                                                     url: str) -> None:
+    """Regression (issue 10): the callback function connected to any https URL."""
+    port = receiver.url.split(":")[2].split("/")[0]
+    with pytest.raises(CallbackError) as refused:
+        gateway(loopback=False).post(url.format(port=port), HOTLINE, PAYLOAD)
+    assert refused.value.permanent and refused.value.code in ("callback_refused",
+                                                              "address_not_allowed")
+    assert receiver.callbacks == []
 
 
-@pytest.mark.parametrize("url", [
-    "http://hotline.example/cb",
-    "http://10.0.0.7/cb",
-    "http://169.254.169.254/latest/meta-data/",
-    "http://127.0.0.1.nip.io/cb",
-    "http://127.0.0.1@hotline.example/cb",  # userinfo: the host is hotline.example
-    "ftp://hotline.example/cb",
-])
-@pytest.mark.parametrize("allow", [False, True])
-def test_http_to_a_non_loopback_host_is_rejected(url: str, allow: bool) -> None:
-    assert callback_url_problem(url, allow_http_loopback=allow) == "callback_url must use https"
+def _resolving(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]) -> list[str]:
+    """getaddrinfo answering ``answers`` for these names; returns the names looked up."""
+    looked_up: list[str] = []
+    real = socket.getaddrinfo
+
+    def fake(host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in answers:
+            return real(host, port, *args, **kwargs)
+        looked_up.append(host)
+        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "",
+                 (a, int(port))) for a in answers[host]]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    return looked_up
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1:8765/crisis-pager/callbacks",
-    "http://localhost:8765/cb",
-    "http://[::1]:8765/cb",
-])
-def test_http_loopback_only_when_allowed(url: str) -> None:
-    assert callback_url_problem(url, allow_http_loopback=True) is None
-    assert callback_url_problem(url, allow_http_loopback=False) == "callback_url must use https"
+@pytest.mark.parametrize("answer", [["10.0.0.7"], ["169.254.169.254"], ["127.0.0.1"],
+                                    ["93.184.215.14", "192.168.0.9"], ["::ffff:10.0.0.7"]])
+def test_a_name_resolving_to_an_internal_address_is_refused(
+    monkeypatch: pytest.MonkeyPatch, answer: list[str],
+) -> None:
+    looked_up = _resolving(monkeypatch, {"hotline.test": answer})
+    connected: list[Any] = []
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: connected.append(a))
+    with pytest.raises(CallbackError) as refused:
+        gateway(loopback=False).post("https://hotline.test/cb?token=s3cr3t", HOTLINE, PAYLOAD)
+    assert refused.value.code == "address_not_allowed" and refused.value.permanent
+    assert "s3cr3t" not in str(refused.value)
+    assert looked_up == ["hotline.test"] and connected == [], "nothing is connected to"
 
 
-@pytest.mark.parametrize("url", ["", "hotline.example/cb", "/crisis-pager/callbacks",
-                                 "https:///cb"])
-def test_a_relative_url_is_rejected(url: str) -> None:
-    assert callback_url_problem(url, allow_http_loopback=True) == (
-        "callback_url must be an absolute URL")
+def test_the_callback_goes_to_the_vetted_address_only(
+    monkeypatch: pytest.MonkeyPatch, receiver: HotlineReceiver,
+) -> None:
+    """The name is resolved once and the socket goes to that address (a second DNS answer,
+    a rebinding, is never asked for); the request still names the URL's host."""
+    port = int(receiver.url.split(":")[2].split("/")[0])
+    looked_up = _resolving(monkeypatch, {"localhost": ["127.0.0.1"]})
+    connected: list[tuple[str, int]] = []
+    real = socket.create_connection
+
+    def connect(address: tuple[str, int], *args: Any) -> socket.socket:
+        connected.append(address)
+        return real(address, *args)
+
+    monkeypatch.setattr(socket, "create_connection", connect)
+    assert gateway().post(f"http://localhost:{port}/crisis-pager/callbacks", HOTLINE,
+                          PAYLOAD) == 200
+    assert looked_up == ["localhost"] and connected == [("127.0.0.1", port)]
+    (callback,) = receiver.callbacks
+    assert callback.verified
+
+
+@pytest.mark.parametrize("path", ["/cb\r\nX-Injected: 1", "/c b", "/cb\x01"])
+def test_a_url_http_client_would_refuse_is_a_callback_error(receiver: HotlineReceiver,
+                                                            path: str) -> None:
+    """Regression (issue 10): http.client's InvalidURL escaped post (only URLError,
+    TimeoutError and OSError were caught), so no callback_failed reached the timeline."""
+    url = receiver.url.split("/crisis-pager")[0] + path.encode().decode("unicode_escape")
+    with pytest.raises(CallbackError) as refused:
+        gateway().post(url, HOTLINE, PAYLOAD)
+    assert refused.value.code == "callback_refused"
+    assert receiver.callbacks == []
+
+
+def test_http_client_errors_are_callback_errors(monkeypatch: pytest.MonkeyPatch,
+                                                receiver: HotlineReceiver) -> None:
+    import http.client
+
+    def invalid(*args: Any, **kwargs: Any) -> None:
+        raise http.client.InvalidURL("URL can't contain control characters. '/cb?token=s3cr3t'")
+
+    monkeypatch.setattr(hotline._PinnedConnection, "request", invalid)
+    with pytest.raises(CallbackError) as failed:
+        gateway().post(receiver.url, HOTLINE, PAYLOAD)
+    assert failed.value.code == "unreachable" and not failed.value.permanent
+    assert "s3cr3t" not in str(failed.value)

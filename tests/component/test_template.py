@@ -612,6 +612,8 @@ def test_function_environments_follow_the_contract(sam: dict[str, Any]) -> None:
         if "CALLBACK_ALLOW_HTTP_LOOPBACK" in variables:
             assert variables["CALLBACK_ALLOW_HTTP_LOOPBACK"] == "false", name
     env = sam["Globals"]["Function"]["Environment"]["Variables"]
+    # the local stack's loopback escape hatch (local/stack.py sets it) is never deployable
+    assert "CALLBACK_ALLOW_HTTP_LOOPBACK" not in env
     assert env["POWERTOOLS_SERVICE_NAME"] == "crisis-pager"
     assert env["POWERTOOLS_METRICS_NAMESPACE"] == "CrisisPager"
 

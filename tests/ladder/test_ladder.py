@@ -326,6 +326,54 @@ def test_non_ascii_signature_headers_are_a_401(stack: LocalStack) -> None:
     _nothing_happened(stack)
 
 
+@pytest.mark.parametrize("urls", [
+    # issue 10: a malformed IPv6 host was a 500 (urlsplit's ValueError)
+    ["https://[::1/cb", "https://[zz]/cb", "https://hotline.example:99999/cb",
+     "https://hotline.example:x/cb"],
+    # and internal addresses, credentials and control characters were accepted
+    ["https://169.254.169.254/latest/meta-data/", "https://localhost/cb",
+     "https://127.0.0.1:8080/admin", "https://10.0.0.1/cb", "https://[::1]/cb",
+     "https://0x7f000001/cb", "https://2130706433/cb", "https://017700000001/cb",
+     "https://[::ffff:169.254.169.254]/cb", "https://ops:s3cr3t@hotline.example/cb",
+     "https://hotline.example/cb\r\nX-Injected: 1", "https://hotline.example/c b"],
+])
+def test_refused_callback_urls_are_a_named_422(stack: LocalStack, urls: list[str]) -> None:
+    for url in urls:
+        if url.startswith(("https://127.", "https://[::1]", "https://localhost")):
+            continue  # the local stack's escape hatch allows loopback (its receiver's)
+        response = stack.post_escalation(escalation(stack, "evt-cb", callback_url=url))
+        assert response.status == 422, (url, response.body)
+        assert response.json()["error"] == "invalid_request"
+        assert "callback_url" in response.body and "s3cr3t" not in response.body
+    _nothing_happened(stack)
+
+
+def test_a_callback_url_refused_at_send_time_is_recorded_and_the_ladder_goes_on(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 10: intake accepts a name; at send time it resolves to an internal address
+    (a rebinding, say): the callback is refused, on the timeline, and never connected."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def rebinding(host: str, port: object, *args: object, **kwargs: object) -> object:
+        if host == "hotline.test":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", 443))]
+        return real(host, port, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    incident_id, code = open_incident(stack, callback_url="https://hotline.test/cb?t=s3cr3t")
+    wait_for_pages(stack, code, 1)
+    assert stack.sms_reply(ANA, f"A {code}").status == 200
+    assert stack.wait_until_done(incident_id, timeout=30) == "SUCCEEDED"
+    failed = [e for e in stack.timeline(incident_id) if e["kind"] == "callback_failed"]
+    assert [(e["event"], e["code"]) for e in failed] == [("accepted", "address_not_allowed")]
+    assert "s3cr3t" not in json.dumps(failed) and "hotline.test" not in json.dumps(failed)
+    assert stack.incident(incident_id).status.value == "accepted"
+    assert stack.receiver.callbacks == []
+
+
 @pytest.mark.parametrize("forgery", ["wrong_secret", "unknown_hotline", "stale", "future",
                                      "tampered"])
 def test_unsigned_or_forged_requests_are_refused(stack: LocalStack, forgery: str) -> None:

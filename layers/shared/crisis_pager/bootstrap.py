@@ -206,7 +206,8 @@ def hotline() -> Any:
     from .adapters.hotline import HotlineGateway
 
     arn = settings().hotline_secret_arn
-    return HotlineGateway(lambda: _secret_json(arn))
+    return HotlineGateway(lambda: _secret_json(arn),
+                          allow_http_loopback=settings().callback_allow_http_loopback)
 
 
 def calendar_secret() -> str:

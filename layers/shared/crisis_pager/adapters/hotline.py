@@ -10,51 +10,54 @@ receives the callbacks, for the disclosure record of a referral (42 CFR 2.51):
 
 from __future__ import annotations
 
+import http.client
+import ipaddress
 import json
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
+from ..domain.callback_url import Address, CallbackTarget, address_problem, parse_callback_url
 from ..domain.errors import CallbackError
 from ..domain.referral import HotlineRecipient
 from ..domain.signature import signed_headers
 
 CALLBACK_TIMEOUT_S = 5
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
-def callback_url_problem(url: str, allow_http_loopback: bool) -> str | None:
-    """Why a callback URL is not acceptable, or None. https only (loopback http locally)."""
-    parts = urlsplit(url)
-    if not parts.hostname:
-        return "callback_url must be an absolute URL"
-    if parts.scheme == "https":
-        return None
-    if parts.scheme == "http" and allow_http_loopback and parts.hostname in LOOPBACK_HOSTS:
-        return None
-    return "callback_url must use https"
+class _PinnedConnection(http.client.HTTPSConnection):
+    """An HTTP(S) connection to a vetted address: TLS, SNI and Host still name the URL's
+    host, but the socket goes only to ``address``, so a second DNS answer (rebinding)
+    cannot send the callback elsewhere. No redirect is ever followed (http.client
+    follows none): a 3xx is not a delivered callback."""
+
+    def __init__(self, target: CallbackTarget, address: Address, timeout: float) -> None:
+        self._tls = ssl.create_default_context() if target.scheme == "https" else None
+        super().__init__(target.host, target.port, timeout=timeout, context=self._tls)
+        self._address = str(address)
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        if self._tls is not None:
+            self.sock = self._tls.wrap_socket(self.sock, server_hostname=self.host)
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A callback answered with a redirect is not delivered: urllib would re-send it as a
-    GET without its body, to an address nobody checked, carrying our signature headers."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]  # noqa: ANN001, PLR0913
-        raise urllib.error.HTTPError(req.full_url, code, f"redirected ({msg})", headers, fp)
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
+def resolve(host: str, port: int) -> list[Address]:
+    """Every address the name resolves to (an IP literal is itself)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
 UNNAMED_AFFILIATION = "not configured (add name and affiliation to the hotline's entry)"
 
 
 class HotlineGateway:
-    def __init__(self, load_secrets: Callable[[], dict[str, Any]]) -> None:
+    def __init__(self, load_secrets: Callable[[], dict[str, Any]], *,
+                 allow_http_loopback: bool = False) -> None:
         self._load = load_secrets
+        self._allow_http_loopback = allow_http_loopback  # the local stack's receiver only
 
     def _entry(self, hotline_id: str) -> dict[str, Any]:
         entry = self._load().get(hotline_id)
@@ -81,18 +84,50 @@ class HotlineGateway:
         secret = self.secret_for(hotline_id)
         if secret is None:
             raise CallbackError(f"no shared secret for hotline '{hotline_id}'")
+        address, target = self._vetted(url)
         body = json.dumps(payload, separators=(",", ":"))
-        path = urlsplit(url).path or "/"
-        headers = signed_headers(hotline_id, secret, int(time.time()), "POST", path, body)
+        headers = signed_headers(hotline_id, secret, int(time.time()), "POST", target.path, body)
         headers["Content-Type"] = "application/json"
-        if urlsplit(url).scheme not in ("https", "http"):  # intake allows https (loopback http)
-            raise CallbackError("callback_url scheme is not https")
-        request = urllib.request.Request(  # noqa: S310 (scheme checked just above)
-            url, data=body.encode(), headers=headers, method="POST")
+        connection = _PinnedConnection(target, address, CALLBACK_TIMEOUT_S)
         try:
-            with _OPENER.open(request, timeout=CALLBACK_TIMEOUT_S) as response:
-                return int(response.status)
-        except urllib.error.HTTPError as exc:
-            raise CallbackError(f"hotline answered HTTP {exc.code}") from None
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise CallbackError(f"hotline unreachable: {exc}") from None
+            connection.request("POST", target.target, body=body.encode(), headers=headers)
+            status = int(connection.getresponse().status)
+        except OSError as exc:  # refused, reset, timed out, TLS: never the URL itself
+            raise CallbackError(f"hotline unreachable: {type(exc).__name__}: "
+                                f"{exc.strerror or exc}", "unreachable",
+                                permanent=False) from None
+        except (http.client.HTTPException, ValueError) as exc:  # their text quotes the URL
+            raise CallbackError(f"hotline unreachable: {type(exc).__name__}",
+                                "unreachable", permanent=False) from None
+        finally:
+            connection.close()
+        if not 200 <= status < 300:  # noqa: PLR2004
+            raise CallbackError(f"hotline answered HTTP {status}", "http_error",
+                                permanent=False)
+        return status
+
+    def _vetted(self, url: str) -> tuple[Address, CallbackTarget]:
+        """The URL's target and the one address to connect to, after the rules (again:
+        intake checked them) and name resolution. Every address the name resolves to
+        must be allowed, or none is used."""
+        target = parse_callback_url(url, self._allow_http_loopback)
+        if isinstance(target, str):
+            raise CallbackError(f"callback refused: {target}", "callback_refused",
+                                permanent=True)
+        try:
+            addresses = [target.address] if target.address else resolve(target.host,
+                                                                        target.port)
+        except (OSError, UnicodeError, ValueError) as exc:
+            raise CallbackError(f"hotline unreachable: its name did not resolve "
+                                f"({type(exc).__name__})", "unreachable",
+                                permanent=False) from None
+        for address in addresses:
+            problem = address_problem(address, self._allow_http_loopback)
+            if problem:
+                raise CallbackError(f"callback refused: the callback_url's host resolves to "
+                                    f"an address that is not allowed ({problem})",
+                                    "address_not_allowed", permanent=True)
+        if not addresses:
+            raise CallbackError("hotline unreachable: its name did not resolve",
+                                "unreachable", permanent=False)
+        return addresses[0], target
