@@ -562,12 +562,14 @@ class FakeAlerts:
 class FakeHotline:
     def __init__(self) -> None:
         self.posted: list[tuple[str, dict[str, Any]]] = []
-        self.fail = False
+        self.fail: bool | Exception = False  # True: an HTTP 503; an exception: raised
 
     def secret_for(self, hotline_id: str) -> str | None:
         return "s3cret" if hotline_id == "hl" else None
 
     def post(self, url: str, hotline_id: str, payload: dict[str, Any]) -> int:
+        if isinstance(self.fail, Exception):
+            raise self.fail
         if self.fail:
             raise CallbackError("hotline answered HTTP 503")
         self.posted.append((url, payload))

@@ -292,3 +292,49 @@ def test_accepted_callbacks_are_not_disclosures(world: World, store: FakePartici
                    directory=world.directory, hotline=world.hotline, clock=world.clock,
                    participants=store)
     assert entries(world, iid, "emergency_disclosure") == []
+
+
+def test_a_refused_callback_url_is_on_the_timeline_and_not_retried(
+    world: World, store: FakeParticipants,
+) -> None:
+    """Issue 10: a URL or address refused at send time is a callback failure on record
+    (with its code), and the ladder goes on: no retry of what would be refused again."""
+    iid = world.open().incident.incident_id
+    do_refer(world, store, iid)
+    world.hotline.fail = CallbackError("callback refused: the callback_url's host resolves "
+                                       "to an address that is not allowed (private)",
+                                       "address_not_allowed", permanent=True)
+    assert notify(world, store, iid) == "address_not_allowed"
+    (failed,) = entries(world, iid, "callback_failed")
+    assert failed["code"] == "address_not_allowed" and "private" in failed["reason"]
+    assert entries(world, iid, "callback_sent") == []
+    assert entries(world, iid, "emergency_disclosure") == [], "nothing was disclosed"
+
+
+def test_a_transient_callback_failure_is_recorded_with_its_code_and_retried(
+    world: World, store: FakeParticipants,
+) -> None:
+    iid = world.open().incident.incident_id
+    do_refer(world, store, iid)
+    world.hotline.fail = True
+    with pytest.raises(CallbackError):
+        notify(world, store, iid)
+    (failed,) = entries(world, iid, "callback_failed")
+    assert failed["code"] == "callback_failed" and "503" in failed["reason"]
+
+
+@pytest.mark.parametrize("error", [ValueError("URL can't contain control characters"),
+                                   TypeError("boom"), KeyError("secret")])
+def test_any_other_callback_failure_is_recorded_and_retried(
+    world: World, store: FakeParticipants, error: Exception,
+) -> None:
+    """Regression (issue 10): an exception other than CallbackError (http.client's
+    InvalidURL) escaped with no callback_failed on the timeline."""
+    iid = world.open().incident.incident_id
+    do_refer(world, store, iid)
+    world.hotline.fail = error
+    with pytest.raises(CallbackError, match=type(error).__name__):
+        notify(world, store, iid)
+    (failed,) = entries(world, iid, "callback_failed")
+    assert failed["reason"] == f"unexpected {type(error).__name__}"
+    assert "control characters" not in str(failed), "its text may quote the URL"

@@ -45,4 +45,15 @@ class SendAborted(DomainError):
 
 
 class CallbackError(DomainError):
-    """The hotline's callback endpoint did not accept the callback."""
+    """The hotline's callback endpoint did not accept the callback.
+
+    ``code`` names the failure for the timeline (``unreachable``, ``http_error``,
+    ``callback_refused``, ``address_not_allowed``, ...). ``permanent``: retrying cannot
+    help (the URL or the address it resolves to is refused), so nothing is retried. The
+    message never quotes the URL: it may carry the hotline's token."""
+
+    def __init__(self, message: str, code: str = "callback_failed", *,
+                 permanent: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.permanent = permanent

@@ -210,7 +210,9 @@ def notify_hotline(
     clock: Clock,
     participants: Participants | None = None,
 ) -> str:
-    """Post a signed status callback; raise CallbackError so the state machine retries."""
+    """Post a signed status callback; raise CallbackError so the state machine retries.
+    Every failure is on the timeline (callback_failed, with a code); a refused URL or
+    address (permanent) is not retried and answers its code, so the ladder goes on."""
     incident = _get(incidents, incident_id)
     if not incident.callback_url:
         return "no_callback_url"
@@ -244,8 +246,15 @@ def notify_hotline(
     try:
         status = hotline.post(incident.callback_url, incident.hotline_id, payload)
     except CallbackError as exc:
-        timeline.append(incident_id, clock.now(), "callback_failed", event=event, reason=str(exc))
+        timeline.append(incident_id, clock.now(), "callback_failed", event=event,
+                        code=exc.code, reason=str(exc))
+        if exc.permanent:  # a refused URL or address: a retry would be refused again
+            return exc.code
         raise
+    except Exception as exc:  # every failure is on record; the state machine retries it
+        timeline.append(incident_id, clock.now(), "callback_failed", event=event,
+                        code="callback_failed", reason=f"unexpected {type(exc).__name__}")
+        raise CallbackError(f"unexpected {type(exc).__name__}") from None
     timeline.append(incident_id, clock.now(), "callback_sent", event=event, http_status=status)
     if event == "referred" and 200 <= status < 300:
         record_disclosure(incident, payload, directory=directory, hotline=hotline,
