@@ -39,8 +39,8 @@ before any validation.
 Status codes: `POST` answers **202** with the incident (also for a retry of the same
 `event_id`, with `created: false`), `409` when an `event_id` is reused with a different
 body, `422` for an invalid body or unknown program (`{"error", "message", "problems"}`;
-submitted values are never echoed), `503` when the program is misconfigured (use your
-fallback procedure). `GET` answers `200`, `404`, or `422` for a malformed id.
+submitted values are never echoed; a `callback_url` to an internal address is refused).
+`GET` answers `200`, `404`, or `422` for a malformed id.
 
 Never put names or other identifying details in `participant_ref`; `summary` is stored
 encrypted and is never texted or logged.

@@ -77,7 +77,11 @@ class EscalationRequest(BaseModel):
         min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$",
         description="The hotline's own id for this event; a retry sends the same one")]
     callback_url: Annotated[str | None, Field(
-        max_length=2048, description="https URL for signed status callbacks")] = None
+        max_length=2048, description=(
+            "https URL for signed status callbacks, to a DNS name or a public IP address: "
+            "no loopback, private, link-local, multicast or reserved address, no user or "
+            "password, no spaces or control characters, ASCII only (checked again, after "
+            "resolving the name, before each callback)"))] = None
     summary: Annotated[str, Field(
         min_length=1, max_length=1000,
         description="Short clinical summary. Stored encrypted; never texted or logged.")]
