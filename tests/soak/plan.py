@@ -17,7 +17,7 @@ class Act:
     ``rung``: after the page at this position; ``moment``: the fraction of its window
     waited first, or ``race`` ladder seconds from the window's end (negative: before)."""
 
-    rung: int
+    rung: int  # -1: after this incident's acceptance (moment: ladder seconds after it)
     text: str  # "{code}" is replaced by the incident's code
     moment: float = 0.0
     race: float | None = None
@@ -101,7 +101,9 @@ def plan(seed: int, index: int, programs: int) -> Plan:
     elif outcome == "after-referral":  # the supervisor accepts a repeat after the referral
         acts.append(Act(4, "A {code}", rng.uniform(0.1, 0.8)))
     if outcome in ("accept", "race", "pass") and rng.random() < 0.3:
-        acts.append(Act(-1, "R {code}", 0.0))  # -1: right after the acceptance
+        # rung -1: after the acceptance, once the clinician has talked to the participant
+        # (moment: ladder seconds; see the README of benchmarks for A and R back to back)
+        acts.append(Act(-1, "R {code}", rng.uniform(30.0, 300.0)))
     acts.sort(key=lambda a: (a.rung if a.rung >= 0 else 99,
                             a.moment if a.race is None else 1.0 + a.race / 1000))
     return Plan(seed, index, rng.randrange(programs), severity, screener, hotline,

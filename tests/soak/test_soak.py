@@ -11,7 +11,7 @@ pytestmark = pytest.mark.ladder
 
 
 def test_thirty_randomized_incidents_keep_every_invariant() -> None:
-    outcome = soak(Config(n=30, seed=20261203, concurrency=6, scale=0.002))
+    outcome = soak(Config(n=30, seed=20261203, concurrency=2, scale=0.002))
     lines = [f"{r.name}: {r.violations}" for r in outcome.results if r.violations]
     assert outcome.violations == 0, (outcome.stuck, lines)
     assert len(outcome.history.incidents) == 30
