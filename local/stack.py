@@ -212,6 +212,7 @@ class LocalStack:
         # Handlers run as threads of one process here, each invocation with its own
         # Powertools metrics, as each Lambda container has (local/powertools_threads.py).
         self._metrics_per_thread = contextlib.ExitStack()
+        self._api_lock = threading.RLock()
 
     # ------------------------------------------------------------ lifecycle
 
@@ -510,7 +511,11 @@ class LocalStack:
             if route_method == method and params is not None:
                 event = _rest_event(method, template_path, path, params, body, headers or {},
                                     query)
-                result = self._call(folder, event)
+                # One API request at a time: Powertools' REST resolver keeps the request
+                # in process-wide state (BaseRouter.current_event, app.context), right for
+                # a Lambda container and wrong for threads (local/powertools_threads.py).
+                with self._api_lock:
+                    result = self._call(folder, event)
                 headers = {k: str(v) for k, v in (result.get("headers") or {}).items()}
                 # Powertools' REST resolver answers with multiValueHeaders, as API Gateway
                 # accepts them.

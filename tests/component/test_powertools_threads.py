@@ -157,3 +157,31 @@ def test_two_api_requests_at_once_each_read_their_own_event() -> None:
         first_app.resolve(event("/first", "first"), None)  # type: ignore[arg-type]
         thread.join(10)
     assert read == {"first": "first", "second": "second"}
+
+
+def test_the_local_stack_answers_concurrent_posts_each_with_its_own_incident() -> None:
+    """The intake sets app.context before resolving; concurrent posts of different events
+    on the local stack got another post's context (KeyError) or incident."""
+    from local import seed
+    from local.stack import LocalStack
+
+    with LocalStack(scale=0.01) as stack:
+        seed.seed(stack)
+        answers: dict[str, str] = {}
+        barrier = threading.Barrier(8)
+
+        def post(n: int) -> None:
+            barrier.wait()
+            response = stack.post_escalation({
+                "program_id": seed.PROGRAM_ID, "severity": "high", "event_id": f"evt-{n}",
+                "participant_ref": "ptc-0001", "summary": "s"})
+            answers[f"evt-{n}"] = response.json().get("incident_id", response.body)
+
+        threads = [threading.Thread(target=post, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert stack.errors == []
+        assert {e: stack.incident(i).event_id for e, i in answers.items()} == {
+            f"evt-{n}": f"evt-{n}" for n in range(8)}
