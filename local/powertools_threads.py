@@ -1,4 +1,4 @@
-"""Powertools state per invocation on the local stack, as it is per container on Lambda.
+"""Powertools metrics per thread on the local stack, as they are per container on Lambda.
 
 Powertools keeps an invocation's metrics (``metric_set``, ``dimension_set``,
 ``metadata_set``, ``dimension_sets``, ``timestamp`` of its EMF provider) in state that every
@@ -13,12 +13,9 @@ metrics and cleared them before that handler flushed its own.
 as a container does); what Powertools shares between instances stays shared within a
 thread. :func:`verify` fails loudly, naming the attribute, if Powertools moved them.
 
-The REST resolver keeps the request it is answering in *class* attributes
-(``BaseRouter.current_event`` and ``.lambda_context``, set by ``resolve``), shared by every
-resolver of the process: two API requests at once on the local stack read each other's
-event (a hotline's post answered with another post's incident). :func:`isolated` also
-runs one ``resolve`` at a time (re-entrant); the ladder's tasks, which use no resolver,
-still run concurrently.
+(The REST resolver keeps the request it answers in process-wide state too,
+``BaseRouter.current_event`` and each app's ``context``: the local stack answers one API
+request at a time, see ``LocalStack.api``.)
 """
 
 from __future__ import annotations
@@ -30,13 +27,10 @@ from collections.abc import Iterator
 from typing import Any
 
 _PROVIDER = "aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch"
-_RESOLVER = "aws_lambda_powertools.event_handler.api_gateway"
 FIELDS = ("metric_set", "dimension_set", "metadata_set", "dimension_sets", "timestamp")
 
 _lock = threading.Lock()
 _installed = 0
-_resolving = threading.RLock()
-_original_resolve: Any = None
 
 
 class _PerThread:
@@ -79,32 +73,21 @@ def verify() -> None:
     if missing:
         raise RuntimeError(f"local.powertools_threads: {_PROVIDER}.AmazonCloudWatchEMFProvider"
                            f" no longer sets {missing} in __init__; update this module")
-    resolver = importlib.import_module(_RESOLVER).ApiGatewayResolver
-    if "BaseRouter.current_event = " not in inspect.getsource(resolver.resolve):
-        raise RuntimeError(f"local.powertools_threads: {_RESOLVER}.ApiGatewayResolver.resolve"
-                           " no longer sets BaseRouter.current_event; update this module")
 
-
-def _serialized_resolve(self: Any, event: Any, context: Any) -> Any:
-    with _resolving:
-        return _original_resolve(self, event, context)
 
 
 @contextlib.contextmanager
 def isolated() -> Iterator[None]:
     """Per-thread Powertools metrics for the block (nested uses are counted)."""
-    global _installed, _original_resolve
+    global _installed
     import importlib
 
     cls = importlib.import_module(_PROVIDER).AmazonCloudWatchEMFProvider
-    resolver = importlib.import_module(_RESOLVER).ApiGatewayResolver
     with _lock:
         if _installed == 0:
             verify()
             for name in FIELDS:
                 setattr(cls, name, _PerThread(name))
-            _original_resolve = resolver.resolve
-            resolver.resolve = _serialized_resolve
         _installed += 1
     try:
         yield
@@ -114,4 +97,3 @@ def isolated() -> Iterator[None]:
             if _installed == 0:
                 for name in FIELDS:
                     delattr(cls, name)
-                resolver.resolve = _original_resolve

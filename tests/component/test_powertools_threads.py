@@ -119,46 +119,6 @@ def test_an_instance_made_while_isolated_works_once_restored() -> None:
         metrics.clear_metrics()
 
 
-def test_two_api_requests_at_once_each_read_their_own_event() -> None:
-    """Powertools keeps the request being resolved in class attributes: without this a
-    hotline's post was answered with another post's incident (seen in the surge)."""
-    import json
-    import time
-
-    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-
-    first_app, second_app = APIGatewayRestResolver(), APIGatewayRestResolver()
-    started = threading.Event()
-    read: dict[str, str] = {}
-
-    @first_app.post("/first")
-    def first_route() -> dict[str, str]:
-        started.set()
-        time.sleep(0.3)  # the second request arrives meanwhile
-        read["first"] = first_app.current_event.json_body["who"]
-        return {}
-
-    @second_app.post("/second")
-    def second_route() -> dict[str, str]:
-        read["second"] = second_app.current_event.json_body["who"]
-        return {}
-
-    def event(path: str, who: str) -> dict[str, object]:
-        return {"path": path, "httpMethod": "POST", "headers": {}, "resource": path,
-                "body": json.dumps({"who": who}), "requestContext": {}}
-
-    def second() -> None:
-        started.wait(5)
-        second_app.resolve(event("/second", "second"), None)  # type: ignore[arg-type]
-
-    with powertools_threads.isolated():
-        thread = threading.Thread(target=second)
-        thread.start()
-        first_app.resolve(event("/first", "first"), None)  # type: ignore[arg-type]
-        thread.join(10)
-    assert read == {"first": "first", "second": "second"}
-
-
 def test_the_local_stack_answers_concurrent_posts_each_with_its_own_incident() -> None:
     """The intake sets app.context before resolving; concurrent posts of different events
     on the local stack got another post's context (KeyError) or incident."""
