@@ -198,6 +198,24 @@ def test_advance_stops_for_a_resolved_incident(world: World) -> None:
     assert world.advance(iid, 0).action == "resolved"
 
 
+def test_an_acceptance_resolved_before_the_next_step_still_tells_the_hotline(
+        world: World) -> None:
+    """A then R at once (seen in the soak): the ladder's next step finds the incident
+    resolved, but it was accepted first, so the hotline gets its `accepted` callback."""
+    opened = world.open()
+    iid, code = opened.incident.incident_id, opened.incident.code
+    world.page(iid, world.advance(iid, -1), token="t0")
+    assert world.reply(ANA, f"A {code}").outcome == "accepted"
+    assert world.reply(ANA, f"R {code}").outcome == "resolved"
+    assert world.advance(iid, 0).action == "accepted"
+    outcome = notify_hotline(iid, "accepted", incidents=world.incidents,
+                             timeline=world.timeline, directory=world.directory,
+                             hotline=world.hotline, clock=world.clock)
+    assert outcome == "sent"
+    (_, payload), = world.hotline.posted
+    assert payload["event"] == "accepted" and payload["accepted"]["clinician_id"] == "clin-ana"
+
+
 def test_accept_stops_the_ladder_and_wakes_the_waiting_rung(world: World) -> None:
     opened = world.open()
     iid, code = opened.incident.incident_id, opened.incident.code

@@ -135,7 +135,11 @@ def advance(
         return _follow_up_step(incident, position, ladder, step or {}, incidents=incidents,
                                timeline=timeline, directory=directory, alerts=alerts,
                                clock=clock)
-    if incident.status is Status.ACCEPTED:
+    # An incident accepted and then resolved before this step (A then R at once) was
+    # accepted: the hotline hears `accepted`; a resolution after an acceptance is on the
+    # timeline only.
+    if incident.status is Status.ACCEPTED or (
+            incident.status is Status.RESOLVED and incident.accepted_at is not None):
         return Step("accepted", position)
     if incident.status is Status.RESOLVED:
         return Step("resolved", position)

@@ -216,7 +216,7 @@ def notify_hotline(
     incident = _get(incidents, incident_id)
     if not incident.callback_url:
         return "no_callback_url"
-    if event == "accepted" and incident.status is not Status.ACCEPTED:
+    if event == "accepted" and incident.accepted_at is None:  # (resolved since: still sent)
         return "not_accepted"
     if event == "referred" and incident.referred_at is None:
         return "not_referred"
