@@ -101,9 +101,11 @@ def plan(seed: int, index: int, programs: int) -> Plan:
     elif outcome == "after-referral":  # the supervisor accepts a repeat after the referral
         acts.append(Act(4, "A {code}", rng.uniform(0.1, 0.8)))
     if outcome in ("accept", "race", "pass") and rng.random() < 0.3:
-        # rung -1: after the acceptance, once the clinician has talked to the participant
-        # (moment: ladder seconds; see the README of benchmarks for A and R back to back)
-        acts.append(Act(-1, "R {code}", rng.uniform(30.0, 300.0)))
+        # rung -1: after the acceptance (moment: ladder seconds), usually once the clinician
+        # has talked to the participant, sometimes back to back with the A (the race in
+        # which the hotline once lost its `accepted` callback)
+        later = rng.random() < 0.8
+        acts.append(Act(-1, "R {code}", rng.uniform(30.0, 300.0) if later else 0.0))
     acts.sort(key=lambda a: (a.rung if a.rung >= 0 else 99,
                             a.moment if a.race is None else 1.0 + a.race / 1000))
     return Plan(seed, index, rng.randrange(programs), severity, screener, hotline,
