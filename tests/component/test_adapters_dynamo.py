@@ -635,8 +635,14 @@ def test_an_acceptance_waits_while_a_page_is_being_sent(ddb: Any) -> None:
     assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", lease)
     assert store.accept("inc_a", "clin-ana", T0) is AcceptOutcome.PAGE_IN_FLIGHT
     assert store.get("inc_a").status is Status.TRIGGERED
-    store.release_rung("inc_a", 0)
-    assert store.accept("inc_a", "clin-ana", T0) is AcceptOutcome.ACCEPTED
+    released = T0 + timedelta(seconds=1)
+    store.release_rung("inc_a", 0, released)
+    # The lease ends at its release: an acceptance stamped before it (its clock read
+    # before the page went out) waits and retries; one stamped at or after it is recorded.
+    early = released - timedelta(milliseconds=1)
+    assert store.accept("inc_a", "clin-ana", early) is AcceptOutcome.PAGE_IN_FLIGHT
+    assert store.accept("inc_a", "clin-ana", released) is AcceptOutcome.ACCEPTED
+    assert store.get("inc_a").accepted_at == released
 
 
 def test_a_lapsed_lease_does_not_block_and_release_only_drops_its_own(ddb: Any) -> None:
@@ -645,7 +651,8 @@ def test_a_lapsed_lease_does_not_block_and_release_only_drops_its_own(ddb: Any) 
     lease = T0 + timedelta(seconds=10)
     assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", lease)
     assert store.claim_rung("inc_a", 1, "backup", "clin-ben", "token-1", lease)
-    store.release_rung("inc_a", 0)  # the older rung's release must not drop rung 1's lease
+    # the older rung's release must not drop rung 1's lease
+    store.release_rung("inc_a", 0, T0 + timedelta(seconds=1))
     assert store.accept("inc_a", "clin-ana", T0) is AcceptOutcome.PAGE_IN_FLIGHT
     assert store.accept("inc_a", "clin-ana", lease + timedelta(seconds=1)) is (
         AcceptOutcome.ACCEPTED)
@@ -1064,7 +1071,8 @@ def test_an_overdue_follow_ups_rung_is_claimed_and_taken_over(ddb: Any) -> None:
     # the rung's page is being sent: taking it over waits
     assert store.take_follow_up("inc_a", "clin-caro", 100, later) is (
         AcceptOutcome.PAGE_IN_FLIGHT)
-    store.release_rung("inc_a", 100)
+    store.release_rung("inc_a", 100, later)
+    later += timedelta(seconds=1)
     # a page of a rung the follow-up has moved past takes nothing over
     assert store.take_follow_up("inc_a", "clin-caro", 99, later) is AcceptOutcome.NOT_OPEN
     assert store.take_follow_up("inc_a", "clin-caro", 100, later) is AcceptOutcome.ACCEPTED

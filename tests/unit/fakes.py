@@ -70,6 +70,7 @@ class FakeIncidents:
         self.pages: dict[tuple[str, int], Page] = {}
         self.codes: dict[tuple[str, str], str] = {}
         self.leases: dict[str, tuple[int, datetime]] = {}  # a page being sent
+        self.released: dict[str, datetime] = {}  # paging_until once the lease ended
         self.current_clinician: dict[str, str] = {}
         self.passed_position: dict[str, int] = {}
         self.call_statuses: dict[tuple[str, int], str] = {}
@@ -114,9 +115,12 @@ class FakeIncidents:
             return True
 
     def _lease_in_flight(self, incident_id: str, now: datetime) -> bool:
-        """paging_until exists and has not lapsed (the adapter: NOT (absent OR < now))."""
+        """paging_until exists and has not lapsed (the adapter: NOT (absent OR <= now));
+        a released lease ends at its release, so a close stamped before that waits too."""
         lease = self.leases.get(incident_id)
-        return lease is not None and lease[1] >= now
+        released = self.released.get(incident_id)
+        return (lease is not None and lease[1] > now) or (
+            lease is None and released is not None and released > now)
 
     def mark_ladder_started(self, incident_id: str) -> None:
         self._swap(incident_id, None, ladder_started=True)
@@ -141,12 +145,13 @@ class FakeIncidents:
             self.leases[incident_id] = (position, lease_until)
             return True
 
-    def release_rung(self, incident_id: str, position: int) -> None:
+    def release_rung(self, incident_id: str, position: int, now: datetime) -> None:
         # The adapter's condition is on the incident's position: only this rung's lease.
         with self._lock:
             current = self.items.get(incident_id)
             if current is not None and current.position == position:
                 self.leases.pop(incident_id, None)
+                self.released[incident_id] = now
 
     def record_page(self, page: Page) -> bool:
         with self._lock:

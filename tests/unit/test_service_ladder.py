@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -383,7 +384,7 @@ def test_an_acceptance_waits_for_a_page_being_sent_then_accepts(world: World) ->
             original(s)
             if world.clock.now() - T0 >= timedelta(seconds=seconds) and not sent_at_release:
                 sent_at_release.append(world.clock.now())
-                world.incidents.release_rung(iid, 1)
+                world.incidents.release_rung(iid, 1, world.clock.now())
 
         world.clock.wait = wait  # type: ignore[method-assign,assignment]
 
@@ -392,6 +393,32 @@ def test_an_acceptance_waits_for_a_page_being_sent_then_accepts(world: World) ->
     assert outcome.outcome == "accepted"
     accepted_at = world.incidents.get(iid).accepted_at  # type: ignore[union-attr]
     assert sent_at_release and accepted_at is not None and accepted_at >= sent_at_release[0]
+
+
+def test_an_acceptance_read_before_a_page_went_out_is_recorded_after_it(world: World) -> None:
+    """The acceptance reads its clock, then a whole page of the next rung goes out (lease
+    taken, SMS sent, lease dropped) before its conditional write lands: the acceptance is
+    recorded after that page, never stamped before it (the soak's seed 4242, incident 15:
+    an SMS 0.00 ladder s after the acceptance)."""
+    opened = world.open()
+    iid, code = opened.incident.incident_id, opened.incident.code
+    world.page(iid, world.advance(iid, -1), token="t0")
+    step = world.advance(iid, 0)
+    sent_at: list[datetime] = []
+    world.sms.during_send = lambda: sent_at.append(world.clock.now())
+    accept = world.incidents.accept
+
+    def accept_after_a_page(incident_id: str, clinician_id: str, now: datetime) -> Any:
+        if not sent_at:  # between this reply's clock read and its write
+            world.clock.advance(0.001)
+            world.page(iid, step, token="t1")
+            world.clock.advance(0.001)
+        return accept(incident_id, clinician_id, now)
+
+    world.incidents.accept = accept_after_a_page  # type: ignore[method-assign]
+    assert world.reply(ANA, f"A {code}").outcome == "accepted"
+    accepted_at = world.incidents.get(iid).accepted_at  # type: ignore[union-attr]
+    assert len(sent_at) == 1 and accepted_at is not None and accepted_at > sent_at[0]
 
 
 def test_a_lapsed_lease_never_blocks_an_acceptance(world: World) -> None:

@@ -356,7 +356,7 @@ class DynamoIncidents:
         """A conditional close (accept, resolve, take over a follow-up) that must wait out a
         page being sent: done, or why not (a page in flight while still open, or closed)."""
         lease_lapsed = (IncidentItem.paging_until.does_not_exist()
-                        | (IncidentItem.paging_until < now))
+                        | (IncidentItem.paging_until <= now))
         if self._update(incident_id, [*actions, IncidentItem.paging_until.remove()],
                         condition & lease_lapsed):
             return AcceptOutcome.ACCEPTED
@@ -399,9 +399,12 @@ class DynamoIncidents:
             self._pageable(position) & (IncidentItem.position == position),
         )
 
-    def release_rung(self, incident_id: str, position: int) -> None:
-        # Only this rung's lease: a later rung may already hold its own.
-        self._update(incident_id, [IncidentItem.paging_until.remove()],
+    def release_rung(self, incident_id: str, position: int, now: datetime) -> None:
+        # Only this rung's lease: a later rung may already hold its own. The lease ends at
+        # `now` rather than vanishing: a close that read its clock before the page went
+        # out (its write landing after the release) fails `paging_until <= now` and retries
+        # with a later instant, so it is never stamped before the page.
+        self._update(incident_id, [IncidentItem.paging_until.set(now)],
                      IncidentItem.position == position)
 
     def record_page(self, page: Page) -> bool:

@@ -39,7 +39,10 @@ RESOLVE_FROM = frozenset({Status.TRIGGERED, Status.REFERRED, Status.ACCEPTED})
 # lapse, if the sender died), so no page ever goes out after an acceptance: it went out
 # before, or not at all. The lease is taken for each attempt at Twilio's API and dropped
 # during the backoff between attempts, so it covers one request (SEND_TIMEOUT_S) plus one
-# lookup of whether an ambiguous attempt went through (another SEND_TIMEOUT_S).
+# lookup of whether an ambiguous attempt went through (another SEND_TIMEOUT_S). Dropping
+# the lease ends it at that instant (paging_until = the release), so an acceptance that
+# read its clock before a page went out but wrote after it retries with a later instant:
+# it is recorded after every page that went out ahead of it, never stamped before one.
 SEND_TIMEOUT_S = 3.0
 SEND_ATTEMPTS = 3
 PAGE_LEASE_S = 10.0

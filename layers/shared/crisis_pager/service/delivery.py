@@ -62,7 +62,7 @@ class PagingLease:
         return self.incidents.renew_lease(self.incident_id, self.position, until)
 
     def release(self) -> None:
-        self.incidents.release_rung(self.incident_id, self.position)
+        self.incidents.release_rung(self.incident_id, self.position, self.clock.now())
 
 
 @dataclass

@@ -313,7 +313,7 @@ def page_rung(
         return _send_page(incident, program, clinician, position, target, task_token, now,
                           deps, sms=sms, window_s=window_s, voice=voice)
     finally:
-        incidents.release_rung(incident_id, position)
+        incidents.release_rung(incident_id, position, clock.now())
 
 
 def _send_page(

@@ -59,8 +59,10 @@ class Incidents(Protocol):
         at that rung; False otherwise (accepted, resolved or moved on: do not page)."""
         ...
 
-    def release_rung(self, incident_id: str, position: int) -> None:
-        """Drop the paging lease: the rung's SMS went out (or failed)."""
+    def release_rung(self, incident_id: str, position: int, now: datetime) -> None:
+        """End the paging lease at ``now``: the rung's SMS went out (or failed). An
+        acceptance (resolution, take-over) whose instant is before ``now`` waits, so
+        none is ever recorded at an instant before a page that went out ahead of it."""
         ...
 
     def claim_page_code(self, phone: str, clinician_id: str, preferred: str,
