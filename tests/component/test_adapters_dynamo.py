@@ -351,6 +351,29 @@ def test_refer_only_from_triggered(ddb: Any) -> None:
     assert (got.status, got.referral, got.referred_at) == (Status.ACCEPTED, None, None)
 
 
+def test_end_ladder_only_while_open_and_keeps_the_first_instant(ddb: Any) -> None:
+    """The ladder's end is recorded only while nobody has accepted (an acceptance
+    written first makes the running execution tell the hotline instead)."""
+    store = DynamoIncidents()
+    store.create(incident("inc_a", status=Status.REFERRED))
+    at = T0 + timedelta(minutes=45)
+    assert store.end_ladder("inc_a", at) is True
+    assert store.end_ladder("inc_a", at + timedelta(seconds=5)) is True  # a retried step
+    assert store.get("inc_a").ladder_ended_at == at
+    assert store.accept("inc_a", "clin-caro", at + timedelta(minutes=1)) is (
+        AcceptOutcome.ACCEPTED)  # referred -> accepted after the end
+    assert store.get("inc_a").ladder_ended_at == at
+
+    store.create(incident("inc_b", status=Status.REFERRED))
+    assert store.accept("inc_b", "clin-caro", at) is AcceptOutcome.ACCEPTED
+    assert store.end_ladder("inc_b", at) is False
+    assert store.get("inc_b").ladder_ended_at is None
+    store.create(incident("inc_c", status=Status.RESOLVED))
+    assert store.end_ladder("inc_c", at) is False
+    assert store.end_ladder("inc_x", at) is False
+    assert raw_incident(ddb, "inc_x") is None
+
+
 def test_concurrent_accepts_exactly_one_wins(ddb: Any) -> None:
     # moto's conditional writes are not atomic across threads (DynamoDB's are): see
     # moto_tables.atomic_writes. Without it this test sees two winners about one run in ten.

@@ -65,7 +65,8 @@ EXTRA_ENV = {  # the contract's Environment table, beyond Globals
     # Beyond the contract: R 417 on a high or imminent incident starts its follow-up.
     "SmsInboundFunction": TWILIO_ENV | {"STATE_MACHINE_ARN"},
     "TwilioStatusFunction": TWILIO_ENV,
-    "TwilioVoiceFunction": {"TWILIO_SECRET_ARN", "PUBLIC_BASE_URL"},
+    # Key 1 after the ladder ended starts the execution that tells the hotline.
+    "TwilioVoiceFunction": {"TWILIO_SECRET_ARN", "PUBLIC_BASE_URL", "STATE_MACHINE_ARN"},
     "AdvanceFunction": {"ALERTS_TOPIC_ARN"},
     "PageRungFunction": TWILIO_ENV,
     "EmergencyReferralFunction": {"ALERTS_TOPIC_ARN", "TWILIO_SECRET_ARN"},  # support texts
@@ -110,7 +111,8 @@ REQUIRED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("ProgramsTable", "dynamodb:Scan"),  # ... and the programs naming them
         ("AlertsTopic", "sns:Publish"),
         ("PublicBaseUrlParameter", "ssm:GetParameter"),
-        ("LadderStateMachine", "states:StartExecution"),  # R 417: the follow-up's timer
+        # R 417: the follow-up's timer; A 417 after the ladder ended: its callback.
+        ("LadderStateMachine", "states:StartExecution"),
     },
     "TwilioStatusFunction": {
         *PAGING,
@@ -119,7 +121,10 @@ REQUIRED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("AlertsTopic", "sns:Publish"),
         ("PublicBaseUrlParameter", "ssm:GetParameter"),  # the fallback call's URLs
     },
-    "TwilioVoiceFunction": PAGING,
+    "TwilioVoiceFunction": {
+        *PAGING,
+        ("LadderStateMachine", "states:StartExecution"),  # key 1 after the ladder ended
+    },
     "AdvanceFunction": {
         *INCIDENTS_READ_WRITE,
         ("TimelineTable", "dynamodb:PutItem"),

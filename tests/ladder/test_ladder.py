@@ -89,6 +89,26 @@ def test_supervisor_accepting_after_the_referral_stops_the_repeats(stack: LocalS
     assert n == 4
 
 
+def test_supervisor_accepting_after_the_ladder_ended_tells_the_hotline(
+        stack: LocalStack) -> None:
+    """Every rung ran (the referral, then the supervisor's repeats) and the execution
+    ended; the supervisor's A still reaches the hotline as `accepted`, once."""
+    incident_id, code = open_incident(stack)
+    assert stack.wait_until_done(incident_id, timeout=60) == "SUCCEEDED"
+    assert stack.incident(incident_id).ladder_ended_at is not None
+    n = len(pages(stack, code))
+    answer = stack.sms_reply(CARO, f"A {code}")
+    assert answer.status == 200 and "Accepted" in answer.body
+    assert stack.wait_until_done(f"{incident_id}-accepted", timeout=30) == "SUCCEEDED"
+    assert stack.incident(incident_id).status.value == "accepted"
+    assert stack.receiver.events(incident_id) == ["referred", "accepted"]
+    callback = next(c for c in stack.receiver.callbacks
+                    if c.payload["incident_id"] == incident_id
+                    and c.payload["event"] == "accepted")
+    assert callback.verified and callback.payload["accepted"]["clinician_id"] == "clin-caro"
+    assert len(pages(stack, code)) == n, "nobody is paged after the acceptance"
+
+
 def test_replies_racing_the_timeout_never_lead_to_a_page_after_acceptance(
     stack: LocalStack,
 ) -> None:

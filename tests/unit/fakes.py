@@ -296,6 +296,13 @@ class FakeIncidents:
         return self._swap(incident_id, {Status.TRIGGERED}, status=Status.REFERRED,
                           referred_at=now, referral=referral)
 
+    def end_ladder(self, incident_id: str, now: datetime) -> bool:
+        with self._lock:
+            current = self.items.get(incident_id)
+            return self._swap(incident_id, set(OPEN_STATUSES),
+                              ladder_ended_at=(current.ladder_ended_at if current else None)
+                              or now)
+
     # ---------------------------------------------------------------- follow-up
 
     def record_follow_up_attempt(self, incident_id: str, clinician_id: str,

@@ -440,3 +440,91 @@ def test_a_page_releases_its_lease_whether_the_sms_went_out_or_not(world: World)
     world.sms.fail_with = SmsError("down", 30003)
     world.page(iid, world.advance(iid, 0))
     assert iid not in world.incidents.leases
+
+
+# ------------------------------------------------- an acceptance after the ladder ended
+
+
+def _ran_to_the_end(world: World) -> tuple[str, str, object]:
+    """An incident whose short ladder (primary, referral, supervisor) ran out: the
+    supervisor's page stands, and the execution is at its last step."""
+    world.directory.programs["west-iop"]["ladder_high"] = "primary 5m, referral, supervisor 5m"
+    opened = world.open()
+    iid, code = opened.incident.incident_id, opened.incident.code
+    world.page(iid, world.advance(iid, -1), token="t0")
+    assert world.advance(iid, 0).action == "referral"
+    refer(iid, 1, incidents=world.incidents, timeline=world.timeline,
+          directory=world.directory, alerts=world.alerts, clock=world.clock)
+    last = world.advance(iid, 1)
+    assert (last.action, last.clinician_id) == ("page", "clin-caro")
+    world.page(iid, last, token="t2")
+    world.ladder.live_tokens.discard("t2")  # its window passed: nothing to wake
+    return iid, code, last
+
+
+def _hotline_hears(world: World, iid: str, steps: list[str]) -> list[str]:
+    """The callbacks sent: NotifyAccepted runs for each execution whose step is
+    `accepted`."""
+    for action in steps:
+        if action == "accepted":
+            notify_hotline(iid, "accepted", incidents=world.incidents,
+                           timeline=world.timeline, directory=world.directory,
+                           hotline=world.hotline, clock=world.clock)
+    return [payload["event"] for _, payload in world.hotline.posted]
+
+
+def _acceptance_execution_step(world: World, iid: str) -> str | None:
+    """What the acceptance's own execution (if one was started) does first."""
+    from crisis_pager.service.ladder import accepted_execution, advance
+
+    payload = world.ladder.started.get(accepted_execution(iid))
+    if payload is None:
+        return None
+    assert SUMMARY not in repr(payload) and REF not in repr(payload)
+    return advance(iid, payload["step"]["position"], payload["ladder"]["rungs"],
+                   incidents=world.incidents, timeline=world.timeline,
+                   directory=world.directory, alerts=world.alerts, clock=world.clock,
+                   step=payload["step"]).action
+
+
+@pytest.mark.parametrize("via", ["sms", "voice"])
+def test_an_acceptance_after_the_ladder_ended_tells_the_hotline_once(world: World,
+                                                                     via: str) -> None:
+    iid, code, last = _ran_to_the_end(world)
+    end = world.advance(iid, 2, last)
+    assert end.action == "exhausted"
+    assert world.incidents.get(iid).ladder_ended_at is not None  # type: ignore[union-attr]
+    if via == "sms":
+        assert world.reply("+15035550103", f"A {code}").outcome == "accepted"
+    else:
+        world.key(iid, 2, "1")
+    assert world.incidents.get(iid).status is Status.ACCEPTED  # type: ignore[union-attr]
+    first = _acceptance_execution_step(world, iid)
+    assert first == "accepted"
+    # The ended ladder's last step, retried after the acceptance, leaves it to that one.
+    retried = world.advance(iid, 2, last).action
+    assert retried == "exhausted"
+    assert _hotline_hears(world, iid, [end.action, first, retried]) == ["accepted"]
+    # A repeated A starts nothing more (the execution is named after the incident).
+    assert world.reply("+15035550103", f"A {code}").outcome == "already_yours"
+    assert len([n for n in world.ladder.started if n.startswith(iid)]) == 2
+
+
+def test_an_acceptance_racing_the_end_of_the_ladder_tells_the_hotline_once(
+        world: World) -> None:
+    """The supervisor's A lands while the last step is deciding the ladder has run out:
+    the conditional end fails, and the running execution sends the callback."""
+    iid, code, last = _ran_to_the_end(world)
+    real_end = world.incidents.end_ladder
+
+    def accepted_meanwhile(incident_id: str, now: datetime) -> bool:
+        assert world.reply("+15035550103", f"A {code}").outcome == "accepted"
+        return real_end(incident_id, now)
+
+    world.incidents.end_ladder = accepted_meanwhile  # type: ignore[method-assign]
+    end = world.advance(iid, 2, last)
+    assert end.action == "accepted"
+    assert world.incidents.get(iid).ladder_ended_at is None  # type: ignore[union-attr]
+    assert _acceptance_execution_step(world, iid) is None, "no second execution"
+    assert _hotline_hears(world, iid, [end.action]) == ["accepted"]
+    assert "ladder_exhausted" not in world.timeline.kinds(iid)

@@ -128,6 +128,7 @@ class IncidentItem(Model):
     passed_position = NumberAttribute(null=True)  # the last rung whose clinician passed
     referral = MapAttribute[str, Any](null=True)
     ladder_started = BooleanAttribute(default=False)
+    ladder_ended_at = UTCDateTimeAttribute(null=True)
     rungs = ListAttribute[Any](default=list)
     screener = MapAttribute[str, Any](null=True)  # C-SSRS answers; encrypted at rest
     follow_up_due_at = UTCDateTimeAttribute(null=True)
@@ -160,6 +161,7 @@ class IncidentItem(Model):
             resolved_by=self.resolved_by,
             resolved_at=self.resolved_at,
             ladder_started=bool(self.ladder_started),
+            ladder_ended_at=self.ladder_ended_at,
             rungs=tuple(_plain(r) for r in self.rungs or []),
             referral=_plain(self.referral) if self.referral is not None else None,
             screener=({k: bool(v) for k, v in _plain(self.screener).items()}
@@ -608,6 +610,13 @@ class DynamoIncidents:
                 IncidentItem.referral.set(referral),
             ],
             IncidentItem.status == Status.TRIGGERED.value,
+        )
+
+    def end_ladder(self, incident_id: str, now: datetime) -> bool:
+        return self._update(
+            incident_id,
+            [IncidentItem.ladder_ended_at.set(IncidentItem.ladder_ended_at | now)],
+            IncidentItem.status.is_in(Status.TRIGGERED.value, Status.REFERRED.value),
         )
 
 

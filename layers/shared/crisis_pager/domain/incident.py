@@ -95,6 +95,9 @@ class Incident:
     resolved_by: str | None = None
     resolved_at: datetime | None = None
     ladder_started: bool = False
+    # The ladder ran out of rungs and its execution ended while the incident was open; an
+    # acceptance after this starts its own execution to tell the hotline.
+    ladder_ended_at: datetime | None = None
     referral: dict[str, str] | None = None
     rungs: tuple[dict[str, object], ...] = field(default_factory=tuple)
     screener: dict[str, bool] | None = None  # C-SSRS answers: stored, never texted

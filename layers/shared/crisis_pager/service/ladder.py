@@ -37,12 +37,14 @@ from ..domain.schedule import Schedule
 from ..domain.schedule import on_call as schedule_on_call
 from .delivery import UNSUBSCRIBED, Deps, PagingLease, call_clinician
 from .delivery import opted_out as record_opt_out
+from .intake import ladder_input
 from .lookups import clinician_name
 from .ports import (
     Alerts,
     Clock,
     Directory,
     Incidents,
+    Ladder,
     Sms,
     SmsError,
     Timeline,
@@ -135,16 +137,56 @@ def advance(
         return _follow_up_step(incident, position, ladder, step or {}, incidents=incidents,
                                timeline=timeline, directory=directory, alerts=alerts,
                                clock=clock)
+    closed = _closed_step(incident, position, step or {})
+    if closed is not None:
+        return closed
+    found = _next_rung(incident, position, ladder, 0, step or {}, timeline=timeline,
+                       directory=directory, alerts=alerts, clock=clock)
+    if found.action != "exhausted":
+        return found
+    # The execution ends here. Recorded first, conditionally: an acceptance written before
+    # it is this execution's to tell the hotline; one written after it starts its own
+    # (notify_accepted_after_the_ladder). Either way the hotline hears `accepted` once.
+    if not incidents.end_ladder(incident_id, clock.now()):
+        return _closed_step(get_incident(incidents, incident_id), position, step or {}) or found
+    timeline.append(incident_id, clock.now(), "ladder_exhausted", position=found.position)
+    return found
+
+
+def _closed_step(incident: Incident, position: int, step: dict[str, Any]) -> Step | None:
+    """The step for an incident no longer open, or None while it is."""
     # An incident accepted and then resolved before this step (A then R at once) was
     # accepted: the hotline hears `accepted`; a resolution after an acceptance is on the
     # timeline only.
     if incident.status is Status.ACCEPTED or (
             incident.status is Status.RESOLVED and incident.accepted_at is not None):
+        if incident.ladder_ended_at is not None and step.get("action") != NOTIFY_ACCEPTED:
+            # This ladder had ended (a retried last step): the acceptance's own execution
+            # tells the hotline, not this one.
+            return Step("exhausted", position)
         return Step("accepted", position)
     if incident.status is Status.RESOLVED:
         return Step("resolved", position)
-    return _next_rung(incident, position, ladder, 0, step or {}, timeline=timeline,
-                      directory=directory, alerts=alerts, clock=clock)
+    return None
+
+
+NOTIFY_ACCEPTED = "notify_accepted"  # the first step of an acceptance's own execution
+
+
+def accepted_execution(incident_id: str) -> str:
+    return f"{incident_id}-accepted"
+
+
+def notify_accepted_after_the_ladder(incident: Incident, ladder: Ladder) -> bool:
+    """An acceptance after the ladder ended: start an execution that only tells the
+    hotline (its Advance routes straight to NotifyAccepted). Idempotent: the execution is
+    named after the incident, so a repeated reply can call it again."""
+    if incident.ladder_ended_at is None or incident.accepted_at is None:
+        return False
+    payload = {**ladder_input(incident),
+               "step": {"action": NOTIFY_ACCEPTED, "position": incident.position}}
+    ladder.start(incident.incident_id, payload, name=accepted_execution(incident.incident_id))
+    return True
 
 
 def _follow_up_step(
@@ -184,7 +226,9 @@ def _next_rung(
     while True:
         pos += 1
         if pos - base >= len(ladder):
-            timeline.append(incident.incident_id, clock.now(), "ladder_exhausted", position=pos)
+            if base:  # the follow-up's own execution (the crisis ladder's: advance)
+                timeline.append(incident.incident_id, clock.now(), "ladder_exhausted",
+                                position=pos)
             return Step("exhausted", pos, skipped=tuple(skipped))
         rung = ladder[pos - base]
         if rung.kind is RungKind.REFERRAL:

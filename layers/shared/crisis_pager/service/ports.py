@@ -139,6 +139,11 @@ class Incidents(Protocol):
         """triggered -> referred; False when the incident was not triggered."""
         ...
 
+    def end_ladder(self, incident_id: str, now: datetime) -> bool:
+        """Record that the ladder ran out (``ladder_ended_at``, the first instant kept)
+        while the incident is open; False when it was accepted or resolved first."""
+        ...
+
 
 class Timeline(Protocol):
     def append(self, incident_id: str, at: datetime, kind: str, **detail: Any) -> None: ...

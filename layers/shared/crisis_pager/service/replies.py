@@ -46,6 +46,7 @@ from .delivery import (
     wake,
 )
 from .followup import ensure_follow_up, record_follow_up
+from .ladder import notify_accepted_after_the_ladder
 from .ports import Clock
 
 logger = logging.getLogger("crisis-pager")
@@ -125,6 +126,8 @@ def accept_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyOu
             # Wake the rung now waiting. If it has just timed out instead, the next
             # step reads the acceptance from the table and stops the ladder all the same.
             deps.ladder.wake(current.task_token, {"result": "accepted"})
+        if current is not None:
+            _notify_accepted_after_the_ladder(current, deps)
         link = (_brief_link(incident.incident_id, page.clinician_id, "accepted", now, deps)
                 if via == "sms" else None)  # a call cannot carry it: issue none
         return ReplyOutcome(
@@ -135,12 +138,23 @@ def accept_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyOu
         )
     current = deps.incidents.get(incident.incident_id) or incident
     if current.accepted_by == page.clinician_id:
+        _notify_accepted_after_the_ladder(current, deps)  # (if the first reply's failed)
         return ReplyOutcome(messages.already_yours_reply(page.code, hotline), "already_yours",
                             incident.incident_id)
     if current.accepted_by:
         by = accepted_by_name(deps, current.accepted_by)
         return ReplyOutcome(messages.taken_reply(page.code, by), "taken", incident.incident_id)
     return ReplyOutcome(messages.closed_reply(page.code), "closed", incident.incident_id)
+
+
+def _notify_accepted_after_the_ladder(incident: Incident, deps: Deps) -> None:
+    """The ladder had already ended (every rung ran): no execution is left to tell the
+    hotline, so the acceptance starts one. A failure to start it never costs the
+    clinician their answer; a repeated A starts it again."""
+    try:
+        notify_accepted_after_the_ladder(incident, deps.ladder)
+    except Exception:  # noqa: BLE001 (the reply matters more; the A can be repeated)
+        logger.exception("accepted callback execution not started")
 
 
 def pass_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyOutcome:
