@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import boto3
+
 from local.fake_twilio import PlacedCall, SentMessage
 from local.stack import LocalStack
 from tests.soak import checks, world
@@ -259,6 +261,15 @@ class Driver:
                 self.stuck.append(index)
 
 
+def _running(stack: LocalStack, suffix: str) -> bool:
+    """Whether some execution whose name ends with ``suffix`` still runs."""
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    return any(ex["name"].endswith(suffix)
+               for page in sfn.get_paginator("list_executions").paginate(
+                   stateMachineArn=stack.state_machine_arn, statusFilter="RUNNING")
+               for ex in page["executions"])
+
+
 def soak(config: Config, *, quiet: bool = False) -> Outcome:
     say = (lambda *a: None) if quiet else print
     say(f"soak: seed={config.seed} n={config.n} concurrency={config.concurrency} "
@@ -271,6 +282,9 @@ def soak(config: Config, *, quiet: bool = False) -> Outcome:
         with ThreadPoolExecutor(max_workers=config.concurrency) as pool:
             for future in [pool.submit(driver.run_one, i) for i in indices]:
                 future.result()
+        # An acceptance after a ladder ended sends its callback from '<id>-accepted', an
+        # execution of its own: let those finish before the callbacks are counted.
+        stack.wait_for(lambda: not _running(stack, "-accepted"), timeout=WAIT_WALL_S)
         stack.twilio.drain(timeout=30)
         history = History(config.seed, posts=driver.posts, index_of=driver.index_of,
                           post_wall=driver.post_wall, unanswered=driver.unanswered)
