@@ -3,13 +3,13 @@ into the fake Twilio, then every record is collected (history.py) and checked (c
 
     python -m tests.soak            # SOAK_N=200 SOAK_SEED=<random> SOAK_CONCURRENCY=2 ...
     SOAK_SEED=123 SOAK_ONLY=17 python -m tests.soak   # replay incident 17 of seed 123 alone
+    SOAK_N=2000 SOAK_PROCESSES=2 python -m tests.soak # two local stacks, one core each
 """
 
 from __future__ import annotations
 
 import os
 import random
-import statistics
 import threading
 import time
 from collections import defaultdict
@@ -26,6 +26,7 @@ from local.stack import LocalStack
 from tests.soak import checks, world
 from tests.soak.history import History, Post, collect, page_of
 from tests.soak.plan import Act, Plan, plan
+from tests.soak.report import Check, Summary, show
 
 WAIT_WALL_S = 240.0  # the longest an incident may run (wall) before it counts as stuck
 
@@ -38,6 +39,8 @@ class Config:
     scale: float = 0.002
     only: int | None = None
     calibrate: bool = False  # every incident unanswered and fault-free: measures clock lag
+    processes: int = 1  # SOAK_PROCESSES: shards of the run, each its own local stack
+    shard: tuple[int, int] | None = None  # (k, of): this process runs indices i % of == k
 
     @classmethod
     def from_env(cls, **defaults: Any) -> Config:
@@ -50,7 +53,19 @@ class Config:
         only = env.get("SOAK_ONLY")
         config.only = int(only) if only else config.only
         config.calibrate = env.get("SOAK_CALIBRATE", "") not in ("", "0")
+        config.processes = int(env.get("SOAK_PROCESSES", config.processes))
+        shard = env.get("SOAK_SHARD")
+        if shard:
+            k, of = (int(x) for x in shard.split("/"))
+            config.shard = (k, of)
         return config
+
+    def indices(self) -> list[int]:
+        if self.only is not None:
+            return [self.only]
+        if self.shard is not None:
+            return list(range(self.shard[0], self.n, self.shard[1]))
+        return list(range(self.n))
 
 
 @dataclass
@@ -273,14 +288,14 @@ def _running(stack: LocalStack, suffix: str) -> bool:
 def soak(config: Config, *, quiet: bool = False) -> Outcome:
     say = (lambda *a: None) if quiet else print
     say(f"soak: seed={config.seed} n={config.n} concurrency={config.concurrency} "
-        f"scale={config.scale}" + (f" only={config.only}" if config.only is not None else ""))
+        f"scale={config.scale}" + (f" only={config.only}" if config.only is not None else "")
+        + (f" shard={config.shard[0]}/{config.shard[1]}" if config.shard else ""))
     started = time.monotonic()
     with LocalStack(scale=config.scale, start=business_morning(datetime.now(UTC))) as stack:
         programs = world.seed_world(stack)
         driver = Driver(stack, config, programs)
-        indices = [config.only] if config.only is not None else list(range(config.n))
         with ThreadPoolExecutor(max_workers=config.concurrency) as pool:
-            for future in [pool.submit(driver.run_one, i) for i in indices]:
+            for future in [pool.submit(driver.run_one, i) for i in config.indices()]:
                 future.result()
         # An acceptance after a ladder ended sends its callback from '<id>-accepted', an
         # execution of its own: let those finish before the callbacks are counted.
@@ -293,7 +308,7 @@ def soak(config: Config, *, quiet: bool = False) -> Outcome:
     wall = time.monotonic() - started
     outcome = Outcome(config, history, checks.check(history), wall, sorted(driver.stuck))
     if not quiet:
-        report(outcome)
+        show(summarize(outcome))
     return outcome
 
 
@@ -315,18 +330,6 @@ def latencies(history: History) -> tuple[list[float], list[float]]:
     return ladder, wall
 
 
-def distribution(values: list[float]) -> str:
-    if not values:
-        return "none"
-    v = sorted(values)
-
-    def q(p: float) -> float:
-        return v[min(len(v) - 1, int(p * len(v)))]
-
-    return (f"p50 {q(0.5):.2f}  p90 {q(0.9):.2f}  p99 {q(0.99):.2f}  max {v[-1]:.2f}  "
-            f"(n={len(v)}, mean {statistics.fmean(v):.2f})")
-
-
 def referral_lag(history: History) -> list[float]:
     """Referral time minus the bound, for crises nobody answered and no fault touched
     (negative: the ladder clock fell behind moto's timers, see benchmarks/README.md)."""
@@ -338,23 +341,12 @@ def referral_lag(history: History) -> list[float]:
     return out
 
 
-def report(outcome: Outcome) -> None:
-    c, h = outcome.config, outcome.history
-    replay = "SOAK_SEED={seed} SOAK_ONLY={index} make soak"
-    print(f"soak: seed={c.seed}: {len(h.incidents)} incidents in {outcome.wall_s:.1f} s wall")
-    for r in outcome.results:
-        extra = f", at-least-once {r.at_least_once}" if r.name.startswith("3") else ""
-        print(f"  {r.name:45s} checked {r.checked:5d}  violations {len(r.violations)}{extra}")
-        for incident_id, detail in r.violations:
-            index = h.index_of.get(incident_id or "", "?")
-            print(f"    VIOLATION seed={c.seed} incident={index} ({incident_id}): {detail}"
-                  f"  replay: {replay.format(seed=c.seed, index=index)}")
-    for index in outcome.stuck:
-        print(f"    VIOLATION seed={c.seed} incident={index}: still running after "
-              f"{WAIT_WALL_S:.0f} s wall  replay: {replay.format(seed=c.seed, index=index)}")
+def summarize(outcome: Outcome) -> Summary:
+    h = outcome.history
     ladder, wall = latencies(h)
-    print(f"  intake to first page, ladder s: {distribution(ladder)}")
-    print(f"  intake to first page, wall ms:  {distribution(wall)}")
-    print(f"  referral minus bound, ladder s: {distribution(referral_lag(h))}")
-    print(f"soak: {'FAILED' if outcome.violations else 'passed'}: {outcome.violations} "
-          f"violation(s), seed={c.seed}")
+    return Summary(
+        outcome.config.seed, len(h.incidents), outcome.wall_s, WAIT_WALL_S,
+        [Check(r.name, r.checked, r.at_least_once,
+               [(h.index_of.get(incident_id or "", "?"), incident_id or "", detail)
+                for incident_id, detail in r.violations]) for r in outcome.results],
+        list(outcome.stuck), ladder, wall, referral_lag(h))

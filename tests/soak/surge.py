@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from local.stack import LocalStack
 from tests.soak import world
 from tests.soak.history import page_of
-from tests.soak.run import Pages, business_morning, distribution
+from tests.soak.report import distribution
+from tests.soak.run import Pages, business_morning
 
 
 @dataclass

@@ -100,3 +100,17 @@ def test_6_a_missing_or_second_callback() -> None:
 def test_a_plan_is_derived_from_seed_and_index_alone() -> None:
     assert plan(123, 17, 4) == plan(123, 17, 4)
     assert [plan(123, i, 4) for i in range(50)] != [plan(124, i, 4) for i in range(50)]
+
+
+def test_shards_merge_into_one_report_that_keeps_every_violation() -> None:
+    from tests.soak.report import Check, Summary, merge
+
+    a = Summary(7, 3, 10.0, 240.0, [Check("5 referred", 3, 0, [(4, "inc4", "late")])],
+                [], [1.0], [100.0], [-2.0])
+    b = Summary(7, 2, 12.0, 240.0, [Check("5 referred", 2, 1, [])], [9], [3.0], [], [])
+    merged = merge([a, b], 12.5)
+    assert (merged.incidents, merged.wall_s) == (5, 12.5)
+    assert merged.checks[0].checked == 5 and merged.checks[0].at_least_once == 1
+    assert merged.checks[0].violations == [(4, "inc4", "late")]
+    assert merged.stuck == [9] and merged.violations == 2
+    assert sorted(merged.ladder_s) == [1.0, 3.0]
