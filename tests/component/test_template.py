@@ -10,6 +10,7 @@ import copy
 import importlib.util
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -20,6 +21,7 @@ from local import template as local_template
 
 REPO = Path(__file__).resolve().parents[2]
 DATA_KEY_ARN = {"Fn::GetAtt": ["DataKey", "Arn"]}
+MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
 
 
 def _load_checker() -> ModuleType:
@@ -223,13 +225,22 @@ def _fresh(template: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(template)
 
 
+def _managed_statements(cfn: dict[str, Any], role: str) -> Iterator[dict[str, Any]]:
+    """Allow statements of the template's own managed policies attached to the role."""
+    for arn in cfn["Resources"][role]["Properties"].get("ManagedPolicyArns", []):
+        policy = cfn["Resources"].get(arn.get("Ref", "")) if isinstance(arn, dict) else None
+        if policy is not None and policy["Type"] == MANAGED_POLICY:
+            statements = policy["Properties"]["PolicyDocument"]["Statement"]
+            yield from (s for s in ct._as_list(statements) if s.get("Effect") == "Allow")
+
+
 def _grants(cfn: dict[str, Any], function: str) -> set[tuple[str, str]]:
-    """(resource logical id, action) pairs granted by the function's role."""
+    """(resource logical id, action) pairs granted by the function's role: its inline
+    policies (SAM policy templates included) and the shared managed policies it has."""
     role = cfn["Resources"][function]["Properties"]["Role"]["Fn::GetAtt"][0]
+    inline = (stmt for name, stmt in ct.role_statements(cfn) if name == role)
     pairs: set[tuple[str, str]] = set()
-    for name, stmt in ct.role_statements(cfn):
-        if name != role:
-            continue
+    for stmt in (*inline, *_managed_statements(cfn, role)):
         for resource in ct._as_list(stmt["Resource"]):
             targets = [r for r in cfn["Resources"] if ct._refers_to(resource, r)]
             if "${AWS::StackName}-ladder" in str(resource):  # built from the machine's name
@@ -500,6 +511,37 @@ def test_no_dynamodb_wildcards(cfn: dict[str, Any]) -> None:
     assert len(ct.check_no_dynamodb_wildcards(bad)) == 2
 
 
+def test_shared_policies_are_shared_and_outside_what_the_checker_must_see(
+        cfn: dict[str, Any]) -> None:
+    """tools/check_template.py checks the roles' inline policies (the append-only timeline,
+    no DynamoDB wildcards); the template's shared managed policies are not inline, so they
+    hold no DynamoDB action and no wildcard, and each serves two functions at least."""
+    policies = ct.resources(cfn, MANAGED_POLICY)
+    assert set(policies) == {"DataKeyUsePolicy", "DataKeyReadAndPublishPolicy",
+                             "WakeTheLadderPolicy", "PublicBaseUrlReadPolicy"}
+    attached: dict[str, set[str]] = {name: set() for name in policies}
+    for role, res in ct.resources(cfn, "AWS::IAM::Role").items():
+        for arn in res["Properties"].get("ManagedPolicyArns", []):
+            if isinstance(arn, dict) and arn.get("Ref") in attached:
+                attached[arn["Ref"]].add(role)
+    for name, policy in policies.items():
+        for stmt in ct._as_list(policy["Properties"]["PolicyDocument"]["Statement"]):
+            assert stmt["Effect"] == "Allow", name
+            assert not {a for a in ct._actions(stmt) if a.startswith("dynamodb:") or "*" in a}
+            assert "*" not in ct._as_list(stmt["Resource"]), name
+        assert len(attached[name]) >= 2, name
+
+
+def test_no_function_is_granted_anything_on_every_resource(cfn: dict[str, Any]) -> None:
+    """Each statement a function's role has (inline, SAM policy template or shared) names
+    its resources; only AWS's managed policies (logs, X-Ray) are broader."""
+    for function in FUNCTIONS:
+        role = cfn["Resources"][function]["Properties"]["Role"]["Fn::GetAtt"][0]
+        inline = [stmt for name, stmt in ct.role_statements(cfn) if name == role]
+        for stmt in (*inline, *_managed_statements(cfn, role)):
+            assert "*" not in ct._as_list(stmt["Resource"]), (function, stmt)
+
+
 @pytest.mark.parametrize("function", sorted(FUNCTIONS))
 def test_each_function_has_what_it_needs(cfn: dict[str, Any], function: str) -> None:
     missing = REQUIRED_GRANTS[function] - _grants(cfn, function)
@@ -675,10 +717,149 @@ def test_alarms_reach_the_alerts_topic(sam: dict[str, Any]) -> None:
         assert props["Dimensions"] == [{"Name": "service", "Value": "crisis-pager"}], metric
         assert props["Threshold"] == 1 and props["Period"] == 60, metric
     assert alarms["ReferralRungReachedAlarm"]["Properties"]["MetricName"] == "ReferralsMade"
-    errors = alarms["FunctionErrorsAlarm"]["Properties"]["Metrics"]
+    # Two alarms share the functions: one on metric math may watch at most 10 metrics.
+    errors = [m for name in ERRORS_ALARMS for m in alarms[name]["Properties"]["Metrics"]]
     watched = {m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"]
                for m in errors if "MetricStat" in m}
     assert watched == set(FUNCTIONS), "every function's errors raise the alarm"
+
+
+# ---------------------------------------------------------------- drift: what every function has
+# A function added to the template must come with its log group and its errors alarm
+# metric; these checks derive the functions from the template, not from FUNCTIONS.
+
+LOG_GROUP = "AWS::Logs::LogGroup"
+ERRORS_ALARMS = ("FunctionErrorsAlarm", "ApiFunctionErrorsAlarm")
+METRIC_MATH_LIMIT = 10  # metrics one CloudWatch alarm on metric math may use (hard limit)
+
+
+def _lambda_log_group_owner(group: dict[str, Any]) -> str | None:
+    """The function a log group is named for ("/aws/lambda/${Function}"), if any."""
+    name = group.get("Properties", {}).get("LogGroupName")
+    text = name.get("Fn::Sub") if isinstance(name, dict) else name
+    if not isinstance(text, str) or not text.startswith("/aws/lambda/"):
+        return None
+    return text.removeprefix("/aws/lambda/").removeprefix("${").removesuffix("}")
+
+
+def check_log_groups(sam: dict[str, Any]) -> list[str]:
+    """Every log group is encrypted with the data key and kept LogRetentionDays; every
+    function has exactly one of its own (/aws/lambda/<function>, deleted with the stack:
+    logs are operational, the timeline table is the record), and none names anything else."""
+    functions = set(ct.resources(sam, ct.SERVERLESS_FUNCTION))
+    owned: dict[str, list[str]] = {f: [] for f in functions}
+    problems: list[str] = []
+    for name, group in ct.resources(sam, LOG_GROUP).items():
+        props = group.get("Properties", {})
+        if props.get("KmsKeyId") != DATA_KEY_ARN:
+            problems.append(f"{name}: not encrypted with the data key (KmsKeyId)")
+        if props.get("RetentionInDays") != {"Ref": "LogRetentionDays"}:
+            problems.append(f"{name}: RetentionInDays is not the LogRetentionDays parameter")
+        owner = _lambda_log_group_owner(group)
+        if owner is None:
+            continue
+        if owner not in functions:
+            problems.append(f"{name}: /aws/lambda/ log group of {owner!r}, not a function")
+            continue
+        owned[owner].append(name)
+        if (group.get("DeletionPolicy"), group.get("UpdateReplacePolicy")) != ("Delete",) * 2:
+            problems.append(f"{name}: DeletionPolicy and UpdateReplacePolicy must be Delete")
+    for function, groups in sorted(owned.items()):
+        if len(groups) != 1:
+            problems.append(f"{function}: {len(groups)} log groups {sorted(groups)}, want 1")
+        if "LoggingConfig" in sam["Resources"][function]["Properties"]:
+            problems.append(f"{function}: LoggingConfig would send its logs elsewhere")
+    return problems
+
+
+def check_errors_alarms(sam: dict[str, Any]) -> list[str]:
+    """Every function's Errors (AWS/Lambda, Sum over 60 s) is watched by exactly one of the
+    errors alarms, each the SUM(METRICS()) of at most 10 metrics, notifying the alerts topic."""
+    functions = set(ct.resources(sam, ct.SERVERLESS_FUNCTION))
+    alarms = ct.resources(sam, "AWS::CloudWatch::Alarm")
+    watched: list[str] = []
+    problems: list[str] = []
+    for name in ERRORS_ALARMS:
+        if name not in alarms:
+            problems.append(f"{name}: missing")
+            continue
+        props = alarms[name]["Properties"]
+        metrics = props.get("Metrics", [])
+        stats = [m for m in metrics if "MetricStat" in m]
+        if len(stats) > METRIC_MATH_LIMIT:
+            problems.append(f"{name}: {len(stats)} metrics, CloudWatch allows "
+                            f"{METRIC_MATH_LIMIT} in an alarm on metric math")
+        returned = [(m.get("Expression"), m.get("ReturnData")) for m in metrics
+                    if "Expression" in m]
+        if returned != [("SUM(METRICS())", True)]:
+            problems.append(f"{name}: must alarm on the one expression SUM(METRICS())")
+        if props.get("AlarmActions") != [{"Ref": "AlertsTopic"}]:
+            problems.append(f"{name}: must notify the alerts topic")
+        for m in stats:
+            stat, metric = m["MetricStat"], m["MetricStat"]["Metric"]
+            dims = metric.get("Dimensions", [])
+            ref = dims[0].get("Value", {}).get("Ref") if len(dims) == 1 else None
+            if (metric.get("Namespace"), metric.get("MetricName"), stat.get("Stat"),
+                    stat.get("Period"), m.get("ReturnData"), dims[:1] and dims[0].get("Name"),
+                    ) != ("AWS/Lambda", "Errors", "Sum", 60, False, "FunctionName") or not ref:
+                problems.append(f"{name}: metric {m.get('Id')} is not one function's Errors "
+                                "(AWS/Lambda, Sum, 60 s, ReturnData false)")
+                continue
+            watched.append(ref)
+    for function in sorted(functions - set(watched)):
+        problems.append(f"{function}: its errors raise no alarm")
+    for ref in sorted(set(watched) - functions):
+        problems.append(f"an errors alarm watches {ref!r}, not a function")
+    for ref in sorted({r for r in watched if watched.count(r) > 1}):
+        problems.append(f"{ref}: watched more than once (its errors would count twice)")
+    return problems
+
+
+def test_every_function_has_its_own_encrypted_log_group(sam: dict[str, Any]) -> None:
+    assert check_log_groups(sam) == []
+    groups = {_lambda_log_group_owner(g) for g in ct.resources(sam, LOG_GROUP).values()}
+    assert set(FUNCTIONS) <= groups
+
+    missing = _fresh(sam)
+    del missing["Resources"]["TwilioVoiceLogGroup"]
+    assert check_log_groups(missing) == ["TwilioVoiceFunction: 0 log groups [], want 1"]
+    plain = _fresh(sam)
+    del plain["Resources"]["TwilioStatusLogGroup"]["Properties"]["KmsKeyId"]
+    plain["Resources"]["LadderLogGroup"]["Properties"]["RetentionInDays"] = 3653
+    assert check_log_groups(plain) == [
+        "TwilioStatusLogGroup: not encrypted with the data key (KmsKeyId)",
+        "LadderLogGroup: RetentionInDays is not the LogRetentionDays parameter"]
+    added = _fresh(sam)  # a new function without its log group, and a stray group
+    added["Resources"]["NewFunction"] = copy.deepcopy(sam["Resources"]["AdvanceFunction"])
+    added["Resources"]["Stray"] = copy.deepcopy(sam["Resources"]["AdvanceLogGroup"])
+    added["Resources"]["Stray"]["Properties"]["LogGroupName"] = {"Fn::Sub": "/aws/lambda/${Gone}"}
+    assert check_log_groups(added) == [
+        "Stray: /aws/lambda/ log group of 'Gone', not a function",
+        "NewFunction: 0 log groups [], want 1"]
+
+
+def test_every_function_is_watched_by_an_errors_alarm(sam: dict[str, Any]) -> None:
+    assert check_errors_alarms(sam) == []
+
+    added = _fresh(sam)
+    added["Resources"]["NewFunction"] = copy.deepcopy(sam["Resources"]["AdvanceFunction"])
+    assert check_errors_alarms(added) == ["NewFunction: its errors raise no alarm"]
+    crowded = _fresh(sam)  # everything in one alarm: CloudWatch refuses it at deploy
+    metrics = crowded["Resources"]["FunctionErrorsAlarm"]["Properties"]["Metrics"]
+    api = crowded["Resources"].pop("ApiFunctionErrorsAlarm")["Properties"]["Metrics"]
+    metrics += [m for m in api if "MetricStat" in m]
+    assert check_errors_alarms(crowded) == [
+        "FunctionErrorsAlarm: 12 metrics, CloudWatch allows 10 in an alarm on metric math",
+        "ApiFunctionErrorsAlarm: missing"]
+    wrong = _fresh(sam)
+    stat = next(m for m in wrong["Resources"]["FunctionErrorsAlarm"]["Properties"]["Metrics"]
+                if "MetricStat" in m)
+    stat["MetricStat"]["Metric"]["MetricName"] = "Throttles"
+    function = stat["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"]
+    assert check_errors_alarms(wrong) == [
+        f"FunctionErrorsAlarm: metric {stat['Id']} is not one function's Errors "
+        "(AWS/Lambda, Sum, 60 s, ReturnData false)",
+        f"{function}: its errors raise no alarm"]
 
 
 # ---------------------------------------------------------------- participants (PHI)
