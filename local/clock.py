@@ -20,11 +20,11 @@ ladder time runs faster than the wall clock, but only while nothing is working:
 Ladder time never runs slower than the wall clock, so a wait of S ladder seconds ends
 within S wall seconds (:meth:`wall_bound`), the bound moto's outer task timer is given.
 
-Status (2026-12-03): tested alone (tests/component/test_ladder_clock.py), not yet the local
-stack's clock. Wiring it in: moto_patches' waits call ``sleep`` (with the task token's or
-the execution's event as ``wake``), moto's ExecutionWorker counts as active between waits,
-LocalStack replaces ScaledClock with it and passes ``active`` to fake Twilio's jobs, and
-the soak and demo drivers use ``sleep_until`` instead of polling ``now()``.
+Wiring (local/stack.py): moto_patches sleeps every ladder-time wait here (a task token's
+window wakes on its notify, a Wait state on its execution stopping) and counts each moto
+execution as active from its start to its end; LocalStack counts every handler it runs, and
+fake Twilio every callback job it has scheduled, as active; drivers (the soak, the demo)
+wait for a ladder moment with ``sleep_until`` inside ``working()``.
 """
 
 from __future__ import annotations

@@ -313,6 +313,7 @@ class FakeTwilioHttpClient(HttpClient):
         auth_token: str | None = None,
         webhook: Webhook | None = None,
         callback_delay: float = 0.02,
+        activity: Callable[[bool], None] | None = None,
     ) -> None:
         """``clock`` stamps records, response dates and callbacks (seconds since the epoch).
 
@@ -322,7 +323,8 @@ class FakeTwilioHttpClient(HttpClient):
         ``webhook(url, params, headers) -> (http status, body)`` POSTs a form to our service;
         with ``auth_token`` (which signs every request) it turns callbacks on. Each message or
         call is played on its own daemon thread, ``callback_delay`` real seconds after it
-        was created.
+        was created. ``activity(True)`` is called when such a job is scheduled and
+        ``activity(False)`` when it has run (a ladder clock holds its time meanwhile).
         """
         super().__init__(logger=LOG, is_async=False, timeout=None)
         if callback_delay < 0:
@@ -332,6 +334,7 @@ class FakeTwilioHttpClient(HttpClient):
         self._auth_token = auth_token
         self._webhook = webhook
         self._callback_delay = callback_delay
+        self._activity = activity
         self._cond = threading.Condition(threading.RLock())
         self._requests: list[RecordedRequest] = []
         self._messages: list[SentMessage] = []
@@ -1041,8 +1044,16 @@ class FakeTwilioHttpClient(HttpClient):
         """Run ``job`` on a daemon thread after ``callback_delay``. Call with the lock held."""
         job_id = next(self._job_ids)
         self._pending[job_id] = name
-        threading.Thread(target=self._run_job, args=(job_id, sid, name, job),
-                         name=f"fake-twilio {name}", daemon=True).start()
+        if self._activity is not None:
+            self._activity(True)
+        try:
+            threading.Thread(target=self._run_job, args=(job_id, sid, name, job),
+                             name=f"fake-twilio {name}", daemon=True).start()
+        except BaseException:
+            self._pending.pop(job_id, None)
+            if self._activity is not None:
+                self._activity(False)
+            raise
 
     def _run_job(self, job_id: int, sid: str, name: str, job: Callable[[], None]) -> None:
         try:
@@ -1060,6 +1071,8 @@ class FakeTwilioHttpClient(HttpClient):
             with self._cond:
                 self._pending.pop(job_id, None)
                 self._cond.notify_all()
+            if self._activity is not None:
+                self._activity(False)
 
     def _check(self, gen: int) -> None:
         if gen != self._generation:

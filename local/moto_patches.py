@@ -5,25 +5,28 @@ With ``mock_aws(config={"stepfunctions": {"execute_state_machine": True},
 things moto does not offer, each a small patch here, each checked by :func:`verify` (which
 :func:`apply` runs first and which fails loudly, naming the attribute, if moto moved it):
 
-1. **Ladder time.** moto sleeps in real time. A ladder of 300 s windows must run in a
-   fraction of a second, so ladder seconds are multiplied by a *scale* (0.005: one ladder
-   second lasts 5 ms of wall time). Where moto sleeps in 5.2.5:
+1. **Ladder time.** moto sleeps in real time; a ladder of 300 s windows must run in a
+   fraction of a second. With a ladder clock installed (:func:`set_wait_observer`, the
+   local stack's ``local.clock.LadderClock``) every wait below sleeps on that clock, and
+   ``ExecutionWorker.start`` counts the execution as active on it from start to end, so
+   ladder time runs fast only while every execution sleeps and each wait ends exactly at
+   its ladder deadline. Without one, waits are wall seconds times a *scale*. Where moto
+   sleeps in 5.2.5:
 
    - ``Timeout._eval_body`` (and ``Heartbeat._eval_body``) push the seconds that both the
      task timeout (``ExecutionState._evaluate_with_timeout``) and the ``.waitForTaskToken``
-     callback wait consume. The pushed value is scaled, but only for states that wait for
-     an outside signal (``.waitForTaskToken``, ``.sync``, activities): the timeout of a
-     plain Lambda invoke guards compute, which runs at real speed, so scaling it would make
-     ordinary handlers time out. The marking is done by a thin wrapper around
-     ``ExecutionState._evaluate_with_timeout``. The default 99999999 s is never scaled.
-     The Lambda invoke of a ``.waitForTaskToken`` task runs inside its (scaled) window, so
-     keep ``scale * window`` well above a handler's real run time.
+     callback wait consume. Only states that wait for an outside signal (``.waitForTaskToken``,
+     ``.sync``, activities) are ladder time: the timeout of a plain Lambda invoke guards
+     compute, which runs at real speed. The marking is done by a thin wrapper around
+     ``ExecutionState._evaluate_with_timeout``. The default 99999999 s is never touched.
+     With a clock, the pushed value carries the ladder seconds (``_LadderTimeout``): the
+     callback wait sleeps them on the clock, woken by the token's notify, and the outer
+     timer gets a wall bound it never reaches. Without one, it is scaled plus a margin.
    - ``WaitFunction._wait_interval`` rounds the elapsed time with ``int(t1 - t0)`` and waits
-     again for the remainder; with fractional wall seconds that loops. It is replaced by a
-     single deadline-based wait that still returns early when the execution stops.
-     (``Timestamp`` waits scale the remaining time too.)
+     again for the remainder; it is replaced by a single deadline-based wait that still
+     returns early when the execution stops.
    - ``retrier_decl`` sleeps the Retry backoff through its module-level ``time``; that name
-     is pointed at a proxy whose ``sleep`` is scaled.
+     is pointed at a proxy whose ``sleep`` is ladder time.
 
 2. **Lambda tasks run the real handlers.** ``LambdaSimpleBackend.invoke`` (moto's docker-free
    Lambda) echoes its input. :func:`set_lambda_router` replaces it with a call to
@@ -76,11 +79,21 @@ PINNED_MOTO_VERSION = "5.2.5"
 LambdaRouter = Callable[[str, Any], Any]
 
 
-class WaitObserver(Protocol):
-    """Told when an execution starts and stops sleeping in ladder time (a token wait, a
-    Wait state, a Retry backoff), so a clock can run fast only while the ladder waits."""
+class LadderTime(Protocol):
+    """The local stack's ladder clock (local/clock.py ``LadderClock``): executions count as
+    active while they run states, and sleep in it (a token wait, a Wait state, a Retry
+    backoff) instead of in wall time, so every wait ends exactly at its ladder deadline."""
 
-    def waiting(self, started: bool) -> None: ...
+    def active(self, started: bool) -> None: ...
+
+    def sleep(self, ladder_seconds: float,
+              wake: Callable[[float], bool] | None = None) -> bool: ...
+
+    def wall_bound(self, ladder_seconds: float) -> float: ...
+
+
+# Kept for callers of the earlier name.
+WaitObserver = LadderTime
 
 _PARSER = "moto.stepfunctions.parser.asl"
 _M_TIMEOUT = f"{_PARSER}.component.common.timeouts.timeout"
@@ -95,6 +108,8 @@ _M_ENVIRONMENT = f"{_PARSER}.eval.environment"
 _M_BOTO = f"{_PARSER}.utils.boto_client"
 _M_LAMBDA_SIMPLE = "moto.awslambda_simple.models"
 _M_CALLBACK = f"{_M_TASK}.service.state_task_service_callback"
+_M_CALLBACK_ENDPOINT = f"{_PARSER}.eval.callback.callback"
+_M_WORKER = "moto.stepfunctions.parser.backend.execution_worker"
 _M_STREAMS = "moto.dynamodbstreams.models"
 _M_DYNAMODB = "moto.dynamodb.models"
 _M_DYNAMODB_TABLE = "moto.dynamodb.models.table"
@@ -131,7 +146,7 @@ _lock = threading.RLock()
 _scale = 1.0
 _applied = False
 _router: LambdaRouter | None = None
-_observer: WaitObserver | None = None
+_observer: LadderTime | None = None
 _stream_listener: Callable[[], None] | None = None
 # (module name, attribute path) -> (owner object, attribute name, original value)
 _originals: dict[tuple[str, str], tuple[Any, str, Any]] = {}
@@ -216,10 +231,16 @@ def set_stream_listener(listener: Callable[[], None] | None) -> None:
             _put_back(key)
 
 
-def set_wait_observer(observer: WaitObserver | None) -> None:
-    """Tell ``observer`` whenever an execution starts or stops a ladder-time wait."""
+def set_wait_observer(observer: LadderTime | None) -> None:
+    """Run every execution's ladder-time waits on ``observer`` (a ladder clock) and count
+    each execution as active on it while it runs; ``None``: waits are scaled wall time."""
     global _observer
     with _lock:
+        if observer is not None:
+            verify()
+            key = (_M_WORKER, "ExecutionWorker.start")
+            if key not in _originals:
+                _replace(key, _module(_M_WORKER).ExecutionWorker, "start", _counted_start)
         _observer = observer
 
 
@@ -320,6 +341,14 @@ def verify() -> None:
           == ["self", "timeout_seconds", "callback_endpoint"]
           and "callback_endpoint.wait(" in source(
               _M_CALLBACK, "StateTaskServiceCallback._wait_for_task_token_timeout"))
+    check(f"{_M_CALLBACK_ENDPOINT}.CallbackEndpoint._notify_event / wait(timeout) -> outcome",
+          lambda: "self._notify_event = Event()" in source(
+              _M_CALLBACK_ENDPOINT, "CallbackEndpoint.__init__")
+          and "return self._outcome" in source(_M_CALLBACK_ENDPOINT, "CallbackEndpoint.wait"))
+    check(f"{_M_WORKER}.ExecutionWorker.start(self) runs self._execution_logic on a Thread",
+          lambda: params(_M_WORKER, "ExecutionWorker.start") == ["self"]
+          and "Thread(target=self._execution_logic" in source(_M_WORKER, "ExecutionWorker.start")
+          and "TMP_THREADS" in vars(_module(_M_WORKER)))
     check(f"{_M_SFN_BACKEND}.StepFunctionsParserBackend.start_execution (name idempotency)",
           lambda: "_handle_name_input_idempotency" in source(
               _M_SFN_BACKEND, "StepFunctionsParserBackend.start_execution"))
@@ -420,12 +449,38 @@ def _ladder_seconds_to_wall(component: Any, seconds: Any) -> Any:
     return seconds * _scale
 
 
+class _LadderTimeout(float):
+    """A ladder-time task timeout as pushed on moto's stack: its value is the wall seconds
+    the outer task timer may wait (a safety net, never reached: the callback wait decides),
+    ``ladder`` the state's TimeoutSeconds, which the callback wait sleeps on the clock."""
+
+    ladder: float
+
+    def __new__(cls, wall: float, ladder: float) -> _LadderTimeout:
+        value = super().__new__(cls, wall)
+        value.ladder = float(ladder)
+        return value
+
+    def __reduce__(self) -> tuple[Any, ...]:  # moto deep-copies the stack into each frame
+        return (_LadderTimeout, (float(self), self.ladder))
+
+
 def _scaled_timeout_eval_body(self: Any, env: Any) -> None:
     seconds = self._eval_seconds(env=env)
     wall = _ladder_seconds_to_wall(self, seconds)
-    if wall is not seconds:  # ladder time: leave the callback wait to decide (see margin)
-        wall += CALLBACK_MARGIN_S
-    env.stack.append(wall)
+    if wall is seconds:
+        env.stack.append(seconds)
+        return
+    observer = _observer
+    if observer is not None:
+        # The outer timer starts before the Lambda invoke, which runs at real speed; the
+        # callback wait then sleeps exactly `seconds` of ladder time, which takes at most
+        # wall_bound(seconds). Twice that plus the margin is never the one that fires.
+        bound = observer.wall_bound(float(seconds))
+        env.stack.append(_LadderTimeout(2 * bound + CALLBACK_MARGIN_S, float(seconds)))
+        return
+    # Scaled wall time: leave the callback wait to decide (see the margin).
+    env.stack.append(wall + CALLBACK_MARGIN_S)
 
 
 def _scaled_heartbeat_eval_body(self: Any, env: Any) -> None:
@@ -433,23 +488,18 @@ def _scaled_heartbeat_eval_body(self: Any, env: Any) -> None:
     env.stack.append(_ladder_seconds_to_wall(self, seconds))
 
 
-@contextlib.contextmanager
-def _ladder_wait() -> Iterator[None]:
-    observer = _observer
-    if observer is not None:
-        observer.waiting(True)
-    try:
-        yield
-    finally:
-        if observer is not None:
-            observer.waiting(False)
-
-
 def _observed_callback_wait(self: Any, timeout_seconds: Any, callback_endpoint: Any) -> Any:
+    observer = _observer
+    ladder = getattr(timeout_seconds, "ladder", None)
+    if observer is not None and ladder is not None:
+        # Sleep the window on the ladder clock; the task token's notify (or interrupt)
+        # ends it early. None (no outcome) is moto's timeout, as in the original.
+        if observer.sleep(ladder, wake=callback_endpoint._notify_event.wait):
+            return callback_endpoint.wait(timeout=0)
+        return None
     if isinstance(timeout_seconds, int | float) and timeout_seconds < _no_timeout_seconds:
         timeout_seconds = max(0.0, timeout_seconds - CALLBACK_MARGIN_S)
-    with _ladder_wait():
-        return callback_endpoint.wait(timeout=timeout_seconds)
+    return callback_endpoint.wait(timeout=timeout_seconds)
 
 
 def _waits_for_signal(state: Any) -> bool:
@@ -471,28 +521,65 @@ def _marking_evaluate_with_timeout(self: Any, env: Any) -> Any:
 def _scaled_wait_interval(self: Any, env: Any, wait_seconds: Any) -> None:
     if wait_seconds <= 0:
         return
-    deadline = time.monotonic() + wait_seconds * _scale
-    with _ladder_wait():
-        while env.is_running():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
+    observer = _observer
+    if observer is not None:
+        def stopped(timeout: float) -> bool:
             # Pulsed (set then cleared) when the execution stops, fails or times out.
-            env.program_state_event.wait(remaining)
+            env.program_state_event.wait(timeout)
+            return not env.is_running()
+
+        if env.is_running():
+            observer.sleep(float(wait_seconds), wake=stopped)
+        return
+    deadline = time.monotonic() + wait_seconds * _scale
+    while env.is_running():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        env.program_state_event.wait(remaining)
 
 
 class _ScaledTime:
-    """Stands in for the ``time`` module inside ``retrier_decl``: ``sleep`` is scaled."""
+    """Stands in for the ``time`` module inside ``retrier_decl``: ``sleep`` is ladder time."""
 
     __name__ = "time"
 
     @staticmethod
     def sleep(seconds: float) -> None:
-        with _ladder_wait():
+        observer = _observer
+        if observer is not None:
+            observer.sleep(max(0.0, float(seconds)))
+        else:
             time.sleep(max(0.0, seconds * _scale))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(time, name)
+
+
+def _counted_start(self: Any) -> None:
+    """ExecutionWorker.start: the execution counts as active on the ladder clock from the
+    moment it is started until its program ends, except while it sleeps in ladder time."""
+    observer = _observer
+    if observer is None:
+        _original(_M_WORKER, "ExecutionWorker.start")(self)
+        return
+    logic = self._execution_logic
+
+    def run() -> None:
+        try:
+            logic()
+        finally:
+            observer.active(False)
+
+    observer.active(True)  # before the thread starts: no instant where it counts as idle
+    worker = _module(_M_WORKER)
+    thread = worker.Thread(target=run, daemon=True)
+    worker.TMP_THREADS.append(thread)
+    try:
+        thread.start()
+    except BaseException:
+        observer.active(False)
+        raise
 
 
 def _install_timing() -> None:

@@ -30,13 +30,14 @@ import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from local import moto_patches, powertools_threads
 from local import template as sam
+from local.clock import LadderClock
 from local.fake_twilio import FakeTwilioHttpClient, signed_inbound_sms
 from local.hotline_receiver import HotlineReceiver
 from local.streams import StreamPoller
@@ -57,58 +58,6 @@ MESSAGING_SERVICE_SID = "MG" + "0" * 32
 
 class StackClosed(RuntimeError):
     """A handler was invoked on a stack already torn down (a straggling thread)."""
-
-
-class ScaledClock:
-    """Ladder time, as the handlers see it.
-
-    While some execution sleeps in ladder time (a rung's window, a Wait state, a Retry
-    backoff; moto_patches reports these) and no handler is running, ladder time runs
-    1/scale times faster than the wall clock; the rest of the time (handlers, DynamoDB,
-    Twilio) it runs at real speed. So a page sent after a 5-minute window is stamped 5:00
-    plus the real milliseconds the work took, never magnified by the scale.
-    """
-
-    def __init__(self, scale: float, start: datetime | None = None) -> None:
-        self.scale = scale
-        self.start = start or datetime.now(UTC)
-        self._lock = threading.Lock()
-        self._waiting = 0
-        self._busy = 0
-        self._last = time.perf_counter()
-        self._elapsed = 0.0  # ladder seconds since start
-
-    def _catch_up(self) -> None:
-        now = time.perf_counter()
-        wall = now - self._last
-        fast = self._waiting and not self._busy
-        self._elapsed += wall / self.scale if fast else wall
-        self._last = now
-
-    def waiting(self, started: bool) -> None:
-        with self._lock:
-            self._catch_up()
-            self._waiting += 1 if started else -1
-
-    def busy(self, started: bool) -> None:
-        with self._lock:
-            self._catch_up()
-            self._busy += 1 if started else -1
-
-    def now(self) -> datetime:
-        with self._lock:
-            self._catch_up()
-            return self.start + timedelta(seconds=self._elapsed)
-
-    def wait(self, seconds: float) -> None:
-        """A pause inside a handler: real time (handlers run at real speed)."""
-        time.sleep(seconds)
-
-    def rescale(self, scale: float) -> None:
-        """Ladder time runs 1/scale times faster from now on (while the ladder waits)."""
-        with self._lock:
-            self._catch_up()
-            self.scale = scale
 
 
 class _HandlerOutput(io.TextIOBase):
@@ -182,7 +131,9 @@ class LocalStack:
         self.build_dir = build_dir
         self._closed = False  # set by teardown: stragglers are dropped, never run
         self.public_base_url = public_base_url.rstrip("/")  # the URL Twilio signs against
-        self.clock = ScaledClock(scale, start)
+        # Ladder time (local/clock.py): real speed while anything works, 1/scale times
+        # faster while every ladder sleeps, and never past a sleeper's deadline.
+        self.clock = LadderClock(scale, start)
         self.template = sam.load(template_path)
         self.hotline_secret = secrets.token_hex(24)
         self.twilio_auth_token = secrets.token_hex(16)
@@ -190,7 +141,8 @@ class LocalStack:
         # call webhooks back to the API, as Twilio does.
         self.twilio = FakeTwilioHttpClient(clock=lambda: self.clock.now().timestamp(),
                                            auth_token=self.twilio_auth_token,
-                                           webhook=self._twilio_webhook, callback_delay=0.005)
+                                           webhook=self._twilio_webhook, callback_delay=0.005,
+                                           activity=self.clock.active)
         self.receiver = HotlineReceiver({HOTLINE_ID: self.hotline_secret})
         self.secret_values: dict[str, dict[str, Any]] = {}
         self.log_lines: list[str] = []
@@ -207,8 +159,7 @@ class LocalStack:
         self._saved_env: dict[str, str | None] = {}
         self.refs: dict[str, str] = {}
         # Stream records to the functions that read them (started in __enter__).
-        self.streams = StreamPoller(self._call_outside_ladder, region=REGION, account=ACCOUNT)
-        self._outside_ladder = threading.local()
+        self.streams = StreamPoller(self._call, region=REGION, account=ACCOUNT)
         # Handlers run as threads of one process here, each invocation with its own
         # Powertools metrics, as each Lambda container has (local/powertools_threads.py).
         self._metrics_per_thread = contextlib.ExitStack()
@@ -464,7 +415,6 @@ class LocalStack:
         """Run a handler as Lambda would (every invocation goes through here)."""
         if self._closed:
             raise StackClosed(f"{folder} invoked after the local stack was torn down")
-        ladder = not getattr(self._outside_ladder, "on", False)
         context = LambdaContext(
             function_name=f"crisis-pager-{folder}",
             invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{folder}",
@@ -474,8 +424,8 @@ class LocalStack:
         marker = proxy.in_handler if proxy else None
         if marker is not None:
             marker.on = True
-        if ladder:
-            self.clock.busy(True)
+        # Work: ladder time runs at real speed while any handler runs.
+        self.clock.active(True)
         try:
             return self._handlers[folder](event, context)
         except BaseException as exc:
@@ -483,19 +433,9 @@ class LocalStack:
                 self.errors.append((folder, exc))
             raise
         finally:
-            if ladder:
-                self.clock.busy(False)
+            self.clock.active(False)
             if marker is not None:
                 marker.on = False
-
-    def _call_outside_ladder(self, folder: str, event: dict[str, Any]) -> Any:
-        """An invocation that is not the ladder's work (stream records, schedules): while it
-        runs, ladder time is not held at real speed as it is for the ladder's handlers."""
-        self._outside_ladder.on = True
-        try:
-            return self._call(folder, event)
-        finally:
-            self._outside_ladder.on = False
 
     def _route_invocation(self, function_name: str, event: dict[str, Any]) -> Any:
         folder = self._function_names[function_name.split(":")[-1]]
@@ -530,7 +470,7 @@ class LocalStack:
         results: dict[str, Any] = {}
         for fn in self.template.functions.values():
             for event in fn.schedule_events:
-                results[fn.folder] = self._call_outside_ladder(
+                results[fn.folder] = self._call(
                     fn.folder, scheduled_event(fn, event, self.clock.now()))
         return results
 
@@ -576,19 +516,8 @@ class LocalStack:
             return 410, "this local stack was torn down"
         if not url.startswith(self.public_base_url):
             return 404, f"not this stack: {url}"
-        # A report that only says a page is on its way (sent, delivered) is not ladder work:
-        # it must not hold ladder time at real speed while a rung waits, or the ladder's
-        # clock would fall behind moto's scaled timers. Failures and calls are ladder work.
-        quiet = params.get("MessageStatus") in ("queued", "accepted", "sending", "sent",
-                                                "delivered")
-        if quiet:
-            self._outside_ladder.on = True
-        try:
-            response = self.api("POST", url.removeprefix(self.public_base_url),
-                                urlencode(params), headers)
-        finally:
-            if quiet:
-                self._outside_ladder.on = False
+        response = self.api("POST", url.removeprefix(self.public_base_url),
+                            urlencode(params), headers)
         return response.status, response.body
 
     def twilio_post(self, path: str, params: dict[str, str], *,
@@ -724,4 +653,4 @@ def _rest_event(method: str, resource: str, path: str, params: dict[str, str], b
     }
 
 
-__all__ = ["LocalStack", "ScaledClock", "HOTLINE_ID"]
+__all__ = ["LocalStack", "LadderClock", "HOTLINE_ID"]
