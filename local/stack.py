@@ -163,7 +163,6 @@ class LocalStack:
         # Handlers run as threads of one process here, each invocation with its own
         # Powertools metrics, as each Lambda container has (local/powertools_threads.py).
         self._metrics_per_thread = contextlib.ExitStack()
-        self._api_lock = threading.RLock()
 
     # ------------------------------------------------------------ lifecycle
 
@@ -451,11 +450,9 @@ class LocalStack:
             if route_method == method and params is not None:
                 event = _rest_event(method, template_path, path, params, body, headers or {},
                                     query)
-                # One API request at a time: Powertools' REST resolver keeps the request
-                # in process-wide state (BaseRouter.current_event, app.context), right for
-                # a Lambda container and wrong for threads (local/powertools_threads.py).
-                with self._api_lock:
-                    result = self._call(folder, event)
+                # Concurrent requests are answered concurrently, as Lambda does: each
+                # thread resolves its own request (local/powertools_threads.py).
+                result = self._call(folder, event)
                 headers = {k: str(v) for k, v in (result.get("headers") or {}).items()}
                 # Powertools' REST resolver answers with multiValueHeaders, as API Gateway
                 # accepts them.

@@ -145,3 +145,47 @@ def test_the_local_stack_answers_concurrent_posts_each_with_its_own_incident() -
         assert stack.errors == []
         assert {e: stack.incident(i).event_id for e, i in answers.items()} == {
             f"evt-{n}": f"evt-{n}" for n in range(8)}
+
+
+def _rest_event(path: str) -> dict[str, object]:
+    return {"httpMethod": "GET", "path": path, "resource": "/items/{item}",
+            "pathParameters": {"item": path.rsplit("/", 1)[-1]}, "headers": {},
+            "queryStringParameters": None, "multiValueQueryStringParameters": None,
+            "requestContext": {"requestId": path, "stage": "v1"}, "body": None,
+            "isBase64Encoded": False}
+
+
+def test_two_requests_resolved_at_once_each_read_their_own_event(isolated: None) -> None:
+    """Powertools assigns the request to BaseRouter (class attributes) and keeps
+    app.context on the app: without isolation the first request, still running when the
+    second arrives, reads the second's path and context."""
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+    app = APIGatewayRestResolver()  # one module-level app, as handlers have
+    second_in = threading.Event()
+    answers: dict[str, object] = {}
+
+    @app.get("/items/<item>")
+    def item(item: str) -> dict[str, object]:
+        if item == "one":
+            second_in.wait(5)  # the second request is being answered meanwhile
+        return {"path": app.current_event.path, "context": app.context.get("who"),
+                "request": app.lambda_context}
+
+    def call(name: str) -> None:
+        app.append_context(who=name)
+        if name == "two":
+            threading.Timer(0.2, second_in.set).start()
+        answers[name] = app.resolve(_rest_event(f"/items/{name}"), name)["body"]
+
+    first = threading.Thread(target=call, args=("one",))
+    first.start()
+    second = threading.Thread(target=call, args=("two",))
+    second.start()
+    for t in (first, second):
+        t.join(10)
+    import json
+
+    assert {k: json.loads(str(v)) for k, v in answers.items()} == {
+        "one": {"path": "/items/one", "context": "one", "request": "one"},
+        "two": {"path": "/items/two", "context": "two", "request": "two"}}
