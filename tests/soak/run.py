@@ -40,7 +40,8 @@ class Config:
     scale: float = 0.002
     only: int | None = None
     calibrate: bool = False  # every incident unanswered and fault-free: measures clock lag
-    processes: int = 1  # SOAK_PROCESSES: shards of the run, each its own local stack
+    processes: int = 1  # SOAK_PROCESSES: shards run at once, each its own local stack
+    batch: int = 100  # SOAK_BATCH: most incidents one local stack runs (sharded runs)
     shard: tuple[int, int] | None = None  # (k, of): this process runs indices i % of == k
 
     @classmethod
@@ -55,6 +56,7 @@ class Config:
         config.only = int(only) if only else config.only
         config.calibrate = env.get("SOAK_CALIBRATE", "") not in ("", "0")
         config.processes = int(env.get("SOAK_PROCESSES", config.processes))
+        config.batch = int(env.get("SOAK_BATCH", config.batch))
         shard = env.get("SOAK_SHARD")
         if shard:
             k, of = (int(x) for x in shard.split("/"))
