@@ -6,7 +6,7 @@ things moto does not offer, each a small patch here, each checked by :func:`veri
 :func:`apply` runs first and which fails loudly, naming the attribute, if moto moved it):
 
 1. **Ladder time.** moto sleeps in real time; a ladder of 300 s windows must run in a
-   fraction of a second. With a ladder clock installed (:func:`set_wait_observer`, the
+   fraction of a second. With a ladder clock installed (:func:`set_ladder_clock`, the
    local stack's ``local.clock.LadderClock``) every wait below sleeps on that clock, and
    ``ExecutionWorker.start`` counts the execution as active on it from start to end, so
    ladder time runs fast only while every execution sleeps and each wait ends exactly at
@@ -91,9 +91,6 @@ class LadderTime(Protocol):
 
     def wall_bound(self, ladder_seconds: float) -> float: ...
 
-
-# Kept for callers of the earlier name.
-WaitObserver = LadderTime
 
 _PARSER = "moto.stepfunctions.parser.asl"
 _M_TIMEOUT = f"{_PARSER}.component.common.timeouts.timeout"
@@ -231,7 +228,7 @@ def set_stream_listener(listener: Callable[[], None] | None) -> None:
             _put_back(key)
 
 
-def set_wait_observer(observer: LadderTime | None) -> None:
+def set_ladder_clock(observer: LadderTime | None) -> None:
     """Run every execution's ladder-time waits on ``observer`` (a ladder clock) and count
     each execution as active on it while it runs; ``None``: waits are scaled wall time."""
     global _observer

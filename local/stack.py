@@ -181,7 +181,7 @@ class LocalStack:
             self._metrics_per_thread.enter_context(powertools_threads.isolated())
             moto_patches.apply(self.scale)
             moto_patches.set_lambda_router(self._route_invocation)
-            moto_patches.set_wait_observer(self.clock)
+            moto_patches.set_ladder_clock(self.clock)
             self._create_resources()
             self._configure_handlers()
             self.receiver.start()

@@ -1,6 +1,6 @@
 """A soak in several processes (``SOAK_PROCESSES=2 make soak``): the local stack is one
 Python process, so one run uses one core whatever its concurrency (the GIL). Shard ``k`` of
-``P`` runs the seed's incidents ``i`` with ``i % P == k`` on a local stack of its own, with
+``M`` runs the seed's incidents ``i`` with ``i % M == k`` on a local stack of its own, with
 the same world (programs sharing clinicians) and concurrency; every incident's plan depends
 only on (seed, index), so a violation still replays alone with ``SOAK_ONLY``. The shards'
 summaries are merged into one report.
@@ -18,8 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 from tests.soak.report import Summary, merge, show
 from tests.soak.run import Config
@@ -30,28 +30,27 @@ def run(config: Config) -> Summary:
     print(f"soak: seed={config.seed} n={config.n} concurrency={config.concurrency} "
           f"scale={config.scale} in {shards} shards, {config.processes} processes at a time")
     started = time.monotonic()
+    done: list[int] = []
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
-        waiting = list(range(shards))
-        running: dict[int, tuple[subprocess.Popen[bytes], Any]] = {}
-        failed = []
-        while waiting or running:
-            while waiting and len(running) < config.processes:
-                k = waiting.pop(0)
-                running[k] = _start(config, k, shards, Path(tmp))
-            time.sleep(0.5)
-            for k, (child, log) in list(running.items()):
-                if child.poll() is None:
-                    continue
-                log.close()
-                del running[k]
-                if not (Path(tmp) / f"{k}.json").exists():
-                    failed.append(k)
-                    print(f"soak: shard {k} ended without a result (exit {child.returncode}):")
-                    print((Path(tmp) / f"{k}.log").read_text()[-4000:])
-                else:
-                    done = shards - len(waiting) - len(running)
-                    print(f"soak: shard {k} done ({done}/{shards}, "
-                          f"{time.monotonic() - started:.0f} s)", flush=True)
+        def one(k: int) -> bool:
+            """Run shard ``k`` in its own process; False when it left no result."""
+            log = Path(tmp) / f"{k}.log"
+            with log.open("w") as out:
+                child = subprocess.run([sys.executable, "-m", "tests.soak"],
+                                       env=_env(config, k, shards, Path(tmp)),
+                                       stdout=out, stderr=subprocess.STDOUT, check=False)
+            if not (Path(tmp) / f"{k}.json").exists():
+                print(f"soak: shard {k} ended without a result (exit {child.returncode}):")
+                print(log.read_text()[-4000:])
+                return False
+            done.append(k)
+            print(f"soak: shard {k} done ({len(done)}/{shards}, "
+                  f"{time.monotonic() - started:.0f} s)", flush=True)
+            return True
+
+        with ThreadPoolExecutor(max_workers=config.processes) as pool:
+            results = list(pool.map(one, range(shards)))
+        failed = [k for k, ok in enumerate(results) if not ok]
         if failed:
             raise SystemExit(f"soak: shards {failed} failed")
         parts = [Summary.load(Path(tmp) / f"{k}.json") for k in range(shards)]
@@ -60,13 +59,11 @@ def run(config: Config) -> Summary:
     return summary
 
 
-def _start(config: Config, k: int, shards: int, tmp: Path) -> tuple[subprocess.Popen[bytes], Any]:
+def _env(config: Config, k: int, shards: int, tmp: Path) -> dict[str, str]:
     env = dict(os.environ, SOAK_SEED=str(config.seed), SOAK_N=str(config.n),
                SOAK_CONCURRENCY=str(config.concurrency), SOAK_SCALE=str(config.scale),
                SOAK_SHARD=f"{k}/{shards}", SOAK_PROCESSES="1",
                SOAK_RESULT=str(tmp / f"{k}.json"))
     if config.calibrate:
         env["SOAK_CALIBRATE"] = "1"
-    log = open(tmp / f"{k}.log", "w")  # noqa: SIM115 (closed by run)
-    return subprocess.Popen([sys.executable, "-m", "tests.soak"], env=env,
-                            stdout=log, stderr=subprocess.STDOUT), log
+    return env
