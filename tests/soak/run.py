@@ -29,9 +29,6 @@ from tests.soak.history import History, Post, collect, page_of
 from tests.soak.plan import Act, Plan, plan
 from tests.soak.report import Check, Summary, show
 
-# How often (wall s) a clinician asleep until its moment asks moto whether the ladder ended
-# (each DescribeExecution costs the stack's one core about a millisecond).
-DONE_POLL_S = 0.1
 WAIT_WALL_S = 240.0  # the longest an incident may run (wall) before it counts as stuck
 
 
@@ -246,13 +243,8 @@ class Driver:
             target = page.at + max(0.0, offset)
             phone = page.to
 
-            looked = [time.monotonic()]
-
             def wake(timeout: float) -> bool:  # the ladder ended first: nothing to answer
                 time.sleep(timeout)
-                if time.monotonic() - looked[0] < DONE_POLL_S:
-                    return False
-                looked[0] = time.monotonic()
                 return self._done(incident_id)
 
         sender = phone if act.sender == "paged" else act.sender
