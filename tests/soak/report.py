@@ -11,7 +11,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPLAY = "SOAK_SEED={seed} SOAK_ONLY={index} make soak"
+# A replay runs the incident's plan (fixed by seed and index) on a stack whose ladder clock
+# starts at the instant the incident came in, so the business calendar (a night, a
+# weekend) is the one it met.
+REPLAY = "SOAK_SEED={seed} SOAK_ONLY={index}{at} make soak"
 
 
 @dataclass
@@ -27,12 +30,14 @@ class Summary:
     seed: int
     incidents: int
     wall_s: float
-    stuck_wall_s: float
     checks: list[Check] = field(default_factory=list)
     stuck: list[int] = field(default_factory=list)
     ladder_s: list[float] = field(default_factory=list)  # intake to first page
     wall_ms: list[float] = field(default_factory=list)
     referral_lag_s: list[float] = field(default_factory=list)  # referral minus bound
+    # plan index (as text, for JSON) -> the ladder instant of its intake, for the
+    # incidents with a violation or stuck (what their replay needs)
+    opened: dict[str, str] = field(default_factory=dict)
 
     @property
     def violations(self) -> int:
@@ -52,7 +57,7 @@ class Summary:
 def merge(parts: list[Summary], wall_s: float) -> Summary:
     """One summary of a run's shards (each ran a disjoint set of the seed's incidents)."""
     first = parts[0]
-    out = Summary(first.seed, sum(p.incidents for p in parts), wall_s, first.stuck_wall_s)
+    out = Summary(first.seed, sum(p.incidents for p in parts), wall_s)
     for i, check in enumerate(first.checks):
         same = [p.checks[i] for p in parts]
         out.checks.append(Check(check.name, sum(c.checked for c in same),
@@ -63,6 +68,7 @@ def merge(parts: list[Summary], wall_s: float) -> Summary:
         out.ladder_s += p.ladder_s
         out.wall_ms += p.wall_ms
         out.referral_lag_s += p.referral_lag_s
+        out.opened.update(p.opened)
     out.stuck.sort()
     return out
 
@@ -79,6 +85,11 @@ def distribution(values: list[float]) -> str:
             f"(n={len(v)}, mean {statistics.fmean(v):.2f})")
 
 
+def replay(s: Summary, index: Any) -> str:
+    at = s.opened.get(str(index))
+    return REPLAY.format(seed=s.seed, index=index, at=f" SOAK_AT={at}" if at else "")
+
+
 def show(s: Summary) -> None:
     print(f"soak: seed={s.seed}: {s.incidents} incidents in {s.wall_s:.1f} s wall")
     for c in s.checks:
@@ -86,10 +97,10 @@ def show(s: Summary) -> None:
         print(f"  {c.name:45s} checked {c.checked:5d}  violations {len(c.violations)}{extra}")
         for index, incident_id, detail in c.violations:
             print(f"    VIOLATION seed={s.seed} incident={index} ({incident_id}): {detail}"
-                  f"  replay: {REPLAY.format(seed=s.seed, index=index)}")
+                  f"  replay: {replay(s, index)}")
     for index in s.stuck:
-        print(f"    VIOLATION seed={s.seed} incident={index}: still running after "
-              f"{s.stuck_wall_s:.0f} s wall  replay: {REPLAY.format(seed=s.seed, index=index)}")
+        print(f"    VIOLATION seed={s.seed} incident={index}: its ladder still runs after "
+              f"the last deadline its rungs allow  replay: {replay(s, index)}")
     print(f"  intake to first page, ladder s: {distribution(s.ladder_s)}")
     print(f"  intake to first page, wall ms:  {distribution(s.wall_ms)}")
     print(f"  referral minus bound, ladder s: {distribution(s.referral_lag_s)}")

@@ -29,7 +29,15 @@ from tests.soak.history import History, Post, collect, page_of
 from tests.soak.plan import Act, Plan, plan
 from tests.soak.report import Check, Summary, show
 
-WAIT_WALL_S = 240.0  # the longest an incident may run (wall) before it counts as stuck
+# An incident is stuck when its ladder still runs this many ladder seconds (plus
+# STUCK_SLACK_RUNG_S a rung, the real time of each rung's handlers under load: see
+# checks.SLACK_S) after the last deadline its rungs allow (ladder_deadline).
+STUCK_SLACK_S = 60.0
+STUCK_SLACK_RUNG_S = 20.0
+# A guard against a clock that never runs fast (something counted active forever): an
+# incident also counts as stuck after this many wall seconds plus 20 times the wall time
+# its ladder needs at the idle speed.
+WAIT_WALL_S = 240.0
 
 
 @dataclass
@@ -39,6 +47,7 @@ class Config:
     concurrency: int = 2
     scale: float = 0.002
     only: int | None = None
+    at: datetime | None = None  # SOAK_AT: the ladder instant the stack starts (a replay)
     calibrate: bool = False  # every incident unanswered and fault-free: measures clock lag
     processes: int = 1  # SOAK_PROCESSES: shards run at once, each its own local stack
     batch: int = 100  # SOAK_BATCH: most incidents one local stack runs (sharded runs)
@@ -54,6 +63,8 @@ class Config:
         config.scale = float(env.get("SOAK_SCALE", config.scale))
         only = env.get("SOAK_ONLY")
         config.only = int(only) if only else config.only
+        at = env.get("SOAK_AT")
+        config.at = _instant(at) if at else config.at
         config.calibrate = env.get("SOAK_CALIBRATE", "") not in ("", "0")
         config.processes = int(env.get("SOAK_PROCESSES", config.processes))
         config.batch = int(env.get("SOAK_BATCH", config.batch))
@@ -78,10 +89,36 @@ class Outcome:
     results: list[checks.Result]
     wall_s: float
     stuck: list[int] = field(default_factory=list)
+    opened: dict[int, str] = field(default_factory=dict)  # plan index -> intake instant
 
     @property
     def violations(self) -> int:
         return sum(len(r.violations) for r in self.results) + len(self.stuck)
+
+
+def _instant(text: str) -> datetime:
+    at = datetime.fromisoformat(text)
+    if at.tzinfo is None:
+        raise ValueError(f"SOAK_AT={text!r} needs a UTC offset, e.g. 2026-12-04T17:30:00+00:00")
+    return at.astimezone(UTC)
+
+
+def ladder_deadline(opened_at: datetime, rungs: tuple[dict[str, Any], ...]) -> datetime:
+    """The ladder instant by which an incident's ladder ends on its own, nobody answering:
+    each rung's window in turn, a business-day rung closing at the n-th business day's
+    close after it falls due (a task waits for the program to open: a weekend, a night),
+    plus the stuck slack. The soak's programs keep the default business hours in the
+    seed's time zone, as the ladder reads them (service/ladder.py business_hours)."""
+    from crisis_pager.domain.hours import DEFAULT_BUSINESS_HOURS, parse_business_hours
+    from crisis_pager.domain.ladder import Rung
+
+    hours = parse_business_hours(DEFAULT_BUSINESS_HOURS, world.seed.TIMEZONE)
+    at = opened_at
+    for data in rungs:
+        rung = Rung.from_input(data)
+        at = (hours.close_of_business_day_after(at, rung.business_days) if rung.business_days
+              else at + timedelta(seconds=rung.window_s))
+    return at + timedelta(seconds=STUCK_SLACK_S + STUCK_SLACK_RUNG_S * len(rungs))
 
 
 def business_morning(now: datetime) -> datetime:
@@ -134,6 +171,7 @@ class Driver:
         self.index_of: dict[str, int] = {}
         self.post_wall: dict[str, float] = {}
         self.stuck: list[int] = []
+        self.opened: dict[int, str] = {}  # plan index -> the ladder instant of its intake
         self.unanswered: set[str] = set()  # no reply before the referral, no fault
         self._lock = threading.Lock()
 
@@ -155,6 +193,8 @@ class Driver:
             answers.append(response)
 
         wall = time.time()
+        with self._lock:
+            self.opened[p.index] = self.stack.clock.now().isoformat()
         if p.hotline == "concurrent":
             barrier = threading.Barrier(3)
             threads = [threading.Thread(target=lambda: (barrier.wait(), post()))
@@ -274,11 +314,26 @@ class Driver:
         accepter: list[str] = []
         for act in p.acts:
             self._act(incident_id, code, act, accepter)
-        try:
-            self.stack.wait_until_done(incident_id, timeout=WAIT_WALL_S)
-        except TimeoutError:
+        if not self._ended(incident_id):
             with self._lock:
                 self.stuck.append(index)
+
+    def _ended(self, incident_id: str) -> bool:
+        """Wait, on the ladder clock, for the ladder to end by its last deadline; False if
+        it still runs then (or after the wall guard)."""
+        stack = self.stack
+        inc = stack.incident(incident_id)
+        deadline = ladder_deadline(inc.opened_at, inc.rungs)
+        to_go = max(0.0, (deadline - stack.clock.now()).total_seconds())
+        give_up = time.monotonic() + WAIT_WALL_S + 20 * (stack.clock.scale or 0.0) * to_go
+
+        def wake(timeout: float) -> bool:
+            time.sleep(timeout)
+            return self._done(incident_id) or time.monotonic() > give_up
+
+        with stack.clock.working():
+            stack.clock.sleep_until(deadline, wake=wake)
+        return self._done(incident_id)
 
 
 def _running(stack: LocalStack, suffix: str) -> bool:
@@ -296,7 +351,8 @@ def soak(config: Config, *, quiet: bool = False) -> Outcome:
         f"scale={config.scale}" + (f" only={config.only}" if config.only is not None else "")
         + (f" shard={config.shard[0]}/{config.shard[1]}" if config.shard else ""))
     started = time.monotonic()
-    with LocalStack(scale=config.scale, start=business_morning(datetime.now(UTC))) as stack:
+    start = config.at or business_morning(datetime.now(UTC))
+    with LocalStack(scale=config.scale, start=start) as stack:
         programs = world.seed_world(stack)
         driver = Driver(stack, config, programs)
         with ThreadPoolExecutor(max_workers=config.concurrency) as pool:
@@ -311,7 +367,8 @@ def soak(config: Config, *, quiet: bool = False) -> Outcome:
         collect(stack, history)
         stack.stop_executions()  # follow-ups of resolved crises run for days
     wall = time.monotonic() - started
-    outcome = Outcome(config, history, checks.check(history), wall, sorted(driver.stuck))
+    outcome = Outcome(config, history, checks.check(history), wall, sorted(driver.stuck),
+                      dict(driver.opened))
     if not quiet:
         show(summarize(outcome))
     return outcome
@@ -349,9 +406,11 @@ def referral_lag(history: History) -> list[float]:
 def summarize(outcome: Outcome) -> Summary:
     h = outcome.history
     ladder, wall = latencies(h)
+    results = [Check(r.name, r.checked, r.at_least_once,
+                     [(h.index_of.get(incident_id or "", "?"), incident_id or "", detail)
+                      for incident_id, detail in r.violations]) for r in outcome.results]
+    failed = set(outcome.stuck) | {v[0] for c in results for v in c.violations}
     return Summary(
-        outcome.config.seed, len(h.incidents), outcome.wall_s, WAIT_WALL_S,
-        [Check(r.name, r.checked, r.at_least_once,
-               [(h.index_of.get(incident_id or "", "?"), incident_id or "", detail)
-                for incident_id, detail in r.violations]) for r in outcome.results],
-        list(outcome.stuck), ladder, wall, referral_lag(h))
+        outcome.config.seed, len(h.incidents), outcome.wall_s, results, list(outcome.stuck),
+        ladder, wall, referral_lag(h),
+        {str(i): at for i, at in outcome.opened.items() if i in failed})

@@ -105,12 +105,50 @@ def test_a_plan_is_derived_from_seed_and_index_alone() -> None:
 def test_shards_merge_into_one_report_that_keeps_every_violation() -> None:
     from tests.soak.report import Check, Summary, merge
 
-    a = Summary(7, 3, 10.0, 240.0, [Check("5 referred", 3, 0, [(4, "inc4", "late")])],
-                [], [1.0], [100.0], [-2.0])
-    b = Summary(7, 2, 12.0, 240.0, [Check("5 referred", 2, 1, [])], [9], [3.0], [], [])
+    a = Summary(7, 3, 10.0, [Check("5 referred", 3, 0, [(4, "inc4", "late")])],
+                [], [1.0], [100.0], [-2.0], {"4": "2026-12-04T17:30:00+00:00"})
+    b = Summary(7, 2, 12.0, [Check("5 referred", 2, 1, [])], [9], [3.0], [], [],
+                {"9": "2026-12-05T01:00:00+00:00"})
     merged = merge([a, b], 12.5)
     assert (merged.incidents, merged.wall_s) == (5, 12.5)
     assert merged.checks[0].checked == 5 and merged.checks[0].at_least_once == 1
     assert merged.checks[0].violations == [(4, "inc4", "late")]
     assert merged.stuck == [9] and merged.violations == 2
     assert sorted(merged.ladder_s) == [1.0, 3.0]
+    assert merged.opened == {"4": "2026-12-04T17:30:00+00:00", "9": "2026-12-05T01:00:00+00:00"}
+
+
+def test_a_replay_starts_the_ladder_clock_where_the_incident_came_in(capsys) -> None:
+    """A low task that came in on a Friday evening waits for Monday: replayed on a weekday
+    morning it would pass. The printed replay names the instant."""
+    from tests.soak.report import Check, Summary, show
+
+    show(Summary(7, 1, 1.0, [Check("1 final", 1, 0, [])], [3], [], [], [],
+                 {"3": "2026-12-05T01:30:00+00:00"}))
+    assert ("replay: SOAK_SEED=7 SOAK_ONLY=3 SOAK_AT=2026-12-05T01:30:00+00:00 make soak"
+            in capsys.readouterr().out)
+
+
+LOW = ({"kind": "page", "target": "primary", "window_s": 0, "business_days": 1},
+       {"kind": "page", "target": "supervisor", "window_s": 0, "business_days": 1})
+HIGH = ({"kind": "page", "target": "primary", "window_s": 300},
+        {"kind": "page", "target": "backup", "window_s": 300},
+        {"kind": "referral", "target": "referral", "window_s": 0})
+
+
+def test_a_ladder_deadline_follows_the_business_calendar_over_a_weekend() -> None:
+    """A low task in on Friday 17:30 (Los Angeles) is due at Monday's close, then Tuesday's:
+    what the 2,000 run's 'stuck' incident 1301 was (it outlived a fixed wall wait)."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from tests.soak.run import STUCK_SLACK_RUNG_S, STUCK_SLACK_S, ladder_deadline
+
+    la = ZoneInfo("America/Los_Angeles")
+    friday = datetime(2026, 12, 4, 17, 30, tzinfo=la).astimezone(UTC)
+    slack = timedelta(seconds=STUCK_SLACK_S + 2 * STUCK_SLACK_RUNG_S)
+    assert ladder_deadline(friday, LOW) == datetime(2026, 12, 8, 17, tzinfo=la) + slack
+    tuesday = datetime(2026, 12, 1, 10, tzinfo=la).astimezone(UTC)
+    assert ladder_deadline(tuesday, LOW) == datetime(2026, 12, 3, 17, tzinfo=la) + slack
+    slack3 = timedelta(seconds=STUCK_SLACK_S + 3 * STUCK_SLACK_RUNG_S)
+    assert ladder_deadline(friday, HIGH) == friday + timedelta(minutes=10) + slack3
