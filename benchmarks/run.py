@@ -46,7 +46,8 @@ SCALE = 0.002  # the demo's: one ladder second lasts 2 ms
 ACCEPT_RUNS = 5  # warm acceptance runs after the cold one
 IMMINENT_RUNS = 3  # imminent incidents accepted after the primary's page and call
 AFTER_HOURS = "bench-after-hours"  # a program whose business hours are closed now
-MODEL_MODULES = ("dynamo", "participants", "brief_links")  # crisis_pager.adapters.*
+MODEL_MODULES = ("items", "timeline", "admin_items", "participants",
+                 "brief_links")  # crisis_pager.adapters.dynamo.*
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
@@ -117,10 +118,13 @@ t3 = time.perf_counter()
 modules_wired = len(sys.modules)
 after_wiring = [m for m in heavy if m in sys.modules]
 clients = {}
-if models:  # what each PynamoDB model's first request builds: its own session and client
+if models:  # what each PynamoDB model's first request builds (one shared client: the first)
     from pynamodb.models import Model
+    from crisis_pager.adapters.dynamo import tables
+    from crisis_pager.config import settings
+    tables.bind(settings())
     for module in sys.argv[5].split(","):
-        adapter = importlib.import_module("crisis_pager.adapters." + module)
+        adapter = importlib.import_module("crisis_pager.adapters.dynamo." + module)
         for key, cls in vars(adapter).items():
             if (isinstance(cls, type) and issubclass(cls, Model) and cls is not Model
                     and cls.__module__ == adapter.__name__):
@@ -339,8 +343,8 @@ def print_imports(imports: Imports, runs: int) -> None:
         print("   AWS calls made by the wiring itself (stubbed): " + "; ".join(wired))
     if imports.model_client_s:
         per_model = {m: statistics.median(v) for m, v in imports.model_client_s.items()}
-        print(f"   first request on each PynamoDB model builds its own botocore session + client: "
-              f"median {ms(statistics.median(per_model.values()))} ms per model")
+        print(f"   first request on each PynamoDB model (the first builds the one shared botocore "
+              f"client): median {ms(statistics.median(per_model.values()))} ms per model")
         print("     " + ", ".join(f"{m} {ms(v)}" for m, v in per_model.items()))
     print()
     print("   where import time goes (self time by top-level package, one -X importtime run, ms)")
@@ -390,7 +394,7 @@ def _models() -> tuple[Any, ...]:
 
     found = []
     for name in MODEL_MODULES:
-        module = importlib.import_module(f"crisis_pager.adapters.{name}")
+        module = importlib.import_module(f"crisis_pager.adapters.dynamo.{name}")
         found += [v for v in vars(module).values()
                   if isinstance(v, type) and issubclass(v, Model) and v is not Model
                   and v.__module__ == module.__name__]
@@ -1081,7 +1085,7 @@ def per_call(fn: Callable[[], object], repeat: int = 5) -> tuple[float, float]:
 def measure_hot_paths() -> list[tuple[str, float, float]]:
     from boto3.dynamodb.types import TypeSerializer
 
-    from crisis_pager.adapters.dynamo import program_from_raw  # no AWS call: parsing only
+    from crisis_pager.adapters.dynamo.directory import program_from_raw  # no AWS call: parsing only
     from crisis_pager.domain.incident import Severity
     from crisis_pager.domain.ladder import DEFAULT_POLICIES, parse_policy
     from crisis_pager.domain.replies import parse_reply

@@ -130,8 +130,7 @@ def _err(text: str) -> None:
 @contextmanager
 def _environment(args: argparse.Namespace) -> Iterator[None]:
     """Apply the global options to the environment for this command (restored after, so an
-    in-process run leaves nothing behind). PynamoDB reads table names and region when
-    crisis_pager.adapters.dynamo is first imported, so that import happens only after this."""
+    in-process run leaves nothing behind); the settings read from it bind the tables."""
     saved: dict[str, str | None] = {}
     for option, names in _ENV.items():
         value = getattr(args, option, None)
@@ -155,41 +154,54 @@ def _environment(args: argparse.Namespace) -> Iterator[None]:
 
 @dataclass
 class Context:
-    dynamo: ModuleType
+    schedules: ModuleType  # crisis_pager.adapters.dynamo.schedules: the admin writes
     directory: Any  # DynamoDirectory
     now: datetime
     clock: Any
+    settings: Any  # crisis_pager.config.Settings: the tables this command uses
 
     @property
     def programs_table(self) -> str:
-        return str(self.dynamo.ProgramItem.Meta.table_name)
+        return str(self.settings.programs_table)
 
     @property
     def clinicians_table(self) -> str:
-        return str(self.dynamo.ClinicianItem.Meta.table_name)
+        return str(self.settings.clinicians_table)
 
     @property
     def region(self) -> str:
-        return str(self.dynamo.ProgramItem.Meta.region)
+        return str(self.settings.region)
 
 
-def _context(args: argparse.Namespace) -> Context:
-    already = sys.modules.get("crisis_pager.adapters.dynamo")
-    if already is not None:  # in-process (make serve, tests): the models are already bound
-        bound = {"programs_table": already.ProgramItem.Meta.table_name,
-                 "clinicians_table": already.ClinicianItem.Meta.table_name,
-                 "region": already.ProgramItem.Meta.region}
-        for option, value in bound.items():
+def bind_tables(args: argparse.Namespace) -> Any:
+    """Bind the DynamoDB models to the tables the options name (the settings). In-process
+    (make serve, tests) they are bound already: another table is refused, never rebound
+    under the running stack."""
+    from crisis_pager.adapters.dynamo import tables
+    from crisis_pager.config import settings
+
+    already = tables.bound()
+    if already is not None:
+        for option in ("programs_table", "clinicians_table", "participants_table", "region"):
             wanted = getattr(args, option, None)
+            value = getattr(already, option)
             if wanted and wanted != value:
                 flag = "--" + option.replace("_", "-")
                 raise CliError(f"{flag} {wanted}: this process already uses {value}; run "
                                f"{PROG} on its own to use another")
+        return already
+    tables.bind(settings())
+    return settings()
+
+
+def _context(args: argparse.Namespace) -> Context:
+    bound = bind_tables(args)
     from crisis_pager import bootstrap
-    from crisis_pager.adapters import dynamo
+    from crisis_pager.adapters.dynamo import schedules
+    from crisis_pager.adapters.dynamo.directory import DynamoDirectory
 
     clock = bootstrap.clock()
-    return Context(dynamo, dynamo.DynamoDirectory(), clock.now(), clock)
+    return Context(schedules, DynamoDirectory(), clock.now(), clock, bound)
 
 
 def _aws_failure(exc: Exception) -> str | None:
@@ -213,13 +225,14 @@ def _aws_failure(exc: Exception) -> str | None:
 
 
 def _where() -> str:
-    dynamo = sys.modules.get("crisis_pager.adapters.dynamo")
-    if dynamo is None:
+    from crisis_pager.adapters.dynamo import tables
+
+    bound = tables.bound()
+    if bound is None:
         return ""
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
-    return (f" (tables {dynamo.ProgramItem.Meta.table_name}, "
-            f"{dynamo.ClinicianItem.Meta.table_name}; region {dynamo.ProgramItem.Meta.region}"
-            + (f"; endpoint {endpoint})" if endpoint else ")"))
+    return (f" (tables {bound.programs_table}, {bound.clinicians_table}; region "
+            f"{bound.region}" + (f"; endpoint {endpoint})" if endpoint else ")"))
 
 
 # ------------------------------------------------------------------ reading a program
@@ -495,7 +508,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     ctx = _context(args)
     _load(ctx, args.program)  # an unknown program is an error, not an empty file
     try:
-        items = ctx.dynamo.raw_schedule_items(args.program)
+        items = ctx.schedules.raw_schedule_items(args.program)
     except InvalidItem as exc:
         raise CliError(f"cannot export: {exc}", 1) from None
     doc = _export_document(args.program, items)
@@ -789,7 +802,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if program_id not in stored:
             try:
                 stored[program_id] = {i["key"]: i
-                                      for i in ctx.dynamo.raw_schedule_items(program_id)}
+                                      for i in ctx.schedules.raw_schedule_items(program_id)}
             except InvalidItem as exc:  # a stored item of the wrong type: replaced all the same
                 unreadable.append(str(exc))
                 stored[program_id] = {}
@@ -798,7 +811,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     plan = _plan(ctx, doc, existing, errors)
     current = existing(plan.program_id) if plan is not None else {}
     if plan is not None:
-        limit = int(ctx.dynamo.TRANSACTION_LIMIT)
+        limit = int(ctx.schedules.TRANSACTION_LIMIT)
         removed = [k for k in current if k not in {i["key"] for i in plan.items}]
         if len(plan.items) + len(removed) > limit:
             errors.append(f"the import writes {len(plan.items)} and deletes {len(removed)} "
@@ -835,7 +848,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from pynamodb.exceptions import TransactWriteError
 
     try:
-        written = ctx.dynamo.replace_schedule(plan.program_id, plan.items)
+        written = ctx.schedules.replace_schedule(plan.program_id, plan.items)
     except TransactWriteError as exc:
         raise CliError(f"the transaction was refused, nothing was written: "
                        f"{exc.cause_response_code}: {exc.cause_response_message}", 1) from None
@@ -891,7 +904,7 @@ def cmd_override(args: argparse.Namespace) -> int:
     for _attempt in range(5):
         key = f"override#{role}#{compact[:8]}T{compact[8:]}#{secrets.token_hex(2)}"
         try:
-            ctx.dynamo.put_override(args.program, key, fields)
+            ctx.schedules.put_override(args.program, key, fields)
             break
         except PutError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":

@@ -56,15 +56,14 @@ class _Failed(Exception):
 
 def _store(args: argparse.Namespace) -> tuple[Any, Any]:
     """(DynamoParticipants, clock), refusing a table other than the one already bound."""
-    already = sys.modules.get("crisis_pager.adapters.participants")
-    wanted = getattr(args, "participants_table", None)
-    if already is not None and wanted:
-        bound = already.ParticipantVersionItem.Meta.table_name
-        if wanted != bound:
-            raise _Failed(f"--participants-table {wanted}: this process already uses {bound}; "
-                          "run crisis-pager on its own to use another", 2)
+    from local.cli import CliError, bind_tables
+
+    try:
+        bind_tables(args)
+    except CliError as exc:
+        raise _Failed(str(exc), exc.code) from None
     from crisis_pager import bootstrap
-    from crisis_pager.adapters.participants import DynamoParticipants
+    from crisis_pager.adapters.dynamo.participants import DynamoParticipants
 
     return DynamoParticipants(), bootstrap.clock()
 

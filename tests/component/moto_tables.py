@@ -1,7 +1,8 @@
 """The four DynamoDB tables in moto, with the key schemas of template.yaml.
 
-The PynamoDB models read their table names from the environment at import time; the
-test environment leaves them unset, so the models use the defaults in ``TABLE_NAMES``.
+The PynamoDB models are bound to their tables from settings (adapters/dynamo/tables.py);
+the test environment leaves the names unset, so the settings give the defaults in
+``TABLE_NAMES``.
 """
 
 from __future__ import annotations
@@ -31,14 +32,19 @@ TABLE_NAMES = {
 
 
 def _check_model_names() -> None:
-    """Fail loudly if the models were imported with other table names than these."""
-    from crisis_pager.adapters import dynamo
+    """Bind the models from settings; fail loudly if that names other tables than these."""
+    from crisis_pager.adapters.dynamo import tables
+    from crisis_pager.adapters.dynamo.admin_items import ClinicianItem, ProgramItem
+    from crisis_pager.adapters.dynamo.items import IncidentItem
+    from crisis_pager.adapters.dynamo.timeline import TimelineEntry
+    from crisis_pager.config import settings
 
+    tables.bind(settings())
     used = {
-        "IncidentsTable": dynamo.IncidentItem.Meta.table_name,
-        "TimelineTable": dynamo.TimelineEntry.Meta.table_name,
-        "ProgramsTable": dynamo.ProgramItem.Meta.table_name,
-        "CliniciansTable": dynamo.ClinicianItem.Meta.table_name,
+        "IncidentsTable": IncidentItem.Meta.table_name,
+        "TimelineTable": TimelineEntry.Meta.table_name,
+        "ProgramsTable": ProgramItem.Meta.table_name,
+        "CliniciansTable": ClinicianItem.Meta.table_name,
     }
     assert used == TABLE_NAMES, f"PynamoDB models use {used}, the fixtures create {TABLE_NAMES}"
 

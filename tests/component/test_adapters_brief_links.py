@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from crisis_pager.adapters.brief_links import BriefLinkItem, DynamoBriefLinks
+from crisis_pager.adapters.dynamo.brief_links import BriefLinkItem, DynamoBriefLinks
 from crisis_pager.config import settings
 from crisis_pager.domain.brief import LINK_RECORD_KEEP, BriefLink, Purpose, token_hash
 from crisis_pager.service.briefs import issue_link

@@ -12,13 +12,11 @@ import boto3
 import pytest
 from pynamodb.exceptions import UpdateError
 
-from crisis_pager.adapters import dynamo
-from crisis_pager.adapters.dynamo import (
-    DynamoDirectory,
-    DynamoIncidents,
-    DynamoOptOuts,
-    DynamoTimeline,
-)
+from crisis_pager.adapters.dynamo import codes, incidents
+from crisis_pager.adapters.dynamo.directory import DynamoDirectory
+from crisis_pager.adapters.dynamo.opt_outs import DynamoOptOuts
+from crisis_pager.adapters.dynamo.store import DynamoIncidentStore
+from crisis_pager.adapters.dynamo.timeline import DynamoTimeline
 from crisis_pager.domain.errors import InvalidItem
 from crisis_pager.domain.incident import (
     CODE_HOLD_AFTER_ACCEPT,
@@ -97,7 +95,7 @@ def raw_claim(ddb: Any, program_id: str, code: str) -> dict[str, Any] | None:
 
 
 def test_create_round_trips_the_incident(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     original = incident()
     assert store.create(original) is True
     assert store.get("inc_a") == original
@@ -105,7 +103,7 @@ def test_create_round_trips_the_incident(ddb: Any) -> None:
 
 
 def test_second_create_of_the_same_id_returns_false_and_keeps_the_first(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     first = incident()
     assert store.create(first) is True
     assert store.create(incident(summary="another request", severity=Severity.LOW,
@@ -117,7 +115,8 @@ def test_second_create_of_the_same_id_returns_false_and_keeps_the_first(ddb: Any
 
 
 class _ScriptedRandom:
-    """Stands in for the `secrets` module inside dynamo.py: randbelow answers from a script."""
+    """Stands in for the `secrets` module where codes are drawn: randbelow answers from a
+    script."""
 
     def __init__(self, values: list[int]) -> None:
         self.values = list(values)
@@ -130,25 +129,26 @@ class _ScriptedRandom:
 
 def _script(monkeypatch: pytest.MonkeyPatch, *values: int) -> None:
     fake = _ScriptedRandom(list(values))
-    monkeypatch.setattr(dynamo, "secrets", SimpleNamespace(randbelow=fake.randbelow,
-                                                           token_hex=dynamo.secrets.token_hex))
+    for module in (incidents, codes):  # incident codes, and a phone's reply codes
+        monkeypatch.setattr(module, "secrets", SimpleNamespace(
+            randbelow=fake.randbelow, token_hex=module.secrets.token_hex))
 
 
 def test_fifty_claims_in_one_program_are_distinct_three_digit_codes(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     codes = [store.claim_code(PROGRAM, f"inc_{i}", T0) for i in range(50)]
     assert len(set(codes)) == 50
     assert all(len(c) == 3 and c.isdigit() and c[0] != "0" for c in codes)
     for i, code in enumerate(codes):
         claim = raw_claim(ddb, PROGRAM, code)
         assert claim is not None and claim["incident_id"] == f"inc_{i}"
-        assert claim["expires_at"] == int((T0 + dynamo.CODE_HOLD).timestamp())
+        assert claim["expires_at"] == int((T0 + incidents.CODE_HOLD).timestamp())
 
 
 def test_a_held_code_is_skipped_an_expired_one_is_reclaimed(
     ddb: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     _script(monkeypatch, 23)  # 100 + 23
     assert store.claim_code(PROGRAM, "inc_a", T0) == "123"
 
@@ -161,13 +161,13 @@ def test_a_held_code_is_skipped_an_expired_one_is_reclaimed(
     assert store.claim_code(PROGRAM, "inc_c", later) == "123"
     claim = raw_claim(ddb, PROGRAM, "123")
     assert claim["incident_id"] == "inc_c"
-    assert claim["expires_at"] == int((later + dynamo.CODE_HOLD).timestamp())
+    assert claim["expires_at"] == int((later + incidents.CODE_HOLD).timestamp())
 
 
 def test_the_same_code_in_another_program_is_free(
     ddb: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     _script(monkeypatch, 23)
     assert store.claim_code(PROGRAM, "inc_a", T0) == "123"
     assert store.claim_code("east-iop", "inc_b", T0) == "123"
@@ -178,7 +178,7 @@ def test_the_same_code_in_another_program_is_free(
 def test_a_crowded_three_digit_space_widens_to_four_digits(
     ddb: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     _script(monkeypatch, 23)
     assert store.claim_code(PROGRAM, "inc_a", T0) == "123"
     assert store.claim_code(PROGRAM, "inc_b", T0) == "1023"  # 30 collisions, then 1000 + 23
@@ -187,7 +187,7 @@ def test_a_crowded_three_digit_space_widens_to_four_digits(
 def test_release_code_only_deletes_the_claim_held_by_that_incident(
     ddb: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     _script(monkeypatch, 23)
     assert store.claim_code(PROGRAM, "inc_a", T0) == "123"
 
@@ -207,7 +207,7 @@ def test_release_code_only_deletes_the_claim_held_by_that_incident(
 
 
 def test_claim_rung_moves_forward_retries_and_refuses_older_positions(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident())
 
     assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", LEASE) is True
@@ -227,7 +227,7 @@ def test_claim_rung_moves_forward_retries_and_refuses_older_positions(ddb: Any) 
 
 @pytest.mark.parametrize("status", [Status.ACCEPTED, Status.RESOLVED])
 def test_claim_rung_fails_once_the_incident_is_closed(ddb: Any, status: Status) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident(status=status))
     assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", LEASE) is False
     got = store.get("inc_a")
@@ -235,7 +235,7 @@ def test_claim_rung_fails_once_the_incident_is_closed(ddb: Any, status: Status) 
 
 
 def test_claim_rung_after_accept_fails_and_a_referred_incident_still_pages(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident("inc_a"))
     store.create(incident("inc_b", status=Status.REFERRED))
     assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", LEASE) is True
@@ -248,7 +248,7 @@ def test_claim_rung_after_accept_fails_and_a_referred_incident_still_pages(ddb: 
 
 
 def test_writes_to_a_missing_incident_fail_and_create_nothing(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     assert store.claim_rung("inc_x", 0, "primary", "clin-ana", "t", LEASE) is False
     assert store.accept("inc_x", "clin-ana", T0) is AcceptOutcome.NOT_OPEN
     assert store.refer("inc_x", T0, {"crisis_line": "+15035550111"}) is False
@@ -257,7 +257,7 @@ def test_writes_to_a_missing_incident_fail_and_create_nothing(ddb: Any) -> None:
 
 
 def test_mark_ladder_started(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident())
     assert store.get("inc_a").ladder_started is False
     store.mark_ladder_started("inc_a")
@@ -265,7 +265,7 @@ def test_mark_ladder_started(ddb: Any) -> None:
 
 
 def test_record_page_is_conditional_per_position(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     first = page(position=0)
     assert store.record_page(first) is True
     assert store.record_page(page(position=0, clinician_id="clin-ben",
@@ -277,7 +277,7 @@ def test_record_page_is_conditional_per_position(ddb: Any) -> None:
 
 
 def test_set_page_sent_stores_the_sid_and_never_creates_a_page(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.record_page(page(position=0))
     store.set_page_sent("inc_a", 0, "SM" + "a" * 32)
     assert store.page_for("inc_a", 0).message_sid == "SM" + "a" * 32
@@ -287,7 +287,7 @@ def test_set_page_sent_stores_the_sid_and_never_creates_a_page(ddb: Any) -> None
 
 
 def test_find_page_returns_the_newest_page_for_phone_and_code(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     ana, ben = "+15035550101", "+15035550102"
     older = page("inc_old", 0, phone=ana, code="417", sent_at=T0.replace(microsecond=0))
     newer = page("inc_new", 2, phone=ana, code="417", sent_at=T0 + timedelta(days=2))
@@ -311,7 +311,7 @@ def test_find_page_returns_the_newest_page_for_phone_and_code(ddb: Any) -> None:
 
 
 def test_accept_is_conditional_and_keeps_the_first_clinician(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident())
     first_at = T0 + timedelta(minutes=2)
     assert store.accept("inc_a", "clin-ana", first_at) is AcceptOutcome.ACCEPTED
@@ -326,7 +326,7 @@ def test_accept_is_conditional_and_keeps_the_first_clinician(ddb: Any) -> None:
     (Status.REFERRED, True), (Status.RESOLVED, False), (Status.ACCEPTED, False),
 ])
 def test_accept_only_from_an_open_status(ddb: Any, status: Status, accepted: bool) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident(status=status))
     expected = AcceptOutcome.ACCEPTED if accepted else AcceptOutcome.NOT_OPEN
     assert store.accept("inc_a", "clin-ana", T0) is expected
@@ -334,7 +334,7 @@ def test_accept_only_from_an_open_status(ddb: Any, status: Status, accepted: boo
 
 
 def test_refer_only_from_triggered(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     referral = {"crisis_line": "+15035550111", "emergency_department": "Providence ED"}
     store.create(incident("inc_a"))
     at = T0 + timedelta(minutes=15)
@@ -354,7 +354,7 @@ def test_refer_only_from_triggered(ddb: Any) -> None:
 def test_end_ladder_only_while_open_and_keeps_the_first_instant(ddb: Any) -> None:
     """The ladder's end is recorded only while nobody has accepted (an acceptance
     written first makes the running execution tell the hotline instead)."""
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident("inc_a", status=Status.REFERRED))
     at = T0 + timedelta(minutes=45)
     assert store.end_ladder("inc_a", at) is True
@@ -377,7 +377,7 @@ def test_end_ladder_only_while_open_and_keeps_the_first_instant(ddb: Any) -> Non
 def test_concurrent_accepts_exactly_one_wins(ddb: Any) -> None:
     # moto's conditional writes are not atomic across threads (DynamoDB's are): see
     # moto_tables.atomic_writes. Without it this test sees two winners about one run in ten.
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident())
     # Warm botocore/moto's lazy per-operation set-up (success and conditional-failure
     # paths) in this thread, so the race below is only the one under test.
@@ -652,7 +652,7 @@ def test_a_malformed_optional_field_is_named_and_the_program_still_reads(
 def test_an_acceptance_waits_while_a_page_is_being_sent(ddb: Any) -> None:
     """The paging lease: accept reports a page in flight until the lease is released or
     lapses, so no SMS goes out after an acceptance."""
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident())
     lease = T0 + timedelta(seconds=10)
     assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", lease)
@@ -669,7 +669,7 @@ def test_an_acceptance_waits_while_a_page_is_being_sent(ddb: Any) -> None:
 
 
 def test_a_lapsed_lease_does_not_block_and_release_only_drops_its_own(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident())
     lease = T0 + timedelta(seconds=10)
     assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", lease)
@@ -701,7 +701,7 @@ def phone_codes(ddb: Any, phone: str) -> dict[str, str]:
 
 
 def test_claim_page_code_gives_the_preferred_code_and_the_same_one_again(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident("inc_a"))
     assert store.claim_page_code(ANA_PHONE, "clin-ana", "417", "inc_a", T0) == "417"
     item = raw_phone_code(ddb, ANA_PHONE, "417")
@@ -719,7 +719,7 @@ def test_claim_page_code_gives_the_preferred_code_and_the_same_one_again(ddb: An
 def test_a_code_held_by_another_open_incident_is_not_reused(
     ddb: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident("inc_a"))
     store.create(incident("inc_b", code="417"))  # program codes may collide across time
     store.create(incident("inc_c", status=Status.REFERRED))
@@ -734,7 +734,7 @@ def test_a_code_held_by_another_open_incident_is_not_reused(
 @pytest.mark.parametrize("close", ["accepted_by_someone_else", "resolved", "accepted_long_ago",
                                    "incident_gone"])
 def test_a_code_no_longer_held_is_reused(ddb: Any, close: str) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident("inc_b"))
     if close != "incident_gone":
         store.create(incident("inc_a"))
@@ -759,7 +759,7 @@ def test_an_incident_accepted_by_this_clinician_keeps_its_code_for_a_while(
     ddb: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A late "R 417" from the clinician who accepted must still name that incident."""
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident("inc_a"))
     store.create(incident("inc_b"))
     assert store.claim_page_code(ANA_PHONE, "clin-ana", "417", "inc_a", T0) == "417"
@@ -772,7 +772,7 @@ def test_an_incident_accepted_by_this_clinician_keeps_its_code_for_a_while(
 
 
 def test_codes_are_per_phone(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident("inc_a"))
     store.create(incident("inc_b"))
     assert store.claim_page_code(ANA_PHONE, "clin-ana", "417", "inc_a", T0) == "417"
@@ -784,7 +784,7 @@ def test_codes_are_per_phone(ddb: Any) -> None:
 
 
 def test_concurrent_claims_on_one_phone_get_distinct_codes(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     n = 6
     for i in range(n):
         store.create(incident(f"inc_{i}"))
@@ -802,7 +802,7 @@ def test_concurrent_claims_on_one_phone_get_distinct_codes(ddb: Any) -> None:
 
 
 def test_open_codes_lists_only_the_codes_still_held(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     now = datetime.now(UTC)
     opened = now - timedelta(hours=1)
     for i, name in enumerate(["open", "referred", "theirs", "mine", "mine_old", "resolved"]):
@@ -829,7 +829,7 @@ def test_open_codes_lists_only_the_codes_still_held(ddb: Any) -> None:
 
 
 def test_mark_sms_failed_is_once_only_and_keeps_the_first_error(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.record_page(page(position=0))
     store.record_page(page(position=1))
     at = T0 + timedelta(seconds=20)
@@ -843,7 +843,7 @@ def test_mark_sms_failed_is_once_only_and_keeps_the_first_error(ddb: Any) -> Non
 
 
 def test_delivery_updates_of_a_missing_page_fail_and_create_nothing(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     assert store.mark_sms_failed("inc_a", 0, T0, 30003) is False
     assert store.start_call("inc_a", 0, T0) is False
     store.set_call_sid("inc_a", 0, "CA" + "1" * 32)
@@ -854,7 +854,7 @@ def test_delivery_updates_of_a_missing_page_fail_and_create_nothing(ddb: Any) ->
 
 
 def test_a_call_starts_once_and_ends_once_and_only_after_starting(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.record_page(page(position=0))
     started, ended = T0 + timedelta(seconds=30), T0 + timedelta(seconds=75)
     call_sid = "CA" + "c" * 32
@@ -882,7 +882,7 @@ def test_a_call_starts_once_and_ends_once_and_only_after_starting(ddb: Any) -> N
 
 
 def test_record_pass_only_for_the_clinician_and_position_the_incident_is_at(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident())
     store.record_page(page(position=0, clinician_id="clin-ana"))
     store.record_page(page(position=1, clinician_id="clin-ben", phone=BEN_PHONE))
@@ -905,7 +905,7 @@ def test_record_pass_only_for_the_clinician_and_position_the_incident_is_at(ddb:
 
 
 def test_record_pass_only_while_the_incident_is_open(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident("inc_a"))
     store.create(incident("inc_b"))
     for incident_id in ("inc_a", "inc_b"):
@@ -923,7 +923,7 @@ def test_record_pass_only_while_the_incident_is_open(ddb: Any) -> None:
 
 @pytest.mark.parametrize("status", [Status.TRIGGERED, Status.REFERRED])
 def test_an_open_incident_is_resolved_by_anyone(ddb: Any, status: Status) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident(status=status))
     at = T0 + timedelta(minutes=30)
     assert store.resolve("inc_a", "clin-supervisor", at) is AcceptOutcome.ACCEPTED
@@ -933,7 +933,7 @@ def test_an_open_incident_is_resolved_by_anyone(ddb: Any, status: Status) -> Non
 
 
 def test_an_accepted_incident_is_resolved_only_by_its_acceptor(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident())
     assert store.accept("inc_a", "clin-ana", T0) is AcceptOutcome.ACCEPTED
     at = T0 + timedelta(hours=1)
@@ -947,7 +947,7 @@ def test_an_accepted_incident_is_resolved_only_by_its_acceptor(ddb: Any) -> None
 
 
 def test_resolve_waits_while_a_page_is_being_sent(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident())
     lease = T0 + timedelta(seconds=10)
     assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", lease)
@@ -960,7 +960,7 @@ def test_resolve_waits_while_a_page_is_being_sent(ddb: Any) -> None:
 
 
 def test_resolving_twice_or_a_missing_incident_is_not_open(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident())
     assert store.resolve("inc_a", "clin-ana", T0) is AcceptOutcome.ACCEPTED
     later = T0 + timedelta(minutes=1)
@@ -976,7 +976,7 @@ def test_resolving_twice_or_a_missing_incident_is_not_open(ddb: Any) -> None:
 
 
 def test_renew_lease_only_while_open_and_at_the_rung(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident())
     lease = T0 + timedelta(seconds=10)
     assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", lease)
@@ -1019,7 +1019,7 @@ def test_opt_outs_round_trip(ddb: Any) -> None:
 
 
 def test_an_opt_out_does_not_disturb_the_phones_codes(ddb: Any) -> None:
-    store, opt_outs = DynamoIncidents(), DynamoOptOuts()
+    store, opt_outs = DynamoIncidentStore(), DynamoOptOuts()
     store.create(incident())
     assert store.claim_page_code(ANA_PHONE, "clin-ana", "417", "inc_a", T0) == "417"
     assert opt_outs.opt_out(ANA_PHONE, T0, "STOP")
@@ -1062,7 +1062,7 @@ def test_clinicians_with_phone_skips_an_item_with_a_wrong_dynamodb_type(ddb: Any
 def test_follow_up_writes_on_the_table(ddb: Any) -> None:
     """Resolve with a due time makes the resolver its owner; attempts stop at 3 (the count
     comes back from the update itself); only the owner records or closes; once."""
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident())
     due = T0 + timedelta(hours=24)
     assert store.resolve("inc_a", "clin-ana", T0, due) is AcceptOutcome.ACCEPTED
@@ -1085,7 +1085,7 @@ def test_follow_up_writes_on_the_table(ddb: Any) -> None:
 
 
 def test_an_overdue_follow_ups_rung_is_claimed_and_taken_over(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident())
     store.resolve("inc_a", "clin-ana", T0, T0 + timedelta(hours=24))
     later = T0 + timedelta(hours=25)
@@ -1107,7 +1107,7 @@ def test_an_overdue_follow_ups_rung_is_claimed_and_taken_over(ddb: Any) -> None:
 
 
 def test_a_crisis_rung_never_pages_a_resolved_incident_even_with_a_follow_up(ddb: Any) -> None:
-    store = DynamoIncidents()
+    store = DynamoIncidentStore()
     store.create(incident())
     store.resolve("inc_a", "clin-ana", T0, T0 + timedelta(hours=24))
     assert not store.claim_rung("inc_a", 1, "backup", "clin-ben", "tok",

@@ -11,8 +11,8 @@ from typing import Any
 import boto3
 import pytest
 
-from crisis_pager.adapters import participants as adapter
-from crisis_pager.adapters.participants import DynamoParticipants
+from crisis_pager.adapters.dynamo import participants as adapter
+from crisis_pager.adapters.dynamo.participants import DynamoParticipants
 from crisis_pager.domain.errors import InvalidItem
 from crisis_pager.domain.incident import Severity
 from crisis_pager.domain.participant import participant_from_fields
@@ -35,9 +35,9 @@ TABLE = "crisis-pager-participants"
 def table() -> Iterator[Any]:
     from local import template as sam
 
-    assert adapter.ParticipantVersionItem.Meta.table_name == TABLE
     spec = sam.load(ROOT / "template.yaml").tables["ParticipantsTable"]
     with mocked_tables() as resource:
+        assert adapter.ParticipantVersionItem.Meta.table_name == TABLE
         boto3.client("dynamodb", region_name=REGION).create_table(
             **spec.create_table_kwargs(TABLE))
         yield resource.Table(TABLE)
@@ -185,7 +185,7 @@ def test_a_notice_is_claimed_once_per_incident(table: Any, store: DynamoParticip
 
 
 def test_the_program_items_referral_fields_read_from_dynamodb(table: Any) -> None:
-    from crisis_pager.adapters.dynamo import DynamoDirectory
+    from crisis_pager.adapters.dynamo.directory import DynamoDirectory
     from tests.component.moto_tables import put_raw
     from tests.unit.fakes import PROGRAM_FIELDS
 

@@ -433,11 +433,16 @@ MODELS = {  # model class -> (table logical id, env var, Settings field)
 
 
 def test_table_keys_match_models(sam: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    dynamo = pytest.importorskip("crisis_pager.adapters.dynamo")
+    pytest.importorskip("pynamodb")
+    from crisis_pager.adapters.dynamo import admin_items, items, timeline
+    from crisis_pager.adapters.dynamo import tables as bound
+
     config = pytest.importorskip("crisis_pager.config")
     tables = ct.resources(sam, "AWS::DynamoDB::Table")
     env = sam["Globals"]["Function"]["Environment"]["Variables"]
     loaded = config.settings()
+    bound.bind(loaded)
+    models = {**vars(items), **vars(timeline), **vars(admin_items)}
 
     # Each Settings field reads the env var the template sets to that table's name.
     for var, field in {(var, field) for _, var, field in MODELS.values()}:
@@ -445,7 +450,7 @@ def test_table_keys_match_models(sam: dict[str, Any], monkeypatch: pytest.Monkey
         assert getattr(config.settings.__wrapped__(), field) == f"probe-{var}", var
 
     for model_name, (table, var, field) in MODELS.items():
-        model = getattr(dynamo, model_name)
+        model = models[model_name]
         assert env[var] == {"Ref": table}, model_name
         assert model.Meta.table_name == getattr(loaded, field), model_name
         schema = model._get_schema()
@@ -464,10 +469,10 @@ def test_table_keys_match_models(sam: dict[str, Any], monkeypatch: pytest.Monkey
         for gsi in schema["global_secondary_indexes"]:
             model_keys = {(k["AttributeName"], k["KeyType"]) for k in gsi["key_schema"]}
             assert template_gsis.get(gsi["index_name"]) == model_keys, model_name
-    assert dynamo.PageItem._get_schema()["global_secondary_indexes"], "PageItem uses by_phone"
+    assert items.PageItem._get_schema()["global_secondary_indexes"], "PageItem uses by_phone"
 
     ttl_attrs = [
-        name for name, attr in dynamo.CodeClaimItem.get_attributes().items()
+        name for name, attr in items.CodeClaimItem.get_attributes().items()
         if type(attr).__name__ == "TTLAttribute"
     ]
     ttl = tables["IncidentsTable"]["Properties"]["TimeToLiveSpecification"]["AttributeName"]
@@ -888,8 +893,12 @@ def test_no_function_can_change_or_read_beyond_what_it_needs_of_participants(
 
 
 def test_participant_models_match_the_tables(sam: dict[str, Any]) -> None:
-    participants = pytest.importorskip("crisis_pager.adapters.participants")
+    pytest.importorskip("pynamodb")
+    from crisis_pager.adapters.dynamo import participants
+    from crisis_pager.adapters.dynamo import tables as bound
+
     config = pytest.importorskip("crisis_pager.config")
+    bound.bind(config.settings())
     tables = ct.resources(sam, "AWS::DynamoDB::Table")
     env = sam["Globals"]["Function"]["Environment"]["Variables"]
     assert env["PARTICIPANTS_TABLE"] == {"Ref": "ParticipantsTable"}

@@ -286,7 +286,7 @@ def test_codes_are_unique_per_clinician_across_concurrent_incidents(
     """Ana is primary in two programs whose incidents carry the same codes (100, 101, ...):
     every page she holds still has its own code, and each acceptance changes exactly the
     incident its code names."""
-    from crisis_pager.adapters import dynamo
+    from crisis_pager.adapters.dynamo.incidents import DynamoIncidents
 
     counters: dict[str, int] = {}
     lock = threading.Lock()
@@ -297,7 +297,7 @@ def test_codes_are_unique_per_clinician_across_concurrent_incidents(
             counters[program_id] = counters.get(program_id, 99) + 1
             return str(counters[program_id])
 
-    monkeypatch.setattr(dynamo.DynamoIncidents, "claim_code", same_codes_in_both_programs)
+    monkeypatch.setattr(DynamoIncidents, "claim_code", same_codes_in_both_programs)
     # Twelve ladders at once on two cores: slower ladder time, so no rung times out
     # before its page has gone out.
     with LocalStack(scale=0.02) as stack:

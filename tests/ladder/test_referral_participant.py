@@ -66,7 +66,7 @@ def test_a_fresh_location_reaches_the_hotline_with_the_participants_resources(
         "high crisis: no on-call clinician accepted within 1")
     assert "referral.location_description" in disclosure["information_disclosed"]
 
-    from crisis_pager.adapters.participants import DynamoParticipants
+    from crisis_pager.adapters.dynamo.participants import DynamoParticipants
 
     (record,) = DynamoParticipants().disclosures(seed.DEMO_PARTICIPANT_ID)
     assert record["incident_id"] == incident_id and record["recipient"] == HOTLINE_NAME

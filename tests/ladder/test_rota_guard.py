@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
-from crisis_pager.adapters.dynamo import edit_from_stream
+from crisis_pager.adapters.dynamo.streams import edit_from_stream
 from crisis_pager.domain.edits import CLINICIANS, PROGRAMS, Edit
 from local import seed
 from local.stack import LocalStack
@@ -206,7 +206,7 @@ def test_the_daily_run_alerts_for_a_broken_program_only(stack: LocalStack, inbox
 def test_a_failed_check_fails_the_batch_and_the_stream_retries_it(
     stack: LocalStack, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from crisis_pager.adapters.dynamo import DynamoDirectory
+    from crisis_pager.adapters.dynamo.directory import DynamoDirectory
 
     real = DynamoDirectory.schedule
     calls = {"n": 0}

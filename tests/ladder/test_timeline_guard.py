@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from crisis_pager.adapters.dynamo import timeline_change_from_stream
+from crisis_pager.adapters.dynamo.streams import timeline_change_from_stream
 from crisis_pager.domain.timeline import TimelineChange
 from local import seed
 from local.stack import LocalStack

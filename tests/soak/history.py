@@ -73,7 +73,7 @@ def collect(stack: Any, history: History) -> History:
     """Read every record the stack kept into ``history`` (posts and index_of already set)."""
     import boto3
 
-    from crisis_pager.adapters.dynamo import INCIDENT_SK
+    from crisis_pager.adapters.dynamo.items import INCIDENT_SK
 
     twilio = stack.twilio
     ambiguous = {(r.data.get("To"), r.data.get("Body"), r.at)

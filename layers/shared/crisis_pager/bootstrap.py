@@ -69,40 +69,52 @@ def _secret(arn: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
+def tables() -> None:
+    """Bind the DynamoDB models to the tables the settings name (once; cheap after)."""
+    from .adapters.dynamo import tables as dynamo_tables
+
+    dynamo_tables.bind(settings())
+
+
 @cache
 def incidents() -> Any:
-    from .adapters.dynamo import DynamoIncidents
+    from .adapters.dynamo.store import DynamoIncidentStore
 
-    return DynamoIncidents()
+    tables()
+    return DynamoIncidentStore()
 
 
 @cache
 def timeline() -> Any:
-    from .adapters.dynamo import DynamoTimeline
+    from .adapters.dynamo.timeline import DynamoTimeline
 
+    tables()
     return DynamoTimeline()
 
 
 @cache
 def directory() -> Any:
-    from .adapters.dynamo import DynamoDirectory
+    from .adapters.dynamo.directory import DynamoDirectory
 
+    tables()
     return DynamoDirectory()
 
 
 @cache
 def participants() -> Any:
     """The Participants port: safety plans (versioned), disclosures, referral notices."""
-    from .adapters.participants import DynamoParticipants
+    from .adapters.dynamo.participants import DynamoParticipants
 
+    tables()
     return DynamoParticipants()
 
 
 @cache
 def brief_links() -> Any:
     """The BriefLinks port: the clinicians' secure links (hashes only) on the incidents table."""
-    from .adapters.brief_links import DynamoBriefLinks
+    from .adapters.dynamo.brief_links import DynamoBriefLinks
 
+    tables()
     return DynamoBriefLinks()
 
 
@@ -150,8 +162,9 @@ def lazy_sms() -> Any:
 
 @cache
 def opt_outs() -> Any:
-    from .adapters.dynamo import DynamoOptOuts
+    from .adapters.dynamo.opt_outs import DynamoOptOuts
 
+    tables()
     return DynamoOptOuts()
 
 

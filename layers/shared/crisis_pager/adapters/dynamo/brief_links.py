@@ -9,20 +9,19 @@ link of its incident and recorded on that incident's timeline.
 from __future__ import annotations
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.models import Model
 
-from ..config import settings
-from ..domain.brief import LINK_RECORD_KEEP, BriefLink, Purpose
-from .dynamo import put_if
+from ...domain.brief import LINK_RECORD_KEEP, BriefLink, Purpose
+from .conditional import put_if
+from .tables import TableModel
 
 LINK_SK = "link"
-_S = settings()
 
 
-class BriefLinkItem(Model):
+class BriefLinkItem(TableModel):
+    setting = "incidents_table"
+
     class Meta:
-        table_name = _S.incidents_table
-        region = _S.region
+        table_name = ""
 
     pk = UnicodeAttribute(hash_key=True)  # link#<sha256 hex of the token>
     sk = UnicodeAttribute(range_key=True, default=LINK_SK)

@@ -34,30 +34,30 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.exceptions import AttributeDeserializationError
-from pynamodb.models import Model
 
-from ..config import settings
-from ..domain.errors import InvalidItem
-from ..domain.participant import (
+from ...domain.errors import InvalidItem
+from ...domain.participant import (
     TABLE,
     Participant,
     participant_document,
     participant_from_fields,
     version_key,
 )
-from ..domain.referral import EmergencyDisclosure
-from .dynamo import _plain, _type_error, put_if, update_if
+from ...domain.referral import EmergencyDisclosure
+from .conditional import put_if, update_if
+from .directory import type_error
+from .tables import TableModel, plain
 
-_S = settings()
 VERSION_PREFIX = "v#"
 DISCLOSURE_PREFIX = "disclosure#"
 NOTICE_PREFIX = "notice#"
 
 
-class ParticipantVersionItem(Model):
+class ParticipantVersionItem(TableModel):
+    setting = "participants_table"
+
     class Meta:
-        table_name = _S.participants_table
-        region = _S.region
+        table_name = ""
 
     pk = UnicodeAttribute(hash_key=True)  # participant id
     sk = UnicodeAttribute(range_key=True)  # v#000001
@@ -78,7 +78,7 @@ class ParticipantVersionItem(Model):
         for name in self.FIELDS:
             value = getattr(self, name)
             if value is not None:
-                fields[name] = _plain(value)
+                fields[name] = plain(value)
         version = fields.get("version")
         if isinstance(version, float) and version.is_integer():
             fields["version"] = int(version)
@@ -89,12 +89,13 @@ class ParticipantVersionItem(Model):
         return participant
 
 
-class DisclosureItem(Model):
+class DisclosureItem(TableModel):
     """A disclosure of the participant's information (42 CFR 2.51): append-only."""
 
+    setting = "participants_table"
+
     class Meta:
-        table_name = _S.participants_table
-        region = _S.region
+        table_name = ""
 
     pk = UnicodeAttribute(hash_key=True)  # disclosure#<participant id>
     sk = UnicodeAttribute(range_key=True)  # <ISO instant>#<incident id>
@@ -109,12 +110,13 @@ class DisclosureItem(Model):
     regulation = UnicodeAttribute()
 
 
-class NoticeClaim(Model):
+class NoticeClaim(TableModel):
     """A once-per-incident notice, claimed before it is sent (incidents table)."""
 
+    setting = "incidents_table"
+
     class Meta:
-        table_name = _S.incidents_table
-        region = _S.region
+        table_name = ""
 
     pk = UnicodeAttribute(hash_key=True)  # incident id
     sk = UnicodeAttribute(range_key=True)  # notice#<key>
@@ -137,7 +139,7 @@ def _read_versions(participant_id: str, limit: int | None) -> list[Participant |
             try:
                 found.append(ParticipantVersionItem.from_raw_data(raw).to_domain())
             except AttributeDeserializationError as exc:
-                found.append(_type_error(TABLE, key, exc))
+                found.append(type_error(TABLE, key, exc))
             except InvalidItem as exc:
                 found.append(exc)
             if limit is not None and len(found) >= limit:
