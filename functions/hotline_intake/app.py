@@ -15,6 +15,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -131,12 +132,12 @@ class ErrorBody(BaseModel):
 
 
 def _responses(*codes: int, ok: tuple[int, type[BaseModel], str] | None = None
-               ) -> dict[int, dict[str, Any]]:
+               ) -> dict[int, OpenAPIResponse]:
     """OpenAPI responses: this API's own error body for every error it can answer."""
     meaning = {401: "missing, wrong or stale signature", 404: "no such incident for this hotline",
                409: "event_id reused with a different body",
                422: "a field is invalid (each named), or the program is unknown"}
-    out: dict[int, dict[str, Any]] = {
+    out: dict[int, OpenAPIResponse] = {
         code: {"description": meaning[code],
                "content": {"application/json": {"model": ErrorBody}}} for code in codes}
     if ok:

@@ -618,6 +618,21 @@ def test_state_machine_invokes_exactly_the_four_task_functions(sam: dict[str, An
     assert invoked == tasks
 
 
+def test_the_route_choice_branches_on_every_ladder_action_but_exhausted() -> None:
+    """service.ladder.Action is what advance answers; the state machine's Route choice must
+    have a branch for each (exhausted takes the default, the end), and no other."""
+    from typing import get_args
+
+    from crisis_pager.service.ladder import Action
+
+    asl = json.loads((REPO / "infra" / "statemachines" / "ladder.asl.json").read_text())
+    route = asl["States"]["Route"]
+    assert {c["Variable"] for c in route["Choices"]} == {"$.step.action"}
+    branches = {c["StringEquals"] for c in route["Choices"]}
+    assert branches == set(get_args(Action)) - {"exhausted"}
+    assert route["Default"] == "Exhausted"
+
+
 def test_asl_substitutions_check_catches_a_missing_key(sam: dict[str, Any]) -> None:
     assert ct.check_asl_substitutions(sam) == []
     bad = _fresh(sam)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal
 
 from ..domain import messages
 from ..domain.errors import SendAborted, SmsError
@@ -65,6 +66,16 @@ class PagingLease:
         self.incidents.release_rung(self.incident_id, self.position, self.clock.now())
 
 
+# What placing the rung's one voice call did.
+CallOutcome = Literal["calling", "moved_on", "closed", "already_calling", "failed"]
+# What a signed status report about a page did (for logs and tests): it names no page, or
+# another message or call; it is noted or a duplicate; the SMS was delivered; after an
+# undelivered SMS, what the fallback call did; after a call, the rung moved on (no answer),
+# was answered, or waits for the SMS sent with it.
+StatusOutcome = Literal["unknown_page", "other_message", "other_call", "noted", "delivered",
+                        "duplicate", "no_answer", "answered", "sms_pending", CallOutcome]
+
+
 @dataclass
 class Deps:
     """The ports the delivery paths use (one bundle: they call each other)."""
@@ -86,7 +97,7 @@ class Deps:
 # ---------------------------------------------------------------- the voice fallback
 
 
-def call_clinician(page: Page, reason: str, deps: Deps) -> str:
+def call_clinician(page: Page, reason: str, deps: Deps) -> CallOutcome:
     """Place the rung's one voice call (if the rung is still current and open). When the
     call cannot be placed, move the ladder on now. Returns calling | moved_on | closed |
     already_calling | failed."""
@@ -169,11 +180,9 @@ class StatusReport:
         )
 
 
-def handle_status(incident_id: str, position: int, report: StatusReport, deps: Deps) -> str:
-    """A signed status report about one page. Returns what it did (for logs and tests):
-    unknown_page | other_message | other_call | noted | delivered | duplicate |
-    calling | moved_on | closed | already_calling | failed | no_answer | answered |
-    sms_pending.
+def handle_status(incident_id: str, position: int, report: StatusReport,
+                  deps: Deps) -> StatusOutcome:
+    """A signed status report about one page. Returns what it did (StatusOutcome).
 
     An SMS-and-voice page (a +voice rung) waits on both: a call that ends without a key
     moves the ladder on only once the SMS has failed too, whichever report comes last.
@@ -216,7 +225,7 @@ def handle_status(incident_id: str, position: int, report: StatusReport, deps: D
     return called
 
 
-def _call_status(page: Page, report: StatusReport, deps: Deps) -> str:
+def _call_status(page: Page, report: StatusReport, deps: Deps) -> StatusOutcome:
     if page.call_sid and report.call_sid != page.call_sid:
         return "other_call"
     if report.call_status not in CALL_ENDED:

@@ -7,7 +7,7 @@ the next business day, a few days running."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from ..domain.incident import FOLLOW_UP_START, Incident, is_follow_up
 from ..domain.ladder import DEFAULT_FOLLOW_UP_POLICY, parse_policy, snapshot
@@ -44,10 +44,13 @@ def ensure_follow_up(incident: Incident, deps: Deps) -> bool:
     return True
 
 
+FollowUpOutcome = Literal["attempt_recorded", "done", "already_done", "attempts_full",
+                          "not_yours", "no_follow_up"]
+
+
 @dataclass(frozen=True)
 class FollowUpResult:
-    outcome: str  # attempt_recorded | done | already_done | attempts_full | not_yours |
-    #               no_follow_up
+    outcome: FollowUpOutcome
     attempts: int | None = None  # contact attempts recorded, when one was just recorded
 
 
@@ -77,7 +80,7 @@ def record_follow_up(incident_id: str, clinician_id: str, action: str,
     return FollowUpResult(_why_not(incidents.get(incident_id), clinician_id))
 
 
-def _why_not(incident: Incident | None, clinician_id: str) -> str:
+def _why_not(incident: Incident | None, clinician_id: str) -> FollowUpOutcome:
     if incident is None or incident.follow_up_due_at is None:
         return "no_follow_up"
     if incident.follow_up_done_at is not None:

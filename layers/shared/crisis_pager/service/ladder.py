@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from ..domain import messages
 from ..domain.errors import InvalidItem, SendAborted
@@ -56,6 +56,18 @@ class IncidentMissing(Exception):
         super().__init__(f"incident {incident_id} does not exist")
 
 
+# What the ladder does next. The state machine's Route choice reads it: `page`, `referral`,
+# `wait`, `accepted`, `resolved` and `follow_up_closed` each have their branch; `exhausted`
+# (no rung left) takes the default, the end.
+Action = Literal["page", "referral", "accepted", "resolved", "exhausted", "wait",
+                 "follow_up_closed"]
+# How a rung's page went (page_rung): its SMS ``sent``, ``called`` instead (or also),
+# ``already_sent`` by a retried invocation, ``closed`` (no longer pageable), ``failed``; or
+# what the fallback call said when it could not be placed (delivery.CallOutcome).
+PageOutcome = Literal["sent", "called", "already_sent", "closed", "failed", "moved_on",
+                      "already_calling"]
+
+
 @dataclass(frozen=True)
 class Step:
     """What the ladder does next: the `Route` choice reads `action`.
@@ -66,7 +78,7 @@ class Step:
     when that rung became due, carried across the wait.
     """
 
-    action: str  # page | referral | accepted | resolved | exhausted | wait | follow_up_closed
+    action: Action
     position: int
     rung: Rung | None = None
     clinician_id: str | None = None
@@ -306,7 +318,7 @@ def _record_gap(
 
 @dataclass(frozen=True)
 class PageResult:
-    outcome: str  # sent | called | already_sent | closed | failed | not_on_call
+    outcome: PageOutcome
     position: int
     error_code: int | None = None
     code: str | None = None  # the code the clinician replies with
@@ -330,7 +342,7 @@ def page_rung(
     incidents, timeline, clock = deps.incidents, deps.timeline, deps.clock
     incident = get_incident(incidents, incident_id)
 
-    def give_up(outcome: str, error_code: int | None = None) -> PageResult:
+    def give_up(outcome: PageOutcome, error_code: int | None = None) -> PageResult:
         # Nothing to wait for: wake the rung now instead of letting it time out.
         deps.ladder.wake(task_token, {"result": outcome})
         return PageResult(outcome, position, error_code)

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from ..domain import messages
 from ..domain.brief import ACCEPTED_LINK_TTL
@@ -45,21 +46,26 @@ from .delivery import (
     opted_out,
     wake,
 )
-from .followup import ensure_follow_up, record_follow_up
+from .followup import FollowUpOutcome, ensure_follow_up, record_follow_up
 from .ladder import notify_accepted_after_the_ladder
 from .ports import Clock
 
 logger = logging.getLogger("crisis-pager")
 
 
+# What a reply did (the sms_inbound and twilio_voice functions log and count it). A
+# follow-up's outcomes (followup.FollowUpOutcome) are among them.
+Outcome = Literal[
+    "accepted", "already_yours", "taken", "closed", "passed", "pass_too_late", "resolved",
+    "not_yours", "unknown_code", "choose_code", "no_open_pages", "help", "status",
+    "opted_out", "opted_in", "unrecognised", "follow_up_taken", "choose_follow_up",
+    FollowUpOutcome]
+
+
 @dataclass(frozen=True)
 class ReplyOutcome:
     answer: str | None  # the SMS answer (PHI-free); None: no answer (after STOP)
-    outcome: str  # accepted | already_yours | taken | closed | passed | pass_too_late |
-    #               resolved | not_yours | unknown_code | choose_code | no_open_pages |
-    #               help | status | opted_out | opted_in | unrecognised |
-    #               follow_up_taken | attempt_recorded | done | already_done |
-    #               attempts_full | no_follow_up | choose_follow_up
+    outcome: Outcome
     incident_id: str | None = None
     seconds_to_accept: float | None = None
     position: int | None = None
