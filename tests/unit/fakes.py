@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from crisis_pager.domain.errors import InvalidItem
+from crisis_pager.domain.errors import CallbackError, InvalidItem, SendAborted, SmsError
 from crisis_pager.domain.incident import (
     FOLLOW_UP_ATTEMPTS,
     OPEN_STATUSES,
@@ -27,7 +27,7 @@ from crisis_pager.domain.program import (
 )
 from crisis_pager.domain.rota import rota_from_fields
 from crisis_pager.domain.schedule import Schedule
-from crisis_pager.service.ports import AttemptGuard, CallbackError, SendAborted, SmsError
+from crisis_pager.service.ports.messaging import AttemptGuard
 
 T0 = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)  # 10:00 in Los Angeles
 

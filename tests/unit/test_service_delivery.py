@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from crisis_pager.domain import messages
+from crisis_pager.domain.errors import SmsError
 from crisis_pager.domain.incident import MACHINE_ANSWERS, Channel, Page, Severity, Status
 from crisis_pager.service.delivery import VoiceScript
-from crisis_pager.service.ports import SmsError
 from tests.unit.fakes import ADMIN, ANA, BEN, World
 
 SM1 = "SM" + "1".zfill(32)  # the FakeSms id of the first SMS

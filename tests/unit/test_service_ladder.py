@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from crisis_pager.domain.errors import CallbackError, SmsError
 from crisis_pager.domain.incident import AcceptOutcome, Severity, Status
 from crisis_pager.domain.ladder import DEFAULT_POLICIES, parse_policy
 from crisis_pager.service import intake
-from crisis_pager.service.ports import CallbackError, SmsError
 from crisis_pager.service.referral import notify_hotline, refer
 from tests.unit.fakes import ANA, REF, SUMMARY, T0, World
 

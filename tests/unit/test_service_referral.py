@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from crisis_pager.domain.errors import InvalidItem
+from crisis_pager.domain.errors import CallbackError, InvalidItem, SmsError
 from crisis_pager.domain.incident import Status
 from crisis_pager.domain.participant import participant_from_fields
-from crisis_pager.service.ports import CallbackError, SmsError
 from crisis_pager.service.referral import NOTICE_WINDOW, notify_hotline, refer
 from tests.unit.fakes import PROGRAM_FIELDS, REF, FakeParticipants, World
 from tests.unit.participant_data import (

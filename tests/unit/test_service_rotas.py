@@ -10,7 +10,7 @@ import pytest
 from crisis_pager.domain.edits import CLINICIANS, PROGRAMS, Edit
 from crisis_pager.domain.errors import SmsError
 from crisis_pager.service import rotas
-from crisis_pager.service.ports import Sms
+from crisis_pager.service.ports.messaging import Sms
 from tests.unit.fakes import FakeAlerts, FakeClock, FakeDirectory, FakeSms
 
 ADMIN = "+15035550199"

@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from .config import settings
-from .service.ports import Clock
+from .service.ports.clock import Clock
 
 SECRET_MAX_AGE_S = 300
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from crisis_pager.domain.timeline import Tampering, TimelineChange, tamper_alert, tamperings
-from crisis_pager.service.ports import Alerts
+from crisis_pager.service.ports.messaging import Alerts
 
 NO_PROGRAM = ""  # the stream record carries no program: the alert goes to every subscriber
 

@@ -41,7 +41,10 @@ from ..domain.incident import Incident
 from ..domain.participant import Participant
 from .lookups import clinician_name
 from .participants import current_plan
-from .ports import BriefLinks, Directory, Incidents, Participants, Timeline
+from .ports.directory import Directory
+from .ports.incidents import Incidents
+from .ports.participants import BriefLinks, Participants
+from .ports.timeline import Timeline
 
 # What the page says after a follow-up form was posted, by record_follow_up's outcome.
 NOTICES = {

@@ -17,7 +17,8 @@ from ..domain.calendar import Feed, clinician_feed_path, feed_token, rota_feed_p
 from ..domain.errors import InvalidItem
 from ..domain.program import Clinician
 from ..domain.schedule import Schedule
-from .ports import Clock, Directory
+from .ports.clock import Clock
+from .ports.directory import Directory
 
 CALENDARS_PREFIX = "/v1/calendars"
 

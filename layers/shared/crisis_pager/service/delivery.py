@@ -31,19 +31,14 @@ from ..domain.incident import (
 )
 from ..domain.program import Program
 from .lookups import clinician_name
-from .ports import (
-    Alerts,
-    BriefLinks,
-    Clock,
-    Directory,
-    Incidents,
-    Ladder,
-    OptOuts,
-    ProgramIndex,
-    Sms,
-    Timeline,
-    Voice,
-)
+from .ports.clock import Clock
+from .ports.directory import Directory, ProgramIndex
+from .ports.ladder import Ladder
+from .ports.messaging import Alerts, OptOuts, Sms, Voice
+from .ports.pages import Pages
+from .ports.participants import BriefLinks
+from .ports.store import IncidentStore
+from .ports.timeline import Timeline
 
 UNSUBSCRIBED = 21610  # Twilio: "Attempt to send to unsubscribed recipient" (texted STOP)
 
@@ -53,17 +48,17 @@ class PagingLease:
     """The AttemptGuard of one rung: each attempt at Twilio takes the paging lease (only
     while the incident is open and still at this rung) and drops it afterwards."""
 
-    incidents: Incidents
+    pages: Pages
     incident_id: str
     position: int
     clock: Clock
 
     def acquire(self) -> bool:
         until = self.clock.now() + timedelta(seconds=PAGE_LEASE_S)
-        return self.incidents.renew_lease(self.incident_id, self.position, until)
+        return self.pages.renew_lease(self.incident_id, self.position, until)
 
     def release(self) -> None:
-        self.incidents.release_rung(self.incident_id, self.position, self.clock.now())
+        self.pages.release_rung(self.incident_id, self.position, self.clock.now())
 
 
 # What placing the rung's one voice call did.
@@ -80,7 +75,7 @@ StatusOutcome = Literal["unknown_page", "other_message", "other_call", "noted", 
 class Deps:
     """The ports the delivery paths use (one bundle: they call each other)."""
 
-    incidents: Incidents
+    incidents: IncidentStore
     timeline: Timeline
     directory: Directory
     ladder: Ladder

@@ -14,7 +14,11 @@ from ..domain.incident import (
 )
 from ..domain.ladder import snapshot
 from .lookups import clinician_name
-from .ports import Clock, Directory, Incidents, Ladder, Timeline
+from .ports.clock import Clock
+from .ports.directory import Directory
+from .ports.incidents import Incidents
+from .ports.ladder import Ladder
+from .ports.timeline import Timeline
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from ..domain import messages
-from ..domain.errors import InvalidItem, SendAborted
+from ..domain.errors import InvalidItem, SendAborted, SmsError
 from ..domain.hours import DEFAULT_BUSINESS_HOURS, BusinessHours, parse_business_hours
 from ..domain.incident import (
     FOLLOW_UP_ATTEMPTS,
@@ -39,16 +39,12 @@ from .delivery import UNSUBSCRIBED, Deps, PagingLease, call_clinician
 from .delivery import opted_out as record_opt_out
 from .intake import ladder_input
 from .lookups import clinician_name
-from .ports import (
-    Alerts,
-    Clock,
-    Directory,
-    Incidents,
-    Ladder,
-    Sms,
-    SmsError,
-    Timeline,
-)
+from .ports.clock import Clock
+from .ports.directory import Directory
+from .ports.incidents import Incidents
+from .ports.ladder import Ladder
+from .ports.messaging import Alerts, Sms
+from .ports.timeline import Timeline
 
 
 class IncidentMissing(Exception):

@@ -5,7 +5,7 @@ unreadable for a typo: Directory.program reads a malformed field as its stand-in
 from __future__ import annotations
 
 from ..domain.errors import InvalidItem
-from .ports import Directory
+from .ports.directory import Directory
 
 
 def clinician_name(directory: Directory, clinician_id: str) -> str | None:

@@ -21,7 +21,8 @@ from ..domain.participant import (
     ParticipantConflict,
     next_version,
 )
-from .ports import Clock, Participants
+from .ports.clock import Clock
+from .ports.participants import Participants
 
 SAVE_ATTEMPTS = 10  # each lost round means another save landed: they converge
 

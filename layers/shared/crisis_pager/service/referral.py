@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from ..domain.errors import InvalidItem
+from ..domain.errors import CallbackError, InvalidItem, SendAborted, SmsError
 from ..domain.incident import Incident, Status, seconds_between
 from ..domain.messages import support_person_sms
 from ..domain.participant import Participant
@@ -29,19 +29,13 @@ from ..domain.referral import (
 from .ladder import get_incident as _get
 from .lookups import clinician_name
 from .participants import current_plan
-from .ports import (
-    Alerts,
-    CallbackError,
-    Clock,
-    Directory,
-    Hotline,
-    Incidents,
-    Participants,
-    SendAborted,
-    Sms,
-    SmsError,
-    Timeline,
-)
+from .ports.clock import Clock
+from .ports.directory import Directory
+from .ports.hotline import Hotline
+from .ports.incidents import Incidents
+from .ports.messaging import Alerts, Sms
+from .ports.participants import Participants
+from .ports.timeline import Timeline
 
 # A retried referral step still sends the support persons' texts it had not sent yet, but
 # only this soon after the referral (never hours later, from a manual re-run).

@@ -48,7 +48,7 @@ from .delivery import (
 )
 from .followup import FollowUpOutcome, ensure_follow_up, record_follow_up
 from .ladder import notify_accepted_after_the_ladder
-from .ports import Clock
+from .ports.clock import Clock
 
 logger = logging.getLogger("crisis-pager")
 

@@ -13,7 +13,9 @@ from ..domain.edits import Edit
 from ..domain.errors import SmsError
 from ..domain.program import stand_in
 from ..domain.schedule import CoverageReport, Problem, Schedule, coverage, when
-from .ports import Alerts, Clock, Directory, ProgramIndex, Sms
+from .ports.clock import Clock
+from .ports.directory import Directory, ProgramIndex
+from .ports.messaging import Alerts, Sms
 
 COVERAGE_DAYS = 14
 SMS_LIMIT = 320  # two segments at most for an admin alert

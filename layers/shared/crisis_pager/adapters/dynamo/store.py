@@ -1,6 +1,6 @@
 """The incident store as the use cases still see it: one object serving the Incidents,
-Pages, ReplyCodes and FollowUps adapters together, because service/ports.py still declares
-them as one ``Incidents`` port. It goes when the use cases take each port by name."""
+Pages, ReplyCodes and FollowUps adapters together, because the use cases still take
+them as one port (service/ports/store.py). It goes when they take each port by name."""
 
 from __future__ import annotations
 
