@@ -24,7 +24,7 @@ from crisis_pager.service.participants import (
     update_participant,
 )
 from tests.component.moto_tables import ROOT, mocked_tables, race
-from tests.unit.fakes import FakeClock
+from tests.fakes.clock import FakeClock
 from tests.unit.participant_data import LOCATION, PID, document, location, stored
 
 REGION = "us-east-1"
@@ -187,7 +187,7 @@ def test_a_notice_is_claimed_once_per_incident(table: Any, store: DynamoParticip
 def test_the_program_items_referral_fields_read_from_dynamodb(table: Any) -> None:
     from crisis_pager.adapters.dynamo.directory import DynamoDirectory
     from tests.component.moto_tables import put_raw
-    from tests.unit.fakes import PROGRAM_FIELDS
+    from tests.fakes.directory import PROGRAM_FIELDS
 
     resource = boto3.resource("dynamodb", region_name=REGION)
     put_raw(resource, "ProgramsTable", {"program_id": "west-iop", "key": "program",

@@ -26,7 +26,7 @@ from crisis_pager.domain.calendar import (
     rota_feed_path,
 )
 from tests.component.moto_tables import REGION, mocked_tables, put_raw
-from tests.unit.fakes import FakeClock
+from tests.fakes.clock import FakeClock
 
 LA = ZoneInfo("America/Los_Angeles")
 PROGRAM = "west-iop"

@@ -7,7 +7,7 @@ import copy
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.unit.fakes import T0
+from tests.fakes.clock import T0
 
 PID = "ptc-7f3a"
 PREFERRED_NAME = "Jordan Quillfeather"

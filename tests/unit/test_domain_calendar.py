@@ -22,7 +22,8 @@ from crisis_pager.domain.program import Clinician, Program, program_from_fields
 from crisis_pager.domain.rota import Rota, rota_from_fields
 from crisis_pager.domain.schedule import Override, Schedule, override_from_fields
 from crisis_pager.service import calendars
-from tests.unit.fakes import PROGRAM_FIELDS, FakeClock
+from tests.fakes.clock import FakeClock
+from tests.fakes.directory import PROGRAM_FIELDS
 
 LA = ZoneInfo("America/Los_Angeles")
 PROGRAM = "west-iop"

@@ -18,7 +18,7 @@ from crisis_pager.domain.participant import (
     participant_from_fields,
     version_key,
 )
-from tests.unit.fakes import T0
+from tests.fakes.clock import T0
 from tests.unit.participant_data import LOCATION, PID, PLAN, PRIVATE, document, stored
 
 

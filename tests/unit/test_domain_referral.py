@@ -19,7 +19,8 @@ from crisis_pager.domain.referral import (
     emergency_disclosure,
     support_notice_key,
 )
-from tests.unit.fakes import PROGRAM_FIELDS, T0
+from tests.fakes.clock import T0
+from tests.fakes.directory import PROGRAM_FIELDS
 from tests.unit.participant_data import LOCATION, PID, location, stored
 
 NOW = T0 + timedelta(days=2)

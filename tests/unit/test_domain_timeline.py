@@ -7,7 +7,7 @@ import pytest
 
 from crisis_pager.domain.timeline import TimelineChange, tamper_alert, tampering
 from crisis_pager.service.audit import guard_timeline
-from tests.unit.fakes import FakeAlerts
+from tests.fakes.messaging import FakeAlerts
 
 SEQ = "2026-12-03T06:00:00.000000+00:00#a1b2c3d4"
 

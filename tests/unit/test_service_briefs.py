@@ -32,7 +32,8 @@ from crisis_pager.service.briefs import (
     record_from_brief,
 )
 from crisis_pager.service.followup import record_follow_up
-from tests.unit.fakes import ANA, BEN, PHI, REF, FakeBriefLinks, FakeParticipants, World
+from tests.fakes.participants import FakeBriefLinks, FakeParticipants
+from tests.fakes.world import ANA, BEN, PHI, REF, World
 
 BASE = "https://api.example/prod"
 PLAN_TEXT = ("Pacing at night", "Call Rosa Diaz", "Lock the medicine cabinet")

@@ -11,7 +11,7 @@ from crisis_pager.domain import messages
 from crisis_pager.domain.errors import SmsError
 from crisis_pager.domain.incident import MACHINE_ANSWERS, Channel, Page, Severity, Status
 from crisis_pager.service.delivery import VoiceScript
-from tests.unit.fakes import ADMIN, ANA, BEN, World
+from tests.fakes.world import ADMIN, ANA, BEN, World
 
 SM1 = "SM" + "1".zfill(32)  # the FakeSms id of the first SMS
 CA1 = "CA" + "1".zfill(32)  # the FakeVoice id of the first call

@@ -17,7 +17,8 @@ from crisis_pager.domain.incident import (
     Severity,
 )
 from crisis_pager.service.followup import follow_up_execution
-from tests.unit.fakes import ANA, BEN, CARO, T0, World
+from tests.fakes.clock import T0
+from tests.fakes.world import ANA, BEN, CARO, World
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -283,7 +284,7 @@ def test_the_follow_up_escalates_along_the_programs_own_policy(world: World) -> 
 
 def test_a_follow_up_policy_never_refers() -> None:
     from crisis_pager.domain.program import program_from_fields
-    from tests.unit.fakes import PROGRAM_FIELDS
+    from tests.fakes.directory import PROGRAM_FIELDS
 
     refers = program_from_fields("west-iop", {**PROGRAM_FIELDS,
                                               "ladder_follow_up": "supervisor 1bd, referral"})

@@ -13,7 +13,8 @@ from crisis_pager.domain.incident import AcceptOutcome, Severity, Status
 from crisis_pager.domain.ladder import DEFAULT_POLICIES, parse_policy
 from crisis_pager.service import intake
 from crisis_pager.service.referral import notify_hotline, refer
-from tests.unit.fakes import ANA, REF, SUMMARY, T0, World
+from tests.fakes.clock import T0
+from tests.fakes.world import ANA, REF, SUMMARY, World
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from crisis_pager.service.participants import (
     save_participant,
     update_participant,
 )
-from tests.unit.fakes import FakeClock, FakeParticipants
+from tests.fakes.clock import FakeClock
+from tests.fakes.participants import FakeParticipants
 from tests.unit.participant_data import LOCATION, PID, document, location, stored
 
 

@@ -12,7 +12,9 @@ from crisis_pager.domain.errors import CallbackError, InvalidItem, SmsError
 from crisis_pager.domain.incident import Status
 from crisis_pager.domain.participant import participant_from_fields
 from crisis_pager.service.referral import NOTICE_WINDOW, notify_hotline, refer
-from tests.unit.fakes import PROGRAM_FIELDS, REF, FakeParticipants, World
+from tests.fakes.directory import PROGRAM_FIELDS
+from tests.fakes.participants import FakeParticipants
+from tests.fakes.world import REF, World
 from tests.unit.participant_data import (
     LOCATION,
     PRIVATE,

@@ -9,7 +9,8 @@ import pytest
 
 from crisis_pager.domain.incident import CODE_HOLD_AFTER_ACCEPT, Status
 from crisis_pager.service.referral import refer
-from tests.unit.fakes import ADMIN, ANA, BEN, CARO, PROGRAM_FIELDS, World
+from tests.fakes.directory import PROGRAM_FIELDS
+from tests.fakes.world import ADMIN, ANA, BEN, CARO, World
 
 STRANGER = "+15035550177"  # a phone that was never paged
 

@@ -11,7 +11,9 @@ from crisis_pager.domain.edits import CLINICIANS, PROGRAMS, Edit
 from crisis_pager.domain.errors import SmsError
 from crisis_pager.service import rotas
 from crisis_pager.service.ports.messaging import Sms
-from tests.unit.fakes import FakeAlerts, FakeClock, FakeDirectory, FakeSms
+from tests.fakes.clock import FakeClock
+from tests.fakes.directory import FakeDirectory
+from tests.fakes.messaging import FakeAlerts, FakeSms
 
 ADMIN = "+15035550199"
 # A time as the alerts show it, e.g. "Mon 23 Nov 10:00 PST".

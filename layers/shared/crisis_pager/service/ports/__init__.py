@@ -1,5 +1,5 @@
 """The ports the use cases need, one module per port. Adapters implement them; tests fake
-them (tests/unit/fakes.py), and tests/contract runs the same tests on fakes and adapters.
+them (tests/fakes/), and tests/contract runs the same tests on fakes and adapters.
 
 - ``incidents``: an incident's lifecycle; ``pages``: a rung's claim, lease and page;
   ``codes``: reply codes; ``follow_ups``: a resolved crisis's follow-up; ``store``: the
