@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SAM_VENV := .venv-sam
 SAM_STAMP := $(SAM_VENV)/.installed
 
-.PHONY: help install demo serve test unit component ladder lint typecheck template-check \
+.PHONY: help install demo serve test unit component contract ladder lint typecheck template-check \
         openapi bench soak surge clean build
 
 help:
@@ -67,6 +67,9 @@ unit: $(STAMP)
 
 component: $(STAMP)
 	$(PY) -m pytest -q tests/component
+
+contract: $(STAMP)
+	$(PY) -m pytest -q tests/contract
 
 ladder: $(STAMP)
 	$(PY) -m pytest -q tests/ladder

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from crisis_pager.domain.incident import (
@@ -19,7 +19,6 @@ from crisis_pager.domain.incident import (
     holds_code,
     is_follow_up,
 )
-from tests.fakes.clock import FakeClock
 
 
 @dataclasses.dataclass
@@ -37,11 +36,10 @@ class FakeIncidents:
     State the domain Incident does not carry is kept beside it, as the adapter keeps it in
     attributes the domain never reads: ``current_clinician`` and ``passed_position`` per
     incident, ``leases`` (paging_until), ``call_statuses`` per page, and ``phone_codes``
-    (the per-phone reply-code claims). ``clock`` is the "now" of ``open_codes`` (the
-    adapter reads the wall clock there); without one the wall clock is used too.
+    (the per-phone reply-code claims). Every "now" is passed in, as to the adapter.
     """
 
-    def __init__(self, clock: FakeClock | None = None) -> None:
+    def __init__(self) -> None:
         self.items: dict[str, Incident] = {}
         self.pages: dict[tuple[str, int], Page] = {}
         self.codes: dict[tuple[str, str], str] = {}
@@ -51,13 +49,9 @@ class FakeIncidents:
         self.passed_position: dict[str, int] = {}
         self.call_statuses: dict[tuple[str, int], str] = {}
         self.phone_codes: dict[str, dict[str, PhoneCode]] = {}  # phone -> code -> claim
-        self.clock = clock
         self._lock = threading.RLock()
         self.next_code = 417
         self.next_phone_code = 100  # fallback reply codes when the preferred one is held
-
-    def _now(self) -> datetime:
-        return self.clock.now() if self.clock is not None else datetime.now(UTC)
 
     def get(self, incident_id: str) -> Incident | None:
         return self.items.get(incident_id)

@@ -32,7 +32,7 @@ class World:
 
     def __init__(self) -> None:
         self.clock = FakeClock()
-        self.incidents = FakeIncidents(self.clock)
+        self.incidents = FakeIncidents()
         self.timeline = FakeTimeline()
         self.directory = FakeDirectory()
         self.ladder = FakeLadder()
