@@ -442,8 +442,11 @@ class Containers:
         import boto3
         from aws_lambda_powertools.utilities.parameters import base
 
+        from crisis_pager.adapters.dynamo import tables
+
         return {"boto3": boto3.DEFAULT_SESSION, "providers": dict(base.DEFAULT_PROVIDERS),
-                "models": {m: m._connection for m in _models()}}
+                "models": {m: m._connection for m in _models()},
+                "dynamo": tables._shared}  # the one botocore client the models share
 
     def _write_globals(self, state: dict[str, Any] | None) -> None:
         import boto3
@@ -455,6 +458,9 @@ class Containers:
         base.DEFAULT_PROVIDERS.update(state.get("providers", {}))
         for model in _models():
             model._connection = state.get("models", {}).get(model)
+        from crisis_pager.adapters.dynamo import tables
+
+        tables._shared = state.get("dynamo")
 
     def _switch(self, folder: str) -> None:
         if folder != self._current:

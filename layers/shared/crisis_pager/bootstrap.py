@@ -1,20 +1,35 @@
-"""Wires adapters to use cases, once per cold start, and only what a function asks for.
+"""Wires adapters to use cases: the only place that builds adapters.
 
-Each accessor builds its adapter on first use and keeps it: a function that never sends
-SMS never imports twilio.rest, and boto3 clients are created once per container.
-The local stack (and tests) call :func:`configure` before the first handler runs to swap
-the clock and Twilio's HTTP transport; :func:`reset` forgets everything built.
+:func:`build` gives a :class:`Ports`, typed and lazy: each port's adapter is built on first
+use and kept, so a function that never sends SMS never imports twilio.rest, and boto3
+clients are created once per container. Lambda functions take the process's Ports through
+the accessors below (``bootstrap.incidents()`` ...), built from the environment's settings
+on first use; the local stack (and tests) call :func:`configure` before the first handler
+runs to swap the clock and Twilio's HTTP transport; :func:`reset` forgets everything built.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime
-from functools import cache
-from typing import Any
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any
 
-from .config import settings
+from .config import Settings, settings
 from .service.ports.clock import Clock
+
+if TYPE_CHECKING:
+    from .adapters.hotline import HotlineGateway
+    from .adapters.twilio_rest import TwilioApi
+    from .adapters.twilio_webhook import TwilioSignature
+    from .service.delivery import Deps
+    from .service.ports.directory import DirectoryIndex
+    from .service.ports.ladder import Ladder
+    from .service.ports.messaging import Alerts, OptOuts, Sms
+    from .service.ports.participants import BriefLinks, Participants
+    from .service.ports.store import IncidentStore
+    from .service.ports.timeline import Timeline
 
 SECRET_MAX_AGE_S = 300
 
@@ -26,6 +41,186 @@ class SystemClock:
     def wait(self, seconds: float) -> None:
         time.sleep(seconds)
 
+
+def _secret(arn: str) -> dict[str, str]:
+    from aws_lambda_powertools.utilities import parameters
+
+    value = parameters.get_secret(arn, transform="json", max_age=SECRET_MAX_AGE_S)
+    if not isinstance(value, dict):
+        raise ValueError("secret is not a JSON object")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _secret_json(arn: str) -> dict[str, Any]:
+    """A JSON-object secret with its values as stored (strings, or objects)."""
+    from aws_lambda_powertools.utilities import parameters
+
+    value = parameters.get_secret(arn, transform="json", max_age=SECRET_MAX_AGE_S)
+    if not isinstance(value, dict):
+        raise ValueError("secret is not a JSON object")
+    return {str(k): v for k, v in value.items()}
+
+
+class Ports:
+    """Every port, built from ``settings`` on first use (see :func:`build`)."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None,
+                 twilio_http: Any = None) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self._twilio_http = twilio_http
+        self._clients: dict[str, Any] = {}  # boto3 clients by service
+        self._lock = threading.Lock()  # the local stack builds from many threads at once
+
+    def _tables(self) -> None:
+        from .adapters.dynamo import tables
+
+        tables.bind(self.settings)
+
+    def _boto(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._clients:
+                import boto3
+
+                self._clients[service] = boto3.client(service, region_name=self.settings.region)
+            return self._clients[service]
+
+    @cached_property
+    def incidents(self) -> IncidentStore:
+        from .adapters.dynamo.store import DynamoIncidentStore
+
+        self._tables()
+        return DynamoIncidentStore()
+
+    @cached_property
+    def timeline(self) -> Timeline:
+        from .adapters.dynamo.timeline import DynamoTimeline
+
+        self._tables()
+        return DynamoTimeline()
+
+    @cached_property
+    def directory(self) -> DirectoryIndex:
+        """The Directory port, and the rota guard's ProgramIndex (one adapter)."""
+        from .adapters.dynamo.directory import DynamoDirectory
+
+        self._tables()
+        return DynamoDirectory()
+
+    @cached_property
+    def participants(self) -> Participants:
+        """Safety plans (versioned), disclosures, referral notices."""
+        from .adapters.dynamo.participants import DynamoParticipants
+
+        self._tables()
+        return DynamoParticipants()
+
+    @cached_property
+    def brief_links(self) -> BriefLinks:
+        """The clinicians' secure links (hashes only) on the incidents table."""
+        from .adapters.dynamo.brief_links import DynamoBriefLinks
+
+        self._tables()
+        return DynamoBriefLinks()
+
+    @cached_property
+    def opt_outs(self) -> OptOuts:
+        from .adapters.dynamo.opt_outs import DynamoOptOuts
+
+        self._tables()
+        return DynamoOptOuts()
+
+    @cached_property
+    def ladder(self) -> Ladder:
+        from .adapters.aws import StepFunctionsLadder
+
+        return StepFunctionsLadder(self._boto("stepfunctions"), self.settings.state_machine_arn)
+
+    @cached_property
+    def alerts(self) -> Alerts:
+        from .adapters.aws import SnsAlerts
+
+        return SnsAlerts(self._boto("sns"), self.settings.alerts_topic_arn)
+
+    @cached_property
+    def twilio(self) -> TwilioApi:
+        """The Sms and Voice ports (one Twilio client)."""
+        from .adapters.twilio_rest import TwilioApi
+
+        return TwilioApi(_secret(self.settings.twilio_secret_arn),
+                         base_url=self.public_base_url, http_client=self._twilio_http)
+
+    @cached_property
+    def lazy_sms(self) -> Sms:
+        """The Sms port, built at the first send: a function that seldom texts (the
+        referral's support persons) imports Twilio only then, and an unreadable Twilio
+        secret fails that send, never the function's main work."""
+        return _LazySms(self)
+
+    @cached_property
+    def twilio_signature(self) -> TwilioSignature:
+        from .adapters.twilio_webhook import TwilioSignature
+
+        return TwilioSignature(_secret(self.settings.twilio_secret_arn)["auth_token"])
+
+    @cached_property
+    def hotline(self) -> HotlineGateway:
+        from .adapters.hotline import HotlineGateway
+
+        arn = self.settings.hotline_secret_arn
+        return HotlineGateway(lambda: _secret_json(arn),
+                              allow_http_loopback=self.settings.callback_allow_http_loopback)
+
+    def public_base_url(self) -> str:
+        """The URL prefix Twilio posts status reports and fetches call TwiML from: the
+        PUBLIC_BASE_URL setting, else the SSM parameter the stack writes with the API's URL
+        (a function cannot reference its own API in the template: that is a cycle)."""
+        base = self.settings.public_base_url
+        if base or not self.settings.public_base_url_parameter:
+            return base
+        from aws_lambda_powertools.utilities import parameters
+
+        value = parameters.get_parameter(self.settings.public_base_url_parameter,
+                                         max_age=SECRET_MAX_AGE_S)
+        return str(value or "").rstrip("/")
+
+    def calendar_secret(self) -> str:
+        """The key of the calendar feeds' tokens (secret JSON ``{"calendar": "..."}``). Not
+        kept here: Powertools caches it for SECRET_MAX_AGE_S, so a rotation takes effect."""
+        return _secret(self.settings.calendar_secret_arn).get("calendar", "")
+
+    def deps(self, *, voice: bool = False, notify: bool = False, links: bool = False) -> Deps:
+        """The ports of the delivery paths (service.delivery.Deps): ``voice`` when the
+        function may place calls, ``notify`` when it may alert admins (an opt-out),
+        ``links`` when it answers an SMS reply with the secure link to the brief."""
+        from .service.delivery import Deps
+
+        return Deps(
+            incidents=self.incidents, timeline=self.timeline, directory=self.directory,
+            ladder=self.ladder, clock=self.clock, voice=self.twilio if voice else None,
+            opt_outs=self.opt_outs, alerts=self.alerts if notify else None,
+            index=self.directory if notify else None,
+            sms=self.twilio if notify else None,
+            links=self.brief_links if links else None,
+            base_url=self.public_base_url if links else None,
+        )
+
+
+class _LazySms:
+    def __init__(self, ports: Ports) -> None:
+        self._ports = ports
+
+    def send(self, to: str, body: str, **options: Any) -> str:
+        return str(self._ports.twilio.send(to, body, **options))
+
+
+def build(settings: Settings, *, clock: Clock | None = None, twilio_http: Any = None) -> Ports:
+    """Every port from ``settings``; ``clock`` and ``twilio_http`` (Twilio's HTTP transport)
+    replace the system clock and the real network (the local stack, tests)."""
+    return Ports(settings, clock=clock, twilio_http=twilio_http)
+
+
+# ---------------------------------------------------------------- the process's ports
 
 _overrides: dict[str, Any] = {}
 
@@ -39,195 +234,84 @@ def configure(*, clock: Clock | None = None, twilio_http_client: Any = None) -> 
 
 
 def reset() -> None:
-    for accessor in _CACHED:
-        accessor.cache_clear()
+    ports.cache_clear()
     settings.cache_clear()
 
 
+@cache
+def ports() -> Ports:
+    return build(settings(), clock=_overrides.get("clock"),
+                 twilio_http=_overrides.get("twilio_http_client"))
+
+
 def clock() -> Clock:
-    return _overrides.get("clock") or _system_clock()
-
-
-@cache
-def _system_clock() -> Clock:
-    return SystemClock()
-
-
-@cache
-def _boto(service: str) -> Any:
-    import boto3
-
-    return boto3.client(service, region_name=settings().region)
-
-
-def _secret(arn: str) -> dict[str, str]:
-    from aws_lambda_powertools.utilities import parameters
-
-    value = parameters.get_secret(arn, transform="json", max_age=SECRET_MAX_AGE_S)
-    if not isinstance(value, dict):
-        raise ValueError("secret is not a JSON object")
-    return {str(k): str(v) for k, v in value.items()}
+    return _overrides.get("clock") or ports().clock
 
 
 def tables() -> None:
-    """Bind the DynamoDB models to the tables the settings name (once; cheap after)."""
-    from .adapters.dynamo import tables as dynamo_tables
-
-    dynamo_tables.bind(settings())
+    """Bind the DynamoDB models to the tables the settings name."""
+    ports()._tables()
 
 
-@cache
-def incidents() -> Any:
-    from .adapters.dynamo.store import DynamoIncidentStore
-
-    tables()
-    return DynamoIncidentStore()
+def incidents() -> IncidentStore:
+    return ports().incidents
 
 
-@cache
-def timeline() -> Any:
-    from .adapters.dynamo.timeline import DynamoTimeline
-
-    tables()
-    return DynamoTimeline()
+def timeline() -> Timeline:
+    return ports().timeline
 
 
-@cache
-def directory() -> Any:
-    from .adapters.dynamo.directory import DynamoDirectory
-
-    tables()
-    return DynamoDirectory()
+def directory() -> DirectoryIndex:
+    return ports().directory
 
 
-@cache
-def participants() -> Any:
-    """The Participants port: safety plans (versioned), disclosures, referral notices."""
-    from .adapters.dynamo.participants import DynamoParticipants
-
-    tables()
-    return DynamoParticipants()
+def participants() -> Participants:
+    return ports().participants
 
 
-@cache
-def brief_links() -> Any:
-    """The BriefLinks port: the clinicians' secure links (hashes only) on the incidents table."""
-    from .adapters.dynamo.brief_links import DynamoBriefLinks
-
-    tables()
-    return DynamoBriefLinks()
+def brief_links() -> BriefLinks:
+    return ports().brief_links
 
 
-@cache
-def ladder() -> Any:
-    from .adapters.aws import StepFunctionsLadder
-
-    return StepFunctionsLadder(_boto("stepfunctions"), settings().state_machine_arn)
+def opt_outs() -> OptOuts:
+    return ports().opt_outs
 
 
-@cache
-def alerts() -> Any:
-    from .adapters.aws import SnsAlerts
-
-    return SnsAlerts(_boto("sns"), settings().alerts_topic_arn)
+def ladder() -> Ladder:
+    return ports().ladder
 
 
-@cache
-def twilio() -> Any:
-    """The Sms and Voice ports (one Twilio client)."""
-    from .adapters.twilio_rest import TwilioApi
-
-    return TwilioApi(
-        _secret(settings().twilio_secret_arn), base_url=public_base_url,
-        http_client=_overrides.get("twilio_http_client"),
-    )
+def alerts() -> Alerts:
+    return ports().alerts
 
 
-def sms() -> Any:
-    return twilio()
+def twilio() -> TwilioApi:
+    return ports().twilio
 
 
-class _LazySms:
-    """The Sms port, built at the first send: a function that seldom texts (the referral's
-    support persons) imports Twilio only then, and an unreadable Twilio secret fails that
-    send, never the function's main work."""
-
-    def send(self, to: str, body: str, **options: Any) -> str:
-        return str(sms().send(to, body, **options))
+def sms() -> TwilioApi:
+    return ports().twilio
 
 
-def lazy_sms() -> Any:
-    return _LazySms()
+def lazy_sms() -> Sms:
+    return ports().lazy_sms
 
 
-@cache
-def opt_outs() -> Any:
-    from .adapters.dynamo.opt_outs import DynamoOptOuts
+def twilio_signature() -> TwilioSignature:
+    return ports().twilio_signature
 
-    tables()
-    return DynamoOptOuts()
+
+def hotline() -> HotlineGateway:
+    return ports().hotline
 
 
 def public_base_url() -> str:
-    """The URL prefix Twilio posts status reports and fetches call TwiML from: the
-    PUBLIC_BASE_URL setting, else the SSM parameter the stack writes with the API's URL
-    (a function cannot reference its own API in the template: that is a cycle)."""
-    base = settings().public_base_url
-    if base or not settings().public_base_url_parameter:
-        return base
-    from aws_lambda_powertools.utilities import parameters
-
-    value = parameters.get_parameter(settings().public_base_url_parameter,
-                                     max_age=SECRET_MAX_AGE_S)
-    return str(value or "").rstrip("/")
-
-
-def deps(*, voice: bool = False, notify: bool = False, links: bool = False) -> Any:
-    """The ports of the delivery paths (service.delivery.Deps): ``voice`` when the function
-    may place calls, ``notify`` when it may alert admins (an opt-out), ``links`` when it
-    answers an SMS reply with the secure link to the brief."""
-    from .service.delivery import Deps
-
-    return Deps(
-        incidents=incidents(), timeline=timeline(), directory=directory(), ladder=ladder(),
-        clock=clock(), voice=twilio() if voice else None, opt_outs=opt_outs(),
-        alerts=alerts() if notify else None, index=directory() if notify else None,
-        sms=twilio() if notify else None, links=brief_links() if links else None,
-        base_url=public_base_url if links else None,
-    )
-
-
-@cache
-def twilio_signature() -> Any:
-    from .adapters.twilio_webhook import TwilioSignature
-
-    return TwilioSignature(_secret(settings().twilio_secret_arn)["auth_token"])
-
-
-def _secret_json(arn: str) -> dict[str, Any]:
-    """A JSON-object secret with its values as stored (strings, or objects)."""
-    from aws_lambda_powertools.utilities import parameters
-
-    value = parameters.get_secret(arn, transform="json", max_age=SECRET_MAX_AGE_S)
-    if not isinstance(value, dict):
-        raise ValueError("secret is not a JSON object")
-    return {str(k): v for k, v in value.items()}
-
-
-@cache
-def hotline() -> Any:
-    from .adapters.hotline import HotlineGateway
-
-    arn = settings().hotline_secret_arn
-    return HotlineGateway(lambda: _secret_json(arn),
-                          allow_http_loopback=settings().callback_allow_http_loopback)
+    return ports().public_base_url()
 
 
 def calendar_secret() -> str:
-    """The key of the calendar feeds' tokens (secret JSON ``{"calendar": "..."}``). Not
-    kept here: Powertools caches it for SECRET_MAX_AGE_S, so a rotation takes effect."""
-    return _secret(settings().calendar_secret_arn).get("calendar", "")
+    return ports().calendar_secret()
 
 
-_CACHED = (_system_clock, _boto, incidents, timeline, directory, participants, brief_links,
-           ladder, alerts, twilio, opt_outs, twilio_signature, hotline)
+def deps(*, voice: bool = False, notify: bool = False, links: bool = False) -> Deps:
+    return ports().deps(voice=voice, notify=notify, links=links)

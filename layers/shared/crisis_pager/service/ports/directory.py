@@ -42,3 +42,7 @@ class ProgramIndex(Protocol):
     def programs_naming(self, clinician_id: str) -> list[str]:
         """Programs whose rotas or overrides name this clinician."""
         ...
+
+
+class DirectoryIndex(Directory, ProgramIndex, Protocol):
+    """Both, as the one adapter over the programs and clinicians tables serves them."""
