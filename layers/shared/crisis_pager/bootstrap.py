@@ -305,6 +305,15 @@ def hotline() -> HotlineGateway:
     return ports().hotline
 
 
+def twilio_webhook(app: Any) -> None:
+    """Check X-Twilio-Signature before every route of ``app`` (403 otherwise; see
+    adapters/twilio_webhook.install): the URL Twilio signed starts with PUBLIC_BASE_URL when
+    set, else API Gateway's own host and stage."""
+    from .adapters.twilio_webhook import install
+
+    install(app, twilio_signature, lambda: settings().public_base_url)
+
+
 def public_base_url() -> str:
     return ports().public_base_url()
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -88,3 +90,34 @@ def signed_request(event: Any, signature: TwilioSignature,
     form = verified_form(signature, url, event.decoded_body or "",
                          event.headers.get("X-Twilio-Signature"))
     return form, url.removesuffix(event.path)
+
+
+# ---------------------------------------------------------------- one check for every webhook
+
+
+class UnsignedTwilioRequest(Exception):
+    """The request does not carry Twilio's valid X-Twilio-Signature for our auth token."""
+
+
+def install(app: Any, signature: Callable[[], TwilioSignature],
+            base_url: Callable[[], str]) -> None:
+    """Check X-Twilio-Signature before every route of ``app`` (a Powertools resolver): a
+    request Twilio did not sign is a plain 403 that reads and changes nothing. A route
+    reads the verified form as ``app.context["twilio_form"]`` and the public base URL the
+    request came to (for the URLs in its TwiML) as ``app.context["twilio_base"]``."""
+    from aws_lambda_powertools.event_handler import Response
+
+    def verified(router: Any, next_middleware: Callable[[Any], Any]) -> Any:
+        form, base = signed_request(router.current_event, signature(), base_url())
+        if form is None:
+            raise UnsignedTwilioRequest
+        router.append_context(twilio_form=form, twilio_base=base)
+        return next_middleware(router)
+
+    def refused(exc: UnsignedTwilioRequest) -> Any:
+        logging.getLogger("crisis-pager").warning(
+            "rejected Twilio webhook: bad signature", extra={"path": app.current_event.path})
+        return Response(status_code=403, content_type="text/plain", body="invalid signature")
+
+    app.use(middlewares=[verified])
+    app.exception_handler(UnsignedTwilioRequest)(refused)
