@@ -50,7 +50,7 @@ serve: $(STAMP)
 	$(PY) -m local.serve
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check layers functions local tests benchmarks tools
+	$(VENV)/bin/ruff check layers functions admin local tests benchmarks tools
 	$(PY) tools/check_imports.py
 
 typecheck: $(STAMP)

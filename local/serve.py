@@ -118,7 +118,7 @@ def reply(stack: LocalStack, line: str) -> str:
 def run_rota(line: str) -> int:
     """`rota <args>`: `crisis-pager rota ...` in this process, against the running stack
     (its tables and its clock). Returns the command's exit status; never stops the prompt."""
-    from local import cli
+    from admin import cli
 
     try:
         return cli.run_line(line)

@@ -4,7 +4,8 @@
 - service/ imports only domain/ (and the standard library);
 - adapters/ never import service/ or functions/;
 - functions/* import crisis_pager and Powertools (and pydantic for API models) only;
-- nothing under layers/ imports local/, tests/ or moto.
+- nothing under layers/ imports local/, admin/, tests/ or moto;
+- admin/ (the CLI, on real tables) never imports local/, tests/ or moto.
 Exit 1 naming every violation.
 """
 
@@ -57,8 +58,10 @@ def main() -> int:
         ("crisis_pager.domain", "crisis_pager.service")), "service imports only domain")
     check(PKG / "adapters", lambda m: not m.startswith(("crisis_pager.service", "functions")),
           "adapters never import service or functions")
-    check(ROOT / "layers", lambda m: top(m) not in {"local", "tests", "moto"},
-          "nothing shipped to Lambda imports local/, tests/ or moto")
+    check(ROOT / "layers", lambda m: top(m) not in {"local", "tests", "moto", "admin"},
+          "nothing shipped to Lambda imports local/, admin/, tests/ or moto")
+    check(ROOT / "admin", lambda m: top(m) not in {"local", "tests", "moto"},
+          "the admin CLI (real tables) never imports local/, tests/ or moto")
     check(ROOT / "functions", lambda m: top(m) in STDLIB | {
         "crisis_pager", "aws_lambda_powertools", "pydantic"},
         "functions import crisis_pager and Powertools only")

@@ -1,4 +1,4 @@
-"""`crisis-pager rota ...` (local/cli.py), run in-process against the local stack with the
+"""`crisis-pager rota ...` (admin/cli.py), run in-process against the local stack with the
 demo program: show, check, export/import (an invalid file writes nothing), override."""
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import boto3
 import pytest
 import yaml
 
+from admin.cli import main, mask
 from crisis_pager.domain.schedule import when
 from local import seed
-from local.cli import main, mask
 from local.stack import REGION, LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -399,7 +399,7 @@ def test_override_of_an_unknown_role_is_a_usage_error(
 def test_the_console_script_entry_point_exists() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     target = project["project"]["scripts"]["crisis-pager"]
-    assert target == "local.cli:main"
+    assert target == "admin.cli:main"
     module, _, name = target.partition(":")
     assert getattr(import_module(module), name) is main
 

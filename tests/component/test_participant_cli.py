@@ -1,4 +1,4 @@
-"""`crisis-pager participant ...` (local/participant_cli.py), in-process against the local
+"""`crisis-pager participant ...` (admin/participant_cli.py), in-process against the local
 stack: put (validated, a new version), show, history, locate; nothing is ever overwritten."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from admin.cli import main
 from local import seed
-from local.cli import main
 from local.stack import LocalStack
 from tests.unit.participant_data import PID, document
 

@@ -8,7 +8,7 @@ or the local stack (the `make serve` prompt runs the same commands in-process).
     crisis-pager [GLOBAL OPTIONS] rota override PROGRAM ROLE CLINICIAN \\
         --from "2026-11-24 18:00" --to "2026-11-25 08:00" [--timezone TZ]
     crisis-pager [GLOBAL OPTIONS] participant put|show|history|locate ...
-        (participants' safety plans, versioned: see local/participant_cli.py)
+        (participants' safety plans, versioned: see admin/participant_cli.py)
 
 Global options (before or after the command): --region, --endpoint-url (e.g. a moto or
 DynamoDB Local server), --programs-table, --clinicians-table, --participants-table. They
@@ -409,7 +409,8 @@ def _yaml() -> ModuleType:
     try:
         import yaml
     except ImportError:
-        raise CliError("PyYAML is needed for import and export: pip install pyyaml") from None
+        raise CliError("PyYAML is needed for import and export: "
+                       "pip install 'crisis-pager[admin]'") from None
     return yaml
 
 
@@ -1005,7 +1006,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="local end time")
     over.add_argument("--timezone", help="IANA zone of --from/--to (default: the role's first "
                                          "rota's zone)")
-    from local import participant_cli  # `crisis-pager participant ...`
+    from admin import participant_cli  # `crisis-pager participant ...`
 
     participant_cli.register(top, _global_options)
     return parser

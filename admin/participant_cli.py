@@ -1,5 +1,5 @@
 """`crisis-pager participant ...`: participants' safety plans from the command line (the
-commands are registered by local/cli.py, which runs them with its global options).
+commands are registered by admin/cli.py, which runs them with its global options).
 
     crisis-pager participant put FILE [--by WHO]
     crisis-pager participant show PARTICIPANT [-o FILE]
@@ -56,7 +56,7 @@ class _Failed(Exception):
 
 def _store(args: argparse.Namespace) -> tuple[Any, Any]:
     """(DynamoParticipants, clock), refusing a table other than the one already bound."""
-    from local.cli import CliError, bind_tables
+    from admin.cli import CliError, bind_tables
 
     try:
         bind_tables(args)
@@ -174,7 +174,7 @@ def cmd_locate(args: argparse.Namespace) -> int:
 
 def _guard(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Domain refusals as one line on stderr and an exit status (AWS failures and CliError
-    are handled by local/cli.py's main)."""
+    are handled by admin/cli.py's main)."""
 
     def guarded(args: argparse.Namespace) -> int:
         from crisis_pager.domain.errors import InvalidItem
