@@ -16,6 +16,12 @@ from local import seed
 from local.stack import LocalStack
 
 SCALE = 0.001
+# Ladder seconds of real work a rung may add after its window ends. Every wait ends exactly
+# at its ladder deadline (local/clock.py); ladder time then runs at real speed while the
+# handlers, execution steps and Twilio callbacks of the next rung work, so a rung pages at
+# its window's end plus that real time (well under a second on a quiet machine), never
+# before it.
+WORK_S = 5.0
 REGION = "us-east-1"
 SUMMARY = "Maria Gonzalez said she has pills saved; safety plan: call sister Rosa"
 PARTICIPANT_REF = "ptc-8842-zulu"
@@ -141,3 +147,9 @@ class Inbox:
                 self.received.append(json.loads(message["Body"]))
                 self._sqs.delete_message(QueueUrl=self._url,
                                          ReceiptHandle=message["ReceiptHandle"])
+
+
+def assert_at(got: float, expected: float, what: str) -> None:
+    """A ladder moment at ``expected`` ladder seconds: never before, and at most WORK_S of
+    real work after."""
+    assert expected <= got <= expected + WORK_S, f"{what}: {got:.1f}s, want {expected}s"

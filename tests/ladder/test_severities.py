@@ -18,20 +18,14 @@ import pytest
 
 from local import seed
 from local.stack import LocalStack
-from tests.ladder.conftest import SCALE, ladder_seconds, open_incident, pages
+from tests.ladder.conftest import SCALE, assert_at, ladder_seconds, open_incident, pages
 
 ANA, BEN, CARO = (seed.phone_of(c) for c in ("clin-ana", "clin-ben", "clin-caro"))
 LA = ZoneInfo(seed.TIMEZONE)
-SLACK = 30  # ladder seconds of real work between rungs
-EARLY = 5  # see test_ladder.py: a rung can be stamped a few ladder seconds early here
 
 
 def offsets(stack: LocalStack, incident_id: str, code: str) -> list[tuple[str, float]]:
     return [(phone, ladder_seconds(stack, incident_id, at)) for phone, at in pages(stack, code)]
-
-
-def assert_at(got: float, expected: float, what: str) -> None:
-    assert expected - EARLY <= got <= expected + SLACK, f"{what}: {got:.0f}s, want {expected}s"
 
 
 def referral_offset(stack: LocalStack, incident_id: str) -> float:
@@ -42,8 +36,8 @@ def referral_offset(stack: LocalStack, incident_id: str) -> float:
 
 @pytest.fixture
 def slow_stack() -> Iterator[LocalStack]:
-    """The at-once call's webhooks run while the primary's rung waits; on the local stack
-    that holds ladder time back (see EARLY), by less the slower ladder time runs."""
+    """A slower idle speed: the at-once call's webhooks run while the primary's rung
+    waits."""
     with LocalStack(scale=SCALE * 10) as s:
         seed.seed(s)
         yield s
