@@ -12,7 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crisis_pager import bootstrap
-from crisis_pager.service.ladder import page_rung
+from crisis_pager.service.paging import page_rung
 
 logger = Logger()
 metrics = Metrics()

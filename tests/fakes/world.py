@@ -81,7 +81,7 @@ class World:
 
     def page(self, incident_id: str, step: Any, token: str = "tok",
              window_s: int | None = 300) -> Any:
-        from crisis_pager.service.ladder import page_rung
+        from crisis_pager.service.paging import page_rung
 
         self.ladder.live_tokens.add(token)
         return page_rung(incident_id, step.position, step.rung.target, step.clinician_id,

@@ -464,7 +464,7 @@ def page_at_once(world: World, severity: Severity = Severity.IMMINENT,
                  token: str = "t0") -> tuple[str, str]:
     """Open an incident and page its first rung as the state machine does, passing the
     rung's voice flag: (incident id, code)."""
-    from crisis_pager.service.ladder import page_rung
+    from crisis_pager.service.paging import page_rung
 
     iid = world.open(severity=severity).incident.incident_id
     step = world.advance(iid, -1)
@@ -594,7 +594,7 @@ def test_an_sms_refused_at_send_makes_the_fallback_call_the_only_call(world: Wor
 
 def test_a_retried_invocation_places_the_at_once_call_the_first_one_did_not(
         world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    from crisis_pager.service.ladder import page_rung
+    from crisis_pager.service.paging import page_rung
 
     real_start_call = world.incidents.start_call
 
