@@ -31,15 +31,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crisis_pager import bootstrap
-from crisis_pager.domain.brief import (
-    FOLLOW_UP_ACTIONS,
-    OPEN_ACTION,
-    Brief,
-    Format,
-    Preview,
-    brief_json,
-    preview_json,
-)
+from crisis_pager.domain.brief import FOLLOW_UP_ACTIONS, OPEN_ACTION, Format
 from crisis_pager.domain.brief_page import (
     HTML,
     PAGE_HEADERS,
@@ -48,6 +40,7 @@ from crisis_pager.domain.brief_page import (
     render_interstitial,
     render_refused,
 )
+from crisis_pager.domain.brief_view import Brief, Preview, brief_json, preview_json
 from crisis_pager.service import briefs
 from crisis_pager.service.followup import record_follow_up
 

@@ -12,13 +12,12 @@ from typing import Any
 import pytest
 
 from crisis_pager.domain import brief as b
+from crisis_pager.domain import brief_view as v
 from crisis_pager.domain.brief import (
     ACCEPTED_LINK_TTL,
     BriefLink,
     Purpose,
     Refusal,
-    brief_json,
-    build_brief,
     entitled,
     link_expiry,
     refusal,
@@ -33,6 +32,7 @@ from crisis_pager.domain.brief_page import (
     render_interstitial,
     render_refused,
 )
+from crisis_pager.domain.brief_view import brief_json, build_brief
 from crisis_pager.domain.incident import Incident, Severity, Status
 from crisis_pager.domain.participant import (
     Location,
@@ -93,7 +93,7 @@ def participant(text: str | None = None) -> Participant:
     )
 
 
-def view(inc: Incident | None = None, p: Participant | None = None, **kw: Any) -> b.Brief:
+def view(inc: Incident | None = None, p: Participant | None = None, **kw: Any) -> v.Brief:
     return build_brief(inc or incident(), kw.pop("lnk", link()), program_name="West IOP",
                        names={"clin-ana": "Ana Alvarez"}, participant=p,
                        participant_problem=kw.pop("problem", None), now=T0 + timedelta(minutes=10),
@@ -250,7 +250,7 @@ def test_hostile_text_in_any_field_is_shown_as_text(where: str) -> None:
         assert href is None or href.startswith("tel:+1503555")
 
 
-def _everywhere(text: str) -> b.Brief:
+def _everywhere(text: str) -> v.Brief:
     """A brief with ``text`` in every field that comes from outside: the hotline's summary
     and referral, the program's and clinicians' names, every field of the participant."""
     inc = incident(summary=text, status=Status.RESOLVED, resolved_by="clin-ana",
@@ -270,9 +270,9 @@ def test_bidi_controls_never_reach_the_page_or_the_json(control: str) -> None:
     brief = _everywhere(text)
     page = render_brief(brief)
     data = json.dumps(brief_json(brief), ensure_ascii=False)
-    preview = json.dumps(b.preview_json(b.Preview(IID, text, "417", "clin-ana",
+    preview = json.dumps(v.preview_json(v.Preview(IID, text, "417", "clin-ana",
                                                   Purpose.ACCEPTED)), ensure_ascii=False)
-    interstitial = render_interstitial(b.Preview(IID, text, "417", "clin-ana",
+    interstitial = render_interstitial(v.Preview(IID, text, "417", "clin-ana",
                                                  Purpose.ACCEPTED))
     for out in (page, data, preview, interstitial):
         assert not set(out) & set(bidi_controls())
@@ -292,7 +292,7 @@ def test_text_from_outside_is_isolated_so_it_cannot_reorder_the_page() -> None:
     assert page.count(f"<bdi>{text}</bdi>") > 10 and outside == 0
     assert f'<p dir="auto"><bdi>{text}</bdi></p>' in page, "the summary"
     assert f"<bdi>{text}</bdi>" in render_interstitial(
-        b.Preview(IID, text, "417", "clin-ana", Purpose.ACCEPTED))
+        v.Preview(IID, text, "417", "clin-ana", Purpose.ACCEPTED))
 
 
 def test_the_bidi_controls_are_unicodes() -> None:
@@ -328,10 +328,10 @@ def test_no_screen_no_referral_and_no_location_are_said() -> None:
 def test_the_screen_shows_each_question_and_what_was_not_asked() -> None:
     page = render_brief(view(incident(screener={"1": True, "2": False, "6": True,
                                                 "6_past_3_months": True})))
-    assert b.SCREENER_TEXT["4"] in page and "not asked" in page
-    assert b.SCREENER_TEXT["6_past_3_months"] in page
+    assert v.SCREENER_TEXT["4"] in page and "not asked" in page
+    assert v.SCREENER_TEXT["6_past_3_months"] in page
     assert "Screen triage: <strong>HIGH</strong>" in page
-    assert set(b.SCREENER_TEXT) == {"1", "2", "3", "4", "5", "6", "6_past_3_months"}
+    assert set(v.SCREENER_TEXT) == {"1", "2", "3", "4", "5", "6", "6_past_3_months"}
 
 
 def test_a_referral_lists_its_resources() -> None:
@@ -373,11 +373,11 @@ def test_no_forms_once_done_or_for_someone_else_and_no_attempt_when_full() -> No
     assert "3 of 3" in full
 
 
-def preview(**changes: Any) -> b.Preview:
+def preview(**changes: Any) -> v.Preview:
     fields: dict[str, Any] = dict(incident_id=IID, program_name="West IOP", code="417",
                                   viewer_id="clin-ana", purpose=Purpose.ACCEPTED)
     fields.update(changes)
-    return b.Preview(**fields)
+    return v.Preview(**fields)
 
 
 def test_the_interstitial_is_a_heading_a_sentence_and_one_open_button() -> None:
@@ -406,7 +406,7 @@ def test_the_interstitial_is_a_heading_a_sentence_and_one_open_button() -> None:
 def test_the_interstitial_carries_nothing_of_the_brief() -> None:
     """Built from a Preview, which holds nothing but what the SMS carried: whatever the
     incident and the participant hold cannot reach it."""
-    assert {f.name for f in dataclasses.fields(b.Preview)} == {
+    assert {f.name for f in dataclasses.fields(v.Preview)} == {
         "incident_id", "program_name", "code", "viewer_id", "purpose"}
     page = render_interstitial(preview())
     full = render_brief(view(follow_up_incident(), participant()))

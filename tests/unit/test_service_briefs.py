@@ -12,14 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crisis_pager.domain.brief import (
-    ACCEPTED_LINK_TTL,
-    Brief,
-    Preview,
-    Purpose,
-    Refusal,
-    token_hash,
-)
+from crisis_pager.domain.brief import ACCEPTED_LINK_TTL, Purpose, Refusal, token_hash
+from crisis_pager.domain.brief_view import Brief, Preview
 from crisis_pager.domain.incident import Status
 from crisis_pager.domain.participant import Location, Participant, SafetyPlan, SupportPerson
 from crisis_pager.domain.program import LocalResources

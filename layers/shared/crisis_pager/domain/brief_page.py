@@ -17,15 +17,8 @@ import re
 from datetime import datetime, timedelta
 from html import escape
 
-from .brief import (
-    FOLLOW_UP_ACTIONS,
-    OPEN_ACTION,
-    RESOURCE_LABELS,
-    Brief,
-    Preview,
-    ScreenerAnswer,
-    neutral,
-)
+from .brief import FOLLOW_UP_ACTIONS, OPEN_ACTION, neutral
+from .brief_view import RESOURCE_LABELS, Brief, Preview, ScreenerAnswer
 from .participant import Participant
 
 # Headers for every answer of the brief's URL: HTML, JSON and refusals alike.

@@ -23,19 +23,17 @@ from ..domain.brief import (
     FOLLOW_UP_ACTIONS,
     INCIDENT_ID,
     TOKEN_BYTES,
-    Brief,
     BriefLink,
     Format,
-    Preview,
     Purpose,
     Refusal,
     brief_path,
-    build_brief,
     link_expiry,
     refusal,
     token_hash,
     well_formed,
 )
+from ..domain.brief_view import Brief, Preview, build_brief
 from ..domain.errors import InvalidItem
 from ..domain.incident import Incident
 from ..domain.participant import Participant
