@@ -22,6 +22,15 @@ from typing import Any
 
 import yaml
 
+from local.cfn import (
+    CfnLoader,
+    TemplateError,
+    UnresolvedReferenceError,
+    literal,
+    parameter_default,
+    resolve,
+)
+
 __all__ = [
     "FunctionSpec",
     "ScheduleEventSpec",
@@ -45,51 +54,6 @@ SECRET = "AWS::SecretsManager::Secret"
 TOPIC = "AWS::SNS::Topic"
 _API_EVENT_TYPES = ("Api", "HttpApi")
 _SCHEDULE_EVENT_TYPES = ("Schedule", "ScheduleV2")
-
-
-class TemplateError(ValueError):
-    """The template has a shape the local stack cannot use."""
-
-
-class UnresolvedReferenceError(TemplateError):
-    """An intrinsic refers to something the given refs mapping does not provide."""
-
-    def __init__(self, reference: str, expression: Any, known: Mapping[str, str]) -> None:
-        self.reference = reference
-        names = ", ".join(sorted(known)) or "none"
-        super().__init__(
-            f"cannot resolve reference {reference!r} in {json.dumps(expression)}; "
-            f"known references: {names}"
-        )
-
-
-# ----------------------------------------------------------------------------- YAML
-
-
-class _CfnLoader(yaml.SafeLoader):
-    """SafeLoader that turns CloudFormation short tags into their long (JSON) form.
-
-    A subclass, so the process-wide ``yaml.SafeLoader`` is left alone.
-    """
-
-
-def _construct_intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    key = suffix if suffix in ("Ref", "Condition") else f"Fn::{suffix}"
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-        if suffix == "GetAtt":
-            value = str(value).split(".", 1)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    elif isinstance(node, yaml.MappingNode):
-        value = loader.construct_mapping(node, deep=True)
-    else:  # pragma: no cover - yaml has no other node kinds
-        raise TemplateError(f"unexpected YAML node for !{suffix}")
-    return {key: value}
-
-
-_CfnLoader.add_multi_constructor("!", _construct_intrinsic)
 
 
 # ----------------------------------------------------------------------------- specs
@@ -265,7 +229,7 @@ def load(path: str | Path) -> Template:
 
 
 def loads(text: str, base_dir: str | Path = ".", path: str | Path = "template.yaml") -> Template:
-    doc = yaml.load(text, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+    doc = yaml.load(text, Loader=CfnLoader)  # noqa: S506 - a SafeLoader subclass
     if not isinstance(doc, dict) or not isinstance(doc.get("Resources"), dict):
         raise TemplateError(f"{path}: not a CloudFormation/SAM template (no Resources)")
     base = Path(base_dir)
@@ -299,7 +263,7 @@ def loads(text: str, base_dir: str | Path = ".", path: str | Path = "template.ya
         state_machines=machines,
         secrets=secrets,
         topics=topics,
-        parameters={name: _default(spec) for name, spec in specs.items()},
+        parameters={name: parameter_default(spec) for name, spec in specs.items()},
         parameter_specs=specs,
         raw=doc,
     )
@@ -309,43 +273,21 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _default(spec: dict[str, Any]) -> str | None:
-    if "Default" not in spec:
-        return None
-    value = spec["Default"]
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    return str(value)
-
-
-def _plain(logical_id: str, what: str, value: Any) -> Any:
-    """Reject intrinsics where the local stack needs literal values (key schemas etc.)."""
-    if isinstance(value, dict):
-        if any(k == "Ref" or k.startswith("Fn::") for k in value):
-            raise TemplateError(f"{logical_id}: {what} must be literal, got {json.dumps(value)}")
-        return {k: _plain(logical_id, what, v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(logical_id, what, v) for v in value]
-    return value
-
-
 def _table(logical_id: str, props: dict[str, Any]) -> TableSpec:
     if "KeySchema" not in props or "AttributeDefinitions" not in props:
         raise TemplateError(f"{logical_id}: a table needs KeySchema and AttributeDefinitions")
 
     def index(raw: dict[str, Any]) -> dict[str, Any]:
         out = {k: raw[k] for k in ("IndexName", "KeySchema", "Projection") if k in raw}
-        plain: dict[str, Any] = _plain(logical_id, "index", out)
+        plain: dict[str, Any] = literal(logical_id, "index", out)
         return plain
 
     ttl = _mapping(props.get("TimeToLiveSpecification"))
     enabled = ttl.get("Enabled") in (True, "true", "True")
     return TableSpec(
         logical_id=logical_id,
-        key_schema=_plain(logical_id, "KeySchema", props["KeySchema"]),
-        attribute_definitions=_plain(logical_id, "AttributeDefinitions",
+        key_schema=literal(logical_id, "KeySchema", props["KeySchema"]),
+        attribute_definitions=literal(logical_id, "AttributeDefinitions",
                                      props["AttributeDefinitions"]),
         global_secondary_indexes=[index(i) for i in props.get("GlobalSecondaryIndexes") or []],
         local_secondary_indexes=[index(i) for i in props.get("LocalSecondaryIndexes") or []],
@@ -442,76 +384,3 @@ def _state_machine(logical_id: str, props: dict[str, Any], base: Path) -> StateM
         substitutions=_mapping(props.get("DefinitionSubstitutions")),
         properties=props,
     )
-
-
-# ----------------------------------------------------------------------------- intrinsics
-
-_SUB_VAR = re.compile(r"\$\{([^}]*)\}")
-
-
-def resolve(value: Any, refs: Mapping[str, str], *, context: str = "") -> str:
-    """Resolve a literal or a simple intrinsic to a string using ``refs``.
-
-    ``{"Ref": X}`` -> ``refs[X]`` (pseudo parameters too: ``refs["AWS::Region"]``);
-    ``{"Fn::GetAtt": [X, A]}`` or ``"X.A"`` -> ``refs["X.A"]``; ``{"Fn::Sub": s}`` or
-    ``{"Fn::Sub": [s, {vars}]}`` replaces ``${Name}``/``${X.A}`` (``${!Literal}`` escapes);
-    ``{"Fn::Join": [sep, [parts]]}``. Anything else raises :class:`TemplateError`;
-    a missing name raises :class:`UnresolvedReferenceError` naming it.
-    """
-    try:
-        return _resolve(value, refs)
-    except TemplateError as exc:
-        if context:
-            exc.args = (f"{context}: {exc.args[0]}",)
-        raise
-
-
-def _lookup(name: str, refs: Mapping[str, str], expression: Any) -> str:
-    if refs.get(name) is None:
-        raise UnresolvedReferenceError(name, expression, refs)
-    return str(refs[name])
-
-
-def _resolve(value: Any, refs: Mapping[str, str]) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    if not isinstance(value, dict) or len(value) != 1:
-        raise TemplateError(f"cannot resolve {json.dumps(value)} to a string")
-    (fn, arg), = value.items()
-    if fn == "Ref" and isinstance(arg, str):
-        return _lookup(arg, refs, value)
-    if fn == "Fn::GetAtt":
-        parts = arg.split(".", 1) if isinstance(arg, str) else arg
-        if isinstance(parts, list) and len(parts) == 2 and all(isinstance(p, str) for p in parts):
-            return _lookup(f"{parts[0]}.{parts[1]}", refs, value)
-    if fn == "Fn::Sub":
-        return _sub(arg, refs, value)
-    if fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
-        return _resolve(arg[0], refs).join(_resolve(part, refs) for part in arg[1])
-    raise TemplateError(f"unsupported intrinsic {json.dumps(value)} (the local stack resolves "
-                        "Ref, Fn::GetAtt, Fn::Sub and Fn::Join)")
-
-
-def _sub(arg: Any, refs: Mapping[str, str], expression: Any) -> str:
-    if isinstance(arg, str):
-        text, variables = arg, {}
-    elif (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)
-          and isinstance(arg[1], dict)):
-        text = arg[0]
-        variables = {name: _resolve(v, refs) for name, v in arg[1].items()}
-    else:
-        raise TemplateError(f"malformed Fn::Sub {json.dumps(expression)}")
-
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1).strip()
-        if name.startswith("!"):
-            return "${" + name[1:] + "}"
-        if name in variables:
-            return variables[name]
-        return _lookup(name, refs, expression)
-
-    return _SUB_VAR.sub(replace, text)
