@@ -164,7 +164,7 @@ class TwilioApi:
         ambiguous = False
         retrying = Retrying(
             stop=stop_after_attempt(SEND_ATTEMPTS),
-            wait=wait_exponential_jitter(initial=0.25, max=1.0, jitter=0.25),
+            wait=wait_exponential_jitter(multiplier=0.25, max=1.0, jitter=0.25),
             retry=retry_if_exception_type(_Transient),
             sleep=self._sleep,
             reraise=True,
