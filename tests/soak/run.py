@@ -8,8 +8,10 @@ into the fake Twilio, then every record is collected (history.py) and checked (c
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -17,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -365,13 +368,58 @@ def soak(config: Config, *, quiet: bool = False) -> Outcome:
         history = History(config.seed, posts=driver.posts, index_of=driver.index_of,
                           post_wall=driver.post_wall, unanswered=driver.unanswered)
         collect(stack, history)
+        results = checks.check(history)
+        kept = keep_evidence(stack, config, history, results, driver)
         stack.stop_executions()  # follow-ups of resolved crises run for days
     wall = time.monotonic() - started
-    outcome = Outcome(config, history, checks.check(history), wall, sorted(driver.stuck),
+    outcome = Outcome(config, history, results, wall, sorted(driver.stuck),
                       dict(driver.opened))
+    if kept:
+        say(f"soak: what the stack recorded of each incident with a violation: {kept}")
     if not quiet:
         show(summarize(outcome))
     return outcome
+
+
+def keep_evidence(stack: LocalStack, config: Config, history: History,
+                  results: list[checks.Result], driver: Driver) -> Path | None:
+    """A violation the replay may not reproduce (it met this stack's load and state) is
+    diagnosed from what the stack recorded: for each such incident, its item (ids, status,
+    position, rungs, stamps; never the summary or the participant), its timeline, its
+    executions and their histories, and the pages sent for it, in one JSON file under
+    SOAK_EVIDENCE (default: the system's temp directory)."""
+    by_id = {i: idx for i, idx in history.index_of.items()}
+    failed = {incident_id for r in results for incident_id, _ in r.violations if incident_id}
+    failed |= {i for i, idx in by_id.items() if idx in driver.stuck}
+    if not failed:
+        return None
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    evidence: dict[str, Any] = {}
+    for incident_id in sorted(failed):
+        inc = stack.incident(incident_id)
+        item = {k: v for k, v in vars(inc).items()
+                if k not in ("summary", "participant_ref", "screener")} if inc else None
+        executions = []
+        for page in sfn.get_paginator("list_executions").paginate(
+                stateMachineArn=stack.state_machine_arn):
+            for ex in page["executions"]:
+                if ex["name"].startswith(incident_id):
+                    events = sfn.get_execution_history(executionArn=ex["executionArn"],
+                                                       maxResults=1000)["events"]
+                    executions.append({"name": ex["name"], "status": ex["status"],
+                                       "events": events})
+        evidence[incident_id] = {
+            "index": by_id.get(incident_id),
+            "opened": driver.opened.get(by_id.get(incident_id, -1)),
+            "plan": repr(plan(config.seed, by_id.get(incident_id, 0), len(driver.programs))),
+            "incident": item, "timeline": stack.timeline(incident_id),
+            "executions": executions,
+            "sends": [vars(s) for s in history.sends if s.incident_id == incident_id]}
+    where = Path(os.environ.get("SOAK_EVIDENCE") or tempfile.gettempdir())
+    shard = f"-{config.shard[0]}of{config.shard[1]}" if config.shard else ""
+    path = where / f"soak-evidence-{config.seed}{shard}.json"
+    path.write_text(json.dumps(evidence, indent=1, default=str))
+    return path
 
 
 def latencies(history: History) -> tuple[list[float], list[float]]:
