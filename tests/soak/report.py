@@ -81,8 +81,8 @@ def distribution(values: list[float]) -> str:
     def q(p: float) -> float:
         return v[min(len(v) - 1, int(p * len(v)))]
 
-    return (f"p50 {q(0.5):.2f}  p90 {q(0.9):.2f}  p99 {q(0.99):.2f}  max {v[-1]:.2f}  "
-            f"(n={len(v)}, mean {statistics.fmean(v):.2f})")
+    return (f"min {v[0]:.2f}  p50 {q(0.5):.2f}  p90 {q(0.9):.2f}  p99 {q(0.99):.2f}  "
+            f"max {v[-1]:.2f}  (n={len(v)}, mean {statistics.fmean(v):.2f})")
 
 
 def replay(s: Summary, index: Any) -> str:
