@@ -662,3 +662,35 @@ def test_a_fallback_call_without_a_key_says_the_next_person_is_paged(world: Worl
     world.status(iid, 0, MessageSid=page.message_sid, MessageStatus="undelivered",
                  ErrorCode="30003")
     assert "page the next person" in " ".join(world.answer_call(iid, 0).then)
+
+
+# ---------------------------------------------------------------- a task rung keeps its day
+
+
+def test_a_low_tasks_rung_whose_clinician_cannot_be_reached_waits_out_its_business_day(
+        world: World) -> None:
+    """A task (``low``: "primary 1bd, supervisor 1bd x5") is not hurried by an unanswered
+    call: moving on would page the same supervisor again at once, and a supervisor reached
+    only by voice would run through a business week of rungs in minutes, leaving the task
+    with nobody."""
+    world.opt_outs.opt_out(ANA, world.clock.now(), "STOP")
+    iid = world.open(severity=Severity.LOW).incident.incident_id
+    step = world.advance(iid, -1)
+    assert (step.action, step.rung.business_days) == ("page", 1)
+    assert world.page(iid, step, token="t0").outcome == "called"
+    assert world.status(iid, 0, CallSid=CA1, CallStatus="no-answer") == "no_answer"
+    assert world.ladder.woken == [], "the rung waits for its business day to close"
+    (waits,) = [e for e in world.timeline.entries(iid) if e["kind"] == "rung_waits"]
+    assert waits["reason"] == "no_answer: a task rung keeps its business day"
+    (ended,) = [e for e in world.timeline.entries(iid) if e["kind"] == "call_ended"]
+    assert ended["ladder"] == "waits out its business day"
+    assert world.status_of(iid) is Status.TRIGGERED  # open, and still Ana's to accept
+
+
+def test_a_low_tasks_call_that_cannot_be_placed_waits_too(world: World) -> None:
+    world.opt_outs.opt_out(ANA, world.clock.now(), "STOP")
+    world.voice.fail_with = SmsError("Twilio refused the call", 13224, permanent=True)
+    iid = world.open(severity=Severity.LOW).incident.incident_id
+    world.page(iid, world.advance(iid, -1), token="t0")
+    assert world.ladder.woken == []
+    assert "rung_waits" in world.timeline.kinds(iid)

@@ -29,6 +29,7 @@ from ..domain.incident import (
     is_follow_up,
     whole_number,
 )
+from ..domain.ladder import Rung
 from ..domain.program import Program
 from .lookups import clinician_name
 from .ports.clock import Clock
@@ -132,11 +133,36 @@ def call_clinician(page: Page, reason: str, deps: Deps) -> CallOutcome:
     return "calling"
 
 
+# What a rung is woken with when its clinician could not be reached: the call went
+# unanswered (no key, voicemail, busy) after an undelivered SMS or instead of one, or the
+# call could not be placed.
+UNREACHED = ("no_answer", "failed")
+
+
+def keeps_its_day(incident: Incident, position: int) -> bool:
+    """Is the rung at ``position`` a business-day task rung (a ``low`` task's)? Such a rung
+    is not moved on when its clinician cannot be reached: the task has until the rung's
+    business day closes, and moving on would page the next rung at once, most often the
+    same supervisor ("once a business day for a business week"), so a supervisor reached
+    only by voice would run through the whole ladder in minutes and leave the task with
+    nobody. It waits out its window instead, as a page nobody answered does."""
+    if is_follow_up(position) or not 0 <= position < len(incident.rungs):
+        return False
+    return Rung.from_input(incident.rungs[position]).is_task
+
+
 def wake(page: Page, result: str, deps: Deps) -> bool:
     """Complete this rung's wait, never another rung's: the incident's token while the
     incident is still at this rung (a retried PageRung has a newer token than the one the
-    page was first stored with), else the page's own (then waking it is a no-op)."""
+    page was first stored with), else the page's own (then waking it is a no-op). A task
+    rung whose clinician could not be reached is not woken (keeps_its_day): recorded, it
+    waits out its business day."""
     incident = deps.incidents.get(page.incident_id)
+    if result in UNREACHED and incident is not None and keeps_its_day(incident, page.position):
+        deps.timeline.append(page.incident_id, deps.clock.now(), "rung_waits",
+                             position=page.position, clinician_id=page.clinician_id,
+                             reason=f"{result}: a task rung keeps its business day")
+        return False
     token = page.task_token
     if incident is not None and incident.waiting_on(page.position):
         token = incident.task_token or token
@@ -228,18 +254,23 @@ def _call_status(page: Page, report: StatusReport, deps: Deps) -> StatusOutcome:
     now = deps.clock.now()
     if not deps.incidents.end_call(page.incident_id, page.position, now, report.call_status or ""):
         return "duplicate"
-    waiting = _rung_waits(page, deps)
+    incident = _waiting_on(page, deps)
+    waiting = incident is not None
     # An SMS sent with the call that has not failed (as far as we know after ending the
     # call): the clinician may still reply to it within the rung's window.
     sms_stands = False
     if waiting and page.channel is Channel.SMS_AND_VOICE:
         fresh = deps.incidents.page_for(page.incident_id, page.position)
         sms_stands = fresh is not None and fresh.sms_failed_at is None
+    ladder = None
+    if incident is not None:
+        ladder = ("waits for the SMS" if sms_stands
+                  else "waits out its business day" if keeps_its_day(incident, page.position)
+                  else "moves on")
     deps.timeline.append(
         page.incident_id, now, "call_ended", position=page.position,
         clinician_id=page.clinician_id, call_sid=report.call_sid, status=report.call_status,
-        answered_by=report.answered_by,
-        ladder=("waits for the SMS" if sms_stands else "moves on") if waiting else None,
+        answered_by=report.answered_by, ladder=ladder,
     )
     if not waiting:
         return "answered"
@@ -251,12 +282,17 @@ def _call_status(page: Page, report: StatusReport, deps: Deps) -> StatusOutcome:
     return "no_answer"
 
 
-def _rung_waits(page: Page, deps: Deps) -> bool:
-    """Is the ladder still waiting on this page's rung, with nobody having passed it (on
-    the call or by SMS)?"""
+def _waiting_on(page: Page, deps: Deps) -> Incident | None:
+    """The incident, if the ladder is still waiting on this page's rung with nobody having
+    passed it (on the call or by SMS)."""
     incident = deps.incidents.get(page.incident_id)
-    return (incident is not None and incident.waiting_on(page.position)
-            and page.passed_at is None)
+    if incident is not None and incident.waiting_on(page.position) and page.passed_at is None:
+        return incident
+    return None
+
+
+def _rung_waits(page: Page, deps: Deps) -> bool:
+    return _waiting_on(page, deps) is not None
 
 
 # ---------------------------------------------------------------- STOP and START
