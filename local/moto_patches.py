@@ -111,6 +111,7 @@ _M_STREAMS = "moto.dynamodbstreams.models"
 _M_DYNAMODB = "moto.dynamodb.models"
 _M_DYNAMODB_TABLE = "moto.dynamodb.models.table"
 _M_DYNAMODB_RESPONSES = "moto.dynamodb.responses"
+_M_JSON_PATH = f"{_PARSER}.utils.json_path"
 
 # Wall seconds added to the outer timer of a task that waits for a signal. moto starts that
 # timer before it invokes the Lambda, and the task's own callback wait only after the Lambda
@@ -186,6 +187,7 @@ def apply(scale: float) -> None:
         _install_timing()
         _install_client_cache()
         _install_atomic_writes()
+        _install_json_path_cache()
         _applied = True
 
 
@@ -314,6 +316,9 @@ def verify() -> None:
     def source(module: str, path: str) -> str:
         return inspect.getsource(_original(module, path))
 
+    check(f"{_M_JSON_PATH}.extract_json calls the module's parse(path)",
+          lambda: "parse(path)" in source(_M_JSON_PATH, "extract_json")
+          and callable(_original(_M_JSON_PATH, "parse")))
     check(f"{_M_TIMEOUT}.Timeout._eval_body(self, env)",
           lambda: params(_M_TIMEOUT, "Timeout._eval_body") == ["self", "env"]
           and "env.stack.append" in source(_M_TIMEOUT, "Timeout._eval_body"))
@@ -598,6 +603,31 @@ def _install_timing() -> None:
     _replace((_M_WAIT, "WaitFunction._wait_interval"), wait_cls, "_wait_interval",
              _scaled_wait_interval)
     _replace((_M_RETRIER, "time"), _module(_M_RETRIER), "time", _ScaledTime())
+
+
+# ----------------------------------------------------------------------------- JSONPath
+
+# moto evaluates every JSONPath of the state machine (each Parameters "x.$", InputPath,
+# ResultPath, Choice variable) through jsonpath_ng's parse(), which builds a new ply
+# parser, tables and all, on every call: milliseconds each, and done by many execution
+# threads at once, which ply was never written for (a CI run died in a segfault inside
+# ply's yacc while eight ladders ran). A parsed path is immutable and reusable: parse
+# each distinct path once, one thread at a time.
+_json_path_lock = threading.Lock()
+_json_paths: dict[str, Any] = {}
+
+
+def _cached_json_path_parse(path: str) -> Any:
+    with _json_path_lock:
+        parsed = _json_paths.get(path)
+        if parsed is None:
+            parsed = _original(_M_JSON_PATH, "parse")(path)
+            _json_paths[path] = parsed
+        return parsed
+
+
+def _install_json_path_cache() -> None:
+    _replace((_M_JSON_PATH, "parse"), _module(_M_JSON_PATH), "parse", _cached_json_path_parse)
 
 
 # ----------------------------------------------------------------------------- dynamodb writes

@@ -442,3 +442,27 @@ def test_send_task_success_from_the_routed_handler_wakes_the_task(stack: Stack) 
     assert run.status == "SUCCEEDED"
     assert run.entered == ["Page", "Woken"]
     assert run.output["page"] == {"accepted_by": "primary"}
+
+
+def test_each_jsonpath_is_parsed_once_however_many_threads_evaluate_it() -> None:
+    """moto's extract_json built a new ply parser per call, from every execution thread at
+    once; patched, a path is parsed once and the parsed path reused (and put back after)."""
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    original = json_path.parse
+    with moto_patches.override(SCALE):
+        barrier = threading.Barrier(8)
+        found: list[Any] = []
+
+        def extract() -> None:
+            barrier.wait()
+            found.append(json_path.extract_json("$.step.position", {"step": {"position": 3}}))
+
+        threads = [threading.Thread(target=extract) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert found == [3] * 8
+        assert json_path.parse("$.step.position") is json_path.parse("$.step.position")
+    assert json_path.parse is original
