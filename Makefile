@@ -19,7 +19,8 @@ help:
 	@echo "make openapi         write docs/openapi.json from the code"
 	@echo "make bench           measure cold imports, AWS calls and ladder wall time"
 	@echo "make soak            chaos soak: SOAK_N (200) randomized incidents, faults, invariants"
-	@echo "                     (SOAK_SEED, SOAK_ONLY=<n> to replay one, SOAK_CONCURRENCY, SOAK_SCALE,"
+	@echo "                     (SOAK_SEED, SOAK_ONLY=<n> SOAK_AT=<instant> to replay one, SOAK_EVIDENCE,"
+	@echo "                     SOAK_CONCURRENCY, SOAK_SCALE,"
 	@echo "                     SOAK_PROCESSES=2 for both cores, SOAK_BATCH incidents per stack)"
 	@echo "make surge           300 crises across 30 programs at once: primaries paged once"
 
