@@ -385,10 +385,10 @@ def keep_evidence(stack: LocalStack, config: Config, history: History,
                   results: list[checks.Result], driver: Driver) -> Path | None:
     """A violation the replay may not reproduce (it met this stack's load and state) is
     diagnosed from what the stack recorded: for each such incident, its item (ids, status,
-    position, rungs, stamps; never the summary or the participant), its timeline, its
+    position, rungs, stamps; never the summary, participant or referral), its timeline, its
     executions and their histories, and the pages sent for it, in one JSON file under
     SOAK_EVIDENCE (default: the system's temp directory)."""
-    by_id = {i: idx for i, idx in history.index_of.items()}
+    by_id = history.index_of
     failed = {incident_id for r in results for incident_id, _ in r.violations if incident_id}
     failed |= {i for i, idx in by_id.items() if idx in driver.stuck}
     if not failed:
@@ -397,8 +397,9 @@ def keep_evidence(stack: LocalStack, config: Config, history: History,
     evidence: dict[str, Any] = {}
     for incident_id in sorted(failed):
         inc = stack.incident(incident_id)
+        # The referral names where the participant is: kept out with the summary.
         item = {k: v for k, v in vars(inc).items()
-                if k not in ("summary", "participant_ref", "screener")} if inc else None
+                if k not in ("summary", "participant_ref", "screener", "referral")} if inc else None
         executions = []
         for page in sfn.get_paginator("list_executions").paginate(
                 stateMachineArn=stack.state_machine_arn):
