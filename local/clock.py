@@ -8,7 +8,7 @@ ladder time runs faster than the wall clock, but only while nothing is working:
   Ladder time then runs at real speed, so a page sent after a window is stamped at the
   window plus the real milliseconds the work took, never magnified by the scale.
 - Something **sleeps** in ladder time: a rung's ``.waitForTaskToken`` window, a Wait
-  state, a Retry backoff (moto_patches routes each through :meth:`LadderClock.sleep`), or
+  state, a Retry backoff (local.moto.timing routes each through :meth:`LadderClock.sleep`), or
   a test or soak driver waiting for a ladder moment.
 - When nothing is active and something sleeps, ladder time runs 1/scale times faster
   (``auto``), or not at all until a test calls :meth:`fast_forward` (``manual``). Either
@@ -20,7 +20,7 @@ ladder time runs faster than the wall clock, but only while nothing is working:
 Ladder time never runs slower than the wall clock, so a wait of S ladder seconds ends
 within S wall seconds (:meth:`wall_bound`), the bound moto's outer task timer is given.
 
-Wiring (local/stack.py): moto_patches sleeps every ladder-time wait here (a task token's
+Wiring (local/stack.py): local.moto.timing sleeps every ladder-time wait here (a task token's
 window wakes on its notify, a Wait state on its execution stopping) and counts each moto
 execution as active from its start to its end; LocalStack counts every handler it runs, and
 fake Twilio every callback job it has scheduled, as active; drivers (the soak, the demo)

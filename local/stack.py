@@ -8,8 +8,8 @@ on moto and a fake Twilio transport. No Docker, no AWS account.
 
 Tables, functions, handlers, environment and the state machine's substitutions are read
 from template.yaml, so what runs here is what deploys. Functions with DynamoDB stream events
-get the tables' changes as Lambda delivers them (local/streams.py: a poller thread, ~50 ms);
-functions with Schedule events run when :meth:`LocalStack.run_daily_checks` says so.
+get the tables' changes as Lambda delivers them (local/moto/stream_poller.py: a poller thread,
+~50 ms); functions with Schedule events run when :meth:`LocalStack.run_daily_checks` says so.
 """
 
 from __future__ import annotations
@@ -35,12 +35,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from local import moto_patches, powertools_threads
+from local import moto as local_moto
+from local import powertools_threads
 from local import template as sam
 from local.clock import LadderClock
 from local.fake_twilio import FakeTwilioHttpClient, signed_inbound_sms
 from local.hotline_receiver import HotlineReceiver
-from local.streams import StreamPoller
+from local.moto.stream_poller import StreamPoller
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
@@ -179,9 +180,9 @@ class LocalStack:
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         try:
             self._metrics_per_thread.enter_context(powertools_threads.isolated())
-            moto_patches.apply(self.scale)
-            moto_patches.set_lambda_router(self._route_invocation)
-            moto_patches.set_ladder_clock(self.clock)
+            local_moto.apply(self.scale)
+            local_moto.set_lambda_router(self._route_invocation)
+            local_moto.set_ladder_clock(self.clock)
             self._create_resources()
             self._configure_handlers()
             self.receiver.start()
@@ -206,8 +207,8 @@ class LocalStack:
             pass
         self.streams.stop()  # before moto stops: the poller reads moto's streams
         self.stop_executions()
-        moto_patches.set_lambda_router(None)
-        moto_patches.restore()
+        local_moto.set_lambda_router(None)
+        local_moto.restore()
         if self._stdout is not None:
             if sys.stdout is self._stdout:
                 sys.stdout = self._stdout._passthrough
@@ -540,7 +541,7 @@ class LocalStack:
         """Change the time scale for the waits that start from now on (a test that runs a
         crisis at one scale and its day-long follow-up at a smaller one)."""
         self.clock.rescale(scale)
-        moto_patches.apply(scale)
+        local_moto.apply(scale)
         self.scale = scale
 
     def wait_until_done(self, incident_id: str, timeout: float = 30.0) -> str:

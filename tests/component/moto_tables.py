@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import boto3
 from moto import mock_aws
 
-from local import moto_patches
+from local import moto as local_moto
 from local import template as sam
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,8 +74,8 @@ def get_raw(resource: Any, logical_id: str, key: dict[str, Any]) -> dict[str, An
 
 
 def atomic_writes() -> contextlib.AbstractContextManager[None]:
-    """DynamoDB's atomic conditional writes on moto (see local/moto_patches.py)."""
-    return moto_patches.atomic_dynamodb_writes()
+    """DynamoDB's atomic conditional writes on moto (see local/moto/atomic_writes.py)."""
+    return local_moto.atomic_dynamodb_writes()
 
 
 def race(fn: Callable[[A], R], args: Sequence[A], timeout: float = 60) -> dict[A, R]:

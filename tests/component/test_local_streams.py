@@ -1,5 +1,6 @@
-"""local/streams.py against moto: DynamoDB stream records reach a function as Lambda's event
-source mapping delivers them (shape, starting position, batching, retries, bisecting)."""
+"""local/moto/stream_poller.py against moto: DynamoDB stream records reach a function as
+Lambda's event source mapping delivers them (shape, starting position, batching, retries,
+bisecting)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local import moto_patches
-from local.streams import StreamPoller
+from local import moto as local_moto
+from local.moto import stream_poller
+from local.moto.stream_poller import StreamPoller
 from local.template import StreamEventSpec
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
@@ -126,9 +128,7 @@ def test_batches_hold_at_most_batch_size_and_wait_for_the_window(table: Any) -> 
 
 def test_a_burst_longer_than_one_page_is_read_whole(table: Any,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from local import streams
-
-    monkeypatch.setattr(streams, "PAGE", 2)
+    monkeypatch.setattr(stream_poller, "PAGE", 2)
     function = Function()
     p = poller(table, function, batching_window_s=0.0)
     try:
@@ -201,7 +201,7 @@ def test_streams_are_read_only_when_they_grew_and_used_iterators_are_forgotten(
     assert idle <= 1, "at most the first read: none while nothing changes"
     assert 3 <= len(calls) - idle <= 6
     assert len(dynamodbstreams_backends[ACCOUNT][REGION].shard_iterators) <= 2
-    moto_patches.verify()
+    local_moto.verify()
 
 
 def test_drain_without_streams_returns_at_once() -> None:

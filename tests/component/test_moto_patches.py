@@ -1,4 +1,4 @@
-"""local.moto_patches: scaled ladder time and in-process Lambda routing on the pinned moto.
+"""local.moto: scaled ladder time and in-process Lambda routing on the pinned moto.
 
 Timing assertions are generous upper bounds that only prove scaling happened (a 300 s
 timeout finishing within seconds); the behaviour asserted is the outcome and the states run.
@@ -21,7 +21,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local import moto_patches
+from local import moto as local_moto
+from local.moto import timing
 
 REGION = "us-east-1"
 SCALE = 0.001  # one ladder second = 1 ms
@@ -104,7 +105,7 @@ def stack() -> Iterator[Stack]:
         )["Role"]["Arn"]
         s = Stack(sfn=boto3.client("stepfunctions", region_name=REGION), role_arn=role_arn)
         s._lambda = boto3.client("lambda", region_name=REGION)
-        with moto_patches.override(SCALE, router=s.route):
+        with local_moto.override(SCALE, router=s.route):
             yield s
 
 
@@ -146,8 +147,8 @@ def pager(stack: Stack) -> Callable[[Any], Any]:
 def test_verify_passes_on_the_pinned_moto() -> None:
     import moto
 
-    assert moto.__version__ == moto_patches.PINNED_MOTO_VERSION
-    moto_patches.verify()
+    assert moto.__version__ == local_moto.PINNED_MOTO_VERSION
+    local_moto.verify()
 
 
 def test_verify_names_the_moved_attribute(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -159,53 +160,53 @@ def test_verify_names_the_moved_attribute(monkeypatch: pytest.MonkeyPatch) -> No
 
     fake.WaitFunction = WaitFunction  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "fake_wait_function", fake)
-    monkeypatch.setattr(moto_patches, "_M_WAIT", "fake_wait_function")
-    monkeypatch.setattr(moto_patches, "_verified", False)
+    monkeypatch.setattr(timing, "_M_WAIT", "fake_wait_function")
+    monkeypatch.setattr(timing, "_verified", False)
     with pytest.raises(RuntimeError, match=r"WaitFunction\._wait_interval") as exc:
-        moto_patches.verify()
-    assert moto_patches.PINNED_MOTO_VERSION in str(exc.value)
+        local_moto.verify()
+    assert local_moto.PINNED_MOTO_VERSION in str(exc.value)
 
 
 def test_apply_is_idempotent_and_override_restores_previous_state() -> None:
-    before = (moto_patches.is_applied(), moto_patches.current_scale(),
-              moto_patches.lambda_router())
+    before = (local_moto.is_applied(), local_moto.current_scale(),
+              local_moto.lambda_router())
 
     def router(name: str, event: Any) -> Any:
         return event
 
-    with moto_patches.override(0.5, router=router):
-        moto_patches.apply(0.25)
-        moto_patches.apply(0.25)
-        assert moto_patches.current_scale() == 0.25
-        assert moto_patches.lambda_router() is router
-    after = (moto_patches.is_applied(), moto_patches.current_scale(),
-             moto_patches.lambda_router())
+    with local_moto.override(0.5, router=router):
+        local_moto.apply(0.25)
+        local_moto.apply(0.25)
+        assert local_moto.current_scale() == 0.25
+        assert local_moto.lambda_router() is router
+    after = (local_moto.is_applied(), local_moto.current_scale(),
+             local_moto.lambda_router())
     assert after == before
     with pytest.raises(ValueError):
-        moto_patches.apply(0)
+        local_moto.apply(0)
 
 
 def test_override_restores_a_router_set_without_apply() -> None:
     def outer(name: str, event: Any) -> Any:
         return "outer"
 
-    prev = moto_patches.lambda_router()
-    moto_patches.set_lambda_router(outer)
+    prev = local_moto.lambda_router()
+    local_moto.set_lambda_router(outer)
     try:
-        was_applied = moto_patches.is_applied()
-        with moto_patches.override(0.01, router=None):
-            assert moto_patches.lambda_router() is None
-        assert moto_patches.lambda_router() is outer
-        assert moto_patches.is_applied() == was_applied
+        was_applied = local_moto.is_applied()
+        with local_moto.override(0.01, router=None):
+            assert local_moto.lambda_router() is None
+        assert local_moto.lambda_router() is outer
+        assert local_moto.is_applied() == was_applied
     finally:
-        moto_patches.set_lambda_router(prev)
+        local_moto.set_lambda_router(prev)
 
 
 def test_boto_clients_are_cached_in_every_importing_module() -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
     from moto.stepfunctions.parser.asl.utils import boto_client
 
-    with mock_aws(), moto_patches.override(SCALE):
+    with mock_aws(), local_moto.override(SCALE):
         first = lambda_eval_utils.boto_client_for(REGION, "lambda", None)
         assert lambda_eval_utils.boto_client_for(REGION, "lambda", None) is first
         assert boto_client.boto_client_for(REGION, "lambda", None) is first
@@ -450,7 +451,7 @@ def test_each_jsonpath_is_parsed_once_however_many_threads_evaluate_it() -> None
     from moto.stepfunctions.parser.asl.utils import json_path
 
     original = json_path.parse
-    with moto_patches.override(SCALE):
+    with local_moto.override(SCALE):
         barrier = threading.Barrier(8)
         found: list[Any] = []
 

@@ -9,7 +9,7 @@ with an event shaped as Lambda shapes it::
                   "awsRegion", "dynamodb": {...as GetRecords returns it...}, "eventSourceARN"}]}
 
 The poller thread looks every ~50 ms wall while records wait for delivery; when there are
-none it sleeps until moto appends a record to a watched stream (``moto_patches``' stream
+none it sleeps until moto appends a record to a watched stream (``stream_shards``' stream
 listener), so an idle stack costs the ladder's threads nothing. Batching follows the
 event: up to BatchSize records, sent when the batch is full or its first record has
 waited MaximumBatchingWindowInSeconds. A batch whose invocation raises is
@@ -29,9 +29,9 @@ Where moto 5.2.5 differs from DynamoDB Streams, the records are fixed up here:
   such records are skipped;
 - moto labels records eventVersion "1.0" and region us-east-1 whatever the region;
 - a GetRecords round trip costs milliseconds of the GIL: the poller asks moto how long
-  the stream is (``moto_patches.stream_position``) and calls GetRecords only when it grew;
+  the stream is (``stream_shards.stream_position``) and calls GetRecords only when it grew;
 - moto keeps every shard iterator it hands out: each used one is forgotten
-  (``moto_patches.forget_shard_iterator``).
+  (``stream_shards.forget_shard_iterator``).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from local import moto_patches
+from local.moto import stream_shards
 from local.template import StreamEventSpec
 
 LOG = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ class StreamPoller:
                     ShardIteratorType=mapping.spec.starting_position)["ShardIterator"]
                 for shard in shards
             ]
-        moto_patches.set_stream_listener(self._wake.set)
+        stream_shards.set_stream_listener(self._wake.set)
         self._thread = threading.Thread(target=self._run, name="stream-poller", daemon=True)
         self._thread.start()
 
@@ -130,7 +130,7 @@ class StreamPoller:
         self._stop.set()
         self._wake.set()
         if self._client is not None:
-            moto_patches.set_stream_listener(None)
+            stream_shards.set_stream_listener(None)
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
@@ -173,7 +173,7 @@ class StreamPoller:
             self._wake.wait(POLL_S if waiting else IDLE_S)
 
     def _read(self, mapping: _Mapping) -> None:
-        position = moto_patches.stream_position(self._account, self._region, mapping.table_name)
+        position = stream_shards.stream_position(self._account, self._region, mapping.table_name)
         if position == mapping.position:
             return  # nothing new: no GetRecords round trip
         mapping.position = position
@@ -181,7 +181,7 @@ class StreamPoller:
             while True:  # every page: the position will not change again for what is left
                 iterator = mapping.iterators[i]
                 page = self._client.get_records(ShardIterator=iterator, Limit=PAGE)
-                moto_patches.forget_shard_iterator(self._account, self._region, iterator)
+                stream_shards.forget_shard_iterator(self._account, self._region, iterator)
                 mapping.iterators[i] = page["NextShardIterator"]
                 records = [self._lambda_record(r, mapping.stream_arn) for r in page["Records"]
                            if not _changes_nothing(r)]
