@@ -260,8 +260,8 @@ def wait_done(stack: Any, incident_id: str, timeout: float) -> str:
     try:
         from moto.stepfunctions.responses import get_backend
 
-        from local.stack import ACCOUNT as STACK_ACCOUNT
-        from local.stack import REGION as STACK_REGION
+        from local.resources import ACCOUNT as STACK_ACCOUNT
+        from local.resources import REGION as STACK_REGION
 
         backend = get_backend(STACK_ACCOUNT, STACK_REGION)
         arn = stack.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + incident_id

@@ -19,7 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
 
 from local import seed
-from local.stack import HOTLINE_ID, LocalStack
+from local.resources import HOTLINE_ID
+from local.stack import LocalStack
 
 HOST = "127.0.0.1"  # never 0.0.0.0: this server holds a demo secret and pages fake phones
 DEFAULT_PORT = 8787

@@ -10,111 +10,49 @@ Tables, functions, handlers, environment and the state machine's substitutions a
 from template.yaml, so what runs here is what deploys. Functions with DynamoDB stream events
 get the tables' changes as Lambda delivers them (local/moto/stream_poller.py: a poller thread,
 ~50 ms); functions with Schedule events run when :meth:`LocalStack.run_daily_checks` says so.
+
+Its parts: ``local.resources`` creates template.yaml's resources on moto, ``local.moto``
+makes moto run them as AWS does, ``local.lambda_runtime`` runs a handler as Lambda runs it,
+``local.api_gateway`` routes requests to functions, ``local.fake_twilio`` is Twilio, and
+``local.inbound`` sends what a hotline and Twilio send.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
-import importlib.util
-import io
-import json
 import logging
 import os
 import secrets
-import sys
 import threading
 import time
 import uuid
 import warnings
-import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
+from local import lambda_runtime, powertools_threads, resources
 from local import moto as local_moto
-from local import powertools_threads
 from local import template as sam
+from local.api_gateway import ApiResponse, Routes, missing_route, proxy_response
 from local.clock import LadderClock
-from local.fake_twilio import FakeTwilioHttpClient, signed_inbound_sms
+from local.fake_twilio import FakeTwilioHttpClient
 from local.hotline_receiver import HotlineReceiver
+from local.inbound import InboundRequests
 from local.moto.stream_poller import StreamPoller
+from local.resources import ACCOUNT, HOTLINE_ID, REGION
 
 ROOT = Path(__file__).resolve().parent.parent
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
 LOCAL_BASE_URL = "http://127.0.0.1:8787"
-HOTLINE_ID = "demo-hotline"
-HOTLINE_NAME = "Demo Regional Crisis Line"
-HOTLINE_AFFILIATION = "988 Lifeline network crisis center (demo)"
 SERVICE = "crisis-pager"
-# Programs' own number in the fake Twilio account (voice calls come from it), and the
-# Messaging Service SMS are sent through.
-TWILIO_FROM = "+15005550006"
-MESSAGING_SERVICE_SID = "MG" + "0" * 32
 
 
 class StackClosed(RuntimeError):
     """A handler was invoked on a stack already torn down (a straggling thread)."""
 
 
-class _HandlerOutput(io.TextIOBase):
-    """stdout while the stack runs: what handlers print (EMF metrics) is kept apart from
-    what the operator sees, per thread, so the demo stays readable and tests can scan it."""
-
-    def __init__(self, passthrough: Any, sink: Callable[[str], None]) -> None:
-        self._passthrough = passthrough
-        self._sink = sink
-        self.in_handler = threading.local()
-
-    def write(self, text: str) -> int:
-        if getattr(self.in_handler, "on", False):
-            self._sink(text)
-            return len(text)
-        return int(self._passthrough.write(text))
-
-    def flush(self) -> None:
-        self._passthrough.flush()
-
-
-class _LogCapture(logging.Handler):
-    def __init__(self, sink: Callable[[str], None], formatter: logging.Formatter | None) -> None:
-        super().__init__()
-        self._sink = sink
-        if formatter:
-            self.setFormatter(formatter)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self._sink(self.format(record))
-
-
-@dataclass
-class LambdaContext:
-    function_name: str
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = ""
-    aws_request_id: str = ""
-    log_group_name: str = ""
-    log_stream_name: str = ""
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 20_000
-
-
-@dataclass(frozen=True)
-class ApiResponse:
-    status: int
-    headers: dict[str, str]
-    body: str
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-class LocalStack:
+class LocalStack(InboundRequests):
     def __init__(
         self,
         *,
@@ -146,17 +84,16 @@ class LocalStack:
                                            activity=self.clock.active)
         self.receiver = HotlineReceiver({HOTLINE_ID: self.hotline_secret})
         self.secret_values: dict[str, dict[str, Any]] = {}
-        self.log_lines: list[str] = []
-        self.metric_lines: list[str] = []
+        # What handlers print (EMF metrics) and log, kept apart from the operator's output.
+        self._output = lambda_runtime.HandlerOutput(capture_output)
+        self.log_lines = self._output.log_lines
+        self.metric_lines = self._output.metric_lines
         self.errors: list[tuple[str, BaseException]] = []
-        self._capture_output = capture_output
         self._lock = threading.Lock()
         self._mock: Any = None
         self._handlers: dict[str, Callable[..., Any]] = {}
         self._function_names: dict[str, str] = {}  # moto function name -> folder
-        self._routes: list[tuple[str, str, str]] = []  # (method, path template, folder)
-        self._stdout: _HandlerOutput | None = None
-        self._saved_log_handlers: list[logging.Handler] = []
+        self._routes = Routes()
         self._saved_env: dict[str, str | None] = {}
         self.refs: dict[str, str] = {}
         # Stream records to the functions that read them (started in __enter__).
@@ -209,14 +146,7 @@ class LocalStack:
         self.stop_executions()
         local_moto.set_lambda_router(None)
         local_moto.restore()
-        if self._stdout is not None:
-            if sys.stdout is self._stdout:
-                sys.stdout = self._stdout._passthrough
-            self._stdout = None
-        service_logger = logging.getLogger(SERVICE)
-        if self._saved_log_handlers:
-            service_logger.handlers = self._saved_log_handlers
-            self._saved_log_handlers = []
+        self._output.restore()
         try:
             self.receiver.stop()
         except Exception:  # noqa: BLE001,S110 (not started)
@@ -237,89 +167,16 @@ class LocalStack:
     # ------------------------------------------------------------ resources from template.yaml
 
     def _create_resources(self) -> None:
-        import boto3
-
-        self.refs = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
-                     "AWS::StackName": "crisis-pager-local", "AWS::Partition": "aws",
-                     "AWS::URLSuffix": "amazonaws.com"}
-        for name, default in self.template.parameters.items():
-            self.refs[name] = default
-        self.refs["PublicBaseUrl"] = self.public_base_url
-
-        ddb = boto3.client("dynamodb", region_name=REGION)
-        for logical_id, table in self.template.tables.items():
-            name = "crisis-pager-" + logical_id.removesuffix("Table").lower()
-            created = ddb.create_table(**table.create_table_kwargs(name))["TableDescription"]
-            self.refs[logical_id] = name
-            self.refs[f"{logical_id}.Arn"] = (
-                f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
-            )
-            if created.get("LatestStreamArn"):
-                self.refs[f"{logical_id}.StreamArn"] = created["LatestStreamArn"]
-
-        sm_client = boto3.client("secretsmanager", region_name=REGION)
-        secret_values: dict[str, dict[str, Any]] = {
-            "TwilioSecret": {"account_sid": "AC" + "0" * 32, "auth_token": self.twilio_auth_token,
-                             "from_number": TWILIO_FROM,
-                             "messaging_service_sid": MESSAGING_SERVICE_SID},
-            # The entry's object form: its secret, and who receives the callbacks (named by
-            # the disclosure record of a referral).
-            "HotlineSecret": {HOTLINE_ID: {"secret": self.hotline_secret,
-                                           "name": HOTLINE_NAME,
-                                           "affiliation": HOTLINE_AFFILIATION}},
-        }
-        for logical_id, spec in self.template.secrets.items():
-            value = secret_values.get(logical_id)
-            if value is None:  # a secret the template generates: do as Secrets Manager does
-                generate = spec.properties.get("GenerateSecretString") or {}
-                value = json.loads(generate.get("SecretStringTemplate") or "{}")
-                if generate.get("GenerateStringKey"):
-                    value[generate["GenerateStringKey"]] = secrets.token_hex(24)
-            self.secret_values[logical_id] = value
-            arn = sm_client.create_secret(
-                Name=f"crisis-pager-local/{logical_id}",
-                SecretString=json.dumps(value),
-            )["ARN"]
-            self.refs[logical_id] = arn
-
-        sns = boto3.client("sns", region_name=REGION)
-        for logical_id in self.template.topics:
-            arn = sns.create_topic(Name=f"crisis-pager-local-{logical_id}")["TopicArn"]
-            self.refs[logical_id] = arn
-            self.refs[f"{logical_id}.TopicArn"] = arn
-
-        iam = boto3.client("iam", region_name=REGION)
-        role = iam.create_role(
-            RoleName="crisis-pager-local", AssumeRolePolicyDocument=json.dumps({})
-        )["Role"]["Arn"]
-        lam = boto3.client("lambda", region_name=REGION)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w") as archive:
-            archive.writestr("app.py", "# routed in-process by local/stack.py\n")
-        for logical_id, fn in self.template.functions.items():
-            name = f"crisis-pager-{fn.folder.replace('_', '-')}"
-            arn = lam.create_function(
-                FunctionName=name, Runtime="python3.12", Role=role, Handler=fn.handler,
-                Code={"ZipFile": buffer.getvalue()},
-            )["FunctionArn"]
-            self.refs[logical_id] = name
-            self.refs[f"{logical_id}.Arn"] = arn
-            self._function_names[name] = fn.folder
-            for method, path in fn.api_events:
-                self._routes.append((method.upper(), path, fn.folder))
-
-        spec = self.template.state_machine
-        definition = spec.definition_path.read_text()
-        for key, value in spec.substitutions.items():
-            definition = definition.replace("${" + key + "}", sam.resolve(value, self.refs))
-        sfn = boto3.client("stepfunctions", region_name=REGION)
-        self.state_machine_arn = sfn.create_state_machine(
-            name="crisis-pager-local-ladder", definition=definition, roleArn=role,
-            type="STANDARD",
-        )["stateMachineArn"]
-        self.refs[spec.logical_id] = self.state_machine_arn
-        self.refs[f"{spec.logical_id}.Arn"] = self.state_machine_arn
-        self._sfn = sfn
+        created = resources.create(self.template, public_base_url=self.public_base_url,
+                                   twilio_auth_token=self.twilio_auth_token,
+                                   hotline_secret=self.hotline_secret)
+        self.refs = created.refs
+        self.secret_values.update(created.secret_values)
+        self._function_names.update(created.function_names)
+        for method, path, folder in created.api_events:
+            self._routes.add(method, path, folder)
+        self.state_machine_arn = created.state_machine_arn
+        self._sfn = created.sfn
 
     def _configure_handlers(self) -> None:
         env: dict[str, str] = {}
@@ -343,38 +200,9 @@ class LocalStack:
         warnings.filterwarnings("ignore", message="No application metrics to publish")
         bootstrap.configure(clock=self.clock, twilio_http_client=self.twilio)
         for fn in self.template.functions.values():
-            module = self._handler_module(fn, bootstrap)
+            module = lambda_runtime.handler_module(fn, self.build_dir, bootstrap)
             self._handlers[fn.folder] = getattr(module, fn.handler_function)
-
-        if self._capture_output:
-            service_logger = logging.getLogger(SERVICE)
-            self._saved_log_handlers = list(service_logger.handlers)
-            formatter = self._saved_log_handlers[0].formatter if self._saved_log_handlers else None
-            service_logger.handlers = [_LogCapture(self._keep_log, formatter)]
-
-    def _handler_module(self, fn: sam.FunctionSpec, bootstrap: Any) -> Any:
-        """The function's handler module: from the source tree, or from its built folder."""
-        if self.build_dir is None:
-            return importlib.import_module(f"functions.{fn.folder}.{fn.handler_module}")
-        layer = (self.build_dir / "SharedLayer" / "python").resolve()
-        if layer not in Path(bootstrap.__file__).resolve().parents:
-            raise sam.TemplateError(f"crisis_pager was imported from {bootstrap.__file__}, "
-                                    f"not from the built layer: put {layer} first on sys.path")
-        code = self.build_dir / fn.logical_id
-        path = code / f"{fn.handler_module}.py"
-        spec = importlib.util.spec_from_file_location(
-            f"_built_{fn.logical_id}_{fn.handler_module}", path)
-        if spec is None or spec.loader is None or not path.is_file():
-            raise sam.TemplateError(f"{fn.logical_id}: no built handler at {path}; sam build?")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        # Lambda puts the function's folder first on sys.path while its handler imports.
-        sys.path.insert(0, str(code))
-        try:
-            spec.loader.exec_module(module)
-        finally:
-            sys.path.remove(str(code))
-        return module
+        self._output.capture_logs(SERVICE)
 
     def _start_streams(self) -> None:
         """One event source mapping per DynamoDB stream event, reading from now on."""
@@ -387,55 +215,24 @@ class LocalStack:
                 self.streams.add(fn.folder, event, arn)
         self.streams.start()
 
-    def _handler_stdout(self) -> _HandlerOutput | None:
-        """The stdout proxy, (re)installed if someone (pytest's capture) replaced stdout."""
-        if not self._capture_output:
-            return None
-        with self._lock:
-            if sys.stdout is not self._stdout:
-                if self._stdout is None or not isinstance(sys.stdout, _HandlerOutput):
-                    self._stdout = _HandlerOutput(sys.stdout, self._keep_metric)
-                    sys.stdout = self._stdout
-                else:
-                    self._stdout = sys.stdout
-            return self._stdout
-
-    def _keep_log(self, line: str) -> None:
-        with self._lock:
-            self.log_lines.append(line)
-
-    def _keep_metric(self, text: str) -> None:
-        if text.strip():
-            with self._lock:
-                self.metric_lines.append(text.strip())
-
     # ------------------------------------------------------------ invoking handlers
 
     def _call(self, folder: str, event: dict[str, Any]) -> Any:
         """Run a handler as Lambda would (every invocation goes through here)."""
         if self._closed:
             raise StackClosed(f"{folder} invoked after the local stack was torn down")
-        context = LambdaContext(
-            function_name=f"crisis-pager-{folder}",
-            invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{folder}",
-            aws_request_id=str(uuid.uuid4()),
-        )
-        proxy = self._handler_stdout()
-        marker = proxy.in_handler if proxy else None
-        if marker is not None:
-            marker.on = True
-        # Work: ladder time runs at real speed while any handler runs.
-        self.clock.active(True)
-        try:
-            return self._handlers[folder](event, context)
-        except BaseException as exc:
-            with self._lock:
-                self.errors.append((folder, exc))
-            raise
-        finally:
-            self.clock.active(False)
-            if marker is not None:
-                marker.on = False
+        context = lambda_runtime.context_for(folder)
+        with self._output.in_handler():
+            # Work: ladder time runs at real speed while any handler runs.
+            self.clock.active(True)
+            try:
+                return self._handlers[folder](event, context)
+            except BaseException as exc:
+                with self._lock:
+                    self.errors.append((folder, exc))
+                raise
+            finally:
+                self.clock.active(False)
 
     def _route_invocation(self, function_name: str, event: dict[str, Any]) -> Any:
         folder = self._function_names[function_name.split(":")[-1]]
@@ -444,23 +241,13 @@ class LocalStack:
     def api(self, method: str, path: str, body: str = "",
             headers: dict[str, str] | None = None) -> ApiResponse:
         """Send an HTTP request through API Gateway's proxy event to the routed function."""
-        method = method.upper()
-        path, _, query = path.partition("?")
-        for route_method, template_path, folder in self._routes:
-            params = _match(template_path, path)
-            if route_method == method and params is not None:
-                event = _rest_event(method, template_path, path, params, body, headers or {},
-                                    query)
-                # Concurrent requests are answered concurrently, as Lambda does: each
-                # thread resolves its own request (local/powertools_threads.py).
-                result = self._call(folder, event)
-                headers = {k: str(v) for k, v in (result.get("headers") or {}).items()}
-                # Powertools' REST resolver answers with multiValueHeaders, as API Gateway
-                # accepts them.
-                for key, values in (result.get("multiValueHeaders") or {}).items():
-                    headers.setdefault(key, ", ".join(str(v) for v in values))
-                return ApiResponse(int(result["statusCode"]), headers, result.get("body") or "")
-        return ApiResponse(404, {}, json.dumps({"message": "Missing Authentication Token"}))
+        routed = self._routes.route(method, path, body, headers or {})
+        if routed is None:
+            return missing_route()
+        folder, event = routed
+        # Concurrent requests are answered concurrently, as Lambda does: each thread
+        # resolves its own request (local/powertools_threads.py).
+        return proxy_response(self._call(folder, event))
 
     def run_daily_checks(self) -> dict[str, Any]:
         """Invoke every function that has a Schedule event, with EventBridge's payload, as
@@ -471,65 +258,6 @@ class LocalStack:
                 results[fn.folder] = self._call(
                     fn.folder, scheduled_event(fn, event, self.clock.now()))
         return results
-
-    # ------------------------------------------------------------ as a hotline and as Twilio
-
-    def signed_request(self, method: str, path: str, body: str = "",
-                       hotline_id: str = HOTLINE_ID, secret: str | None = None,
-                       timestamp: int | None = None) -> ApiResponse:
-        from crisis_pager.domain.signature import signed_headers
-
-        # Signed at wall-clock time, as a hotline signs (intake checks it against wall time).
-        headers = signed_headers(hotline_id, secret or self.hotline_secret,
-                                 timestamp or int(time.time()), method, path, body)
-        headers["Content-Type"] = "application/json"
-        return self.api(method, path, body, headers)
-
-    def post_escalation(self, payload: dict[str, Any], **kwargs: Any) -> ApiResponse:
-        return self.signed_request("POST", "/v1/escalations", json.dumps(payload), **kwargs)
-
-    def get_escalation(self, incident_id: str, **kwargs: Any) -> ApiResponse:
-        return self.signed_request("GET", f"/v1/escalations/{incident_id}", **kwargs)
-
-    def sms_reply(self, from_: str, body: str, *, auth_token: str | None = None) -> ApiResponse:
-        """A clinician's reply, delivered as Twilio delivers it: a signed form post. STOP
-        and START also change what Twilio lets through to that phone, as Twilio does."""
-        from crisis_pager.domain.replies import OptIn, OptOut, parse_reply
-
-        reply = parse_reply(body)
-        if isinstance(reply, OptOut):
-            self.twilio.opt_out(from_)
-        elif isinstance(reply, OptIn):
-            self.twilio.opt_in(from_)
-        headers, form = signed_inbound_sms(
-            self.public_base_url + "/twilio/sms", auth_token or self.twilio_auth_token,
-            from_=from_, to=TWILIO_FROM, body=body,
-        )
-        return self.api("POST", "/twilio/sms", form, headers)
-
-    def _twilio_webhook(self, url: str, params: dict[str, str],
-                        headers: dict[str, str]) -> tuple[int, str]:
-        """Twilio's callbacks (status reports, call TwiML, keys) into the API."""
-        if self._closed:
-            return 410, "this local stack was torn down"
-        if not url.startswith(self.public_base_url):
-            return 404, f"not this stack: {url}"
-        response = self.api("POST", url.removeprefix(self.public_base_url),
-                            urlencode(params), headers)
-        return response.status, response.body
-
-    def twilio_post(self, path: str, params: dict[str, str], *,
-                    auth_token: str | None = None) -> ApiResponse:
-        """POST a form to one of our Twilio webhooks, signed as Twilio signs (a test's own
-        status report or key press; ``auth_token`` to forge one)."""
-        from twilio.request_validator import RequestValidator
-
-        url = self.public_base_url + path
-        signature = RequestValidator(auth_token or self.twilio_auth_token).compute_signature(
-            url, params)
-        return self.api("POST", path, urlencode(params), {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Twilio-Signature": signature})
 
     # ------------------------------------------------------------ reading the outcome
 
@@ -613,42 +341,4 @@ def scheduled_event(fn: sam.FunctionSpec, event: sam.ScheduleEventSpec,
     }
 
 
-def _match(template_path: str, path: str) -> dict[str, str] | None:
-    t_parts, p_parts = template_path.strip("/").split("/"), path.strip("/").split("/")
-    if len(t_parts) != len(p_parts):
-        return None
-    params: dict[str, str] = {}
-    for t, p in zip(t_parts, p_parts, strict=True):
-        if t.startswith("{") and t.endswith("}"):
-            params[t[1:-1]] = p
-        elif t != p:
-            return None
-    return params
-
-
-def _rest_event(method: str, resource: str, path: str, params: dict[str, str], body: str,
-                headers: dict[str, str], query: str = "") -> dict[str, Any]:
-    pairs = parse_qsl(query, keep_blank_values=True)
-    headers = {"Host": "127.0.0.1:8787", **headers}
-    return {
-        "resource": resource,
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()},
-        "queryStringParameters": dict(pairs) or None,
-        "multiValueQueryStringParameters": {k: [v for kk, v in pairs if kk == k]
-                                            for k, _ in pairs} or None,
-        "pathParameters": params or None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": resource, "httpMethod": method, "path": "/prod" + path,
-            "stage": "prod", "requestId": str(uuid.uuid4()), "accountId": ACCOUNT,
-            "identity": {"sourceIp": "127.0.0.1"},
-        },
-        "body": body or None,
-        "isBase64Encoded": False,
-    }
-
-
-__all__ = ["LocalStack", "LadderClock", "HOTLINE_ID"]
+__all__ = ["LadderClock", "LocalStack", "StackClosed", "scheduled_event"]

@@ -24,7 +24,9 @@ from typing import Any
 import pytest
 
 from local import template as sam
-from local.stack import REGION, LocalStack, _rest_event, scheduled_event
+from local.api_gateway import rest_event
+from local.resources import REGION
+from local.stack import LocalStack, scheduled_event
 from tests.built.conftest import ROOT
 
 pytestmark = pytest.mark.build
@@ -94,7 +96,7 @@ def _event(fn: sam.FunctionSpec, stack: LocalStack) -> dict[str, Any]:
         method, path = fn.api_events[0]
         params = {part[1:-1]: "x" for part in path.split("/") if part.startswith("{")}
         concrete = "/".join("x" if p.startswith("{") else p for p in path.split("/"))
-        return _rest_event(method.upper(), path, concrete, params, "", {})
+        return rest_event(method.upper(), path, concrete, params, "", {})
     if fn.stream_events:
         event = fn.stream_events[0]
         keys = {k["AttributeName"]: {"S": "x"} for k in TEMPLATE.tables[event.table].key_schema}

@@ -20,7 +20,8 @@ import yaml
 from admin.cli import main, mask
 from crisis_pager.domain.schedule import when
 from local import seed
-from local.stack import REGION, LocalStack
+from local.resources import REGION
+from local.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
 ZONE = ZoneInfo(seed.TIMEZONE)

@@ -13,8 +13,9 @@ import pytest
 
 from local import seed
 from local.post_escalation import signed_request
+from local.resources import HOTLINE_ID
 from local.serve import make_server, reply
-from local.stack import HOTLINE_ID, LocalStack
+from local.stack import LocalStack
 
 
 @pytest.fixture

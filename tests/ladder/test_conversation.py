@@ -15,7 +15,8 @@ from urllib.parse import urlencode
 import pytest
 
 from local import seed
-from local.stack import TWILIO_FROM, LocalStack
+from local.resources import TWILIO_FROM
+from local.stack import LocalStack
 from tests.ladder.conftest import (
     PARTICIPANT_REF,
     SCALE,

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from local import seed
-from local.stack import HOTLINE_AFFILIATION, HOTLINE_NAME, LocalStack
+from local.resources import HOTLINE_AFFILIATION, HOTLINE_NAME
+from local.stack import LocalStack
 from tests.ladder.conftest import assert_kept_out, open_incident, outputs
 
 STALE_ID = "ptc-west-stale"
