@@ -56,8 +56,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
-	@# each function is its own module named app: one mypy run apiece
-	@for f in functions/*/app.py; do $(VENV)/bin/mypy --no-error-summary $$f || exit 1; done
+	@# each function is its own module named app, its folder on the path as in Lambda
+	@# (its API models beside it): one mypy run apiece
+	@for f in functions/*/app.py; do \
+	  MYPYPATH=$$(dirname $$f) $(VENV)/bin/mypy --no-error-summary $$f || exit 1; done
 	@echo "functions/: no issues"
 
 template-check: $(STAMP)

@@ -10,8 +10,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = ROOT / "benchmarks" / "probe.py"
-# bootstrap calls a handler module makes as it is imported (timed with the import)
-AT_IMPORT = {"twilio_webhook"}  # run in a fresh interpreter per import sample
+# bootstrap calls a handler module makes as it is imported (timed with the import), and
+# the ports the guards they install build at the first request (timed with the wiring)
+AT_IMPORT = {"twilio_webhook": ["twilio_signature"], "hotline_signed": ["hotline"]}
 RUNS = 7
 SCALE = 0.002  # the demo's: one ladder second lasts 2 ms
 ACCEPT_RUNS = 5  # warm acceptance runs after the cold one
@@ -88,4 +89,11 @@ def accessors_of(folder: str) -> list[str]:
     """The bootstrap accessors a handler calls, in order of first appearance."""
     source = (ROOT / "functions" / folder / "app.py").read_text(encoding="utf-8")
     found = dict.fromkeys(re.findall(r"bootstrap\.(\w+)\(", source))
-    return [a for a in found if a not in AT_IMPORT]
+    if "p = bootstrap.ports()" in source:  # then each port it reads, as ports.<name>
+        found.pop("ports", None)
+        found.update(dict.fromkeys(f"ports.{name}" for name in re.findall(r"\bp\.(\w+)", source)))
+    for guard, ports in AT_IMPORT.items():
+        if guard in found:
+            del found[guard]
+            found.update(dict.fromkeys(ports))
+    return list(found)

@@ -54,6 +54,11 @@ def context_for(folder: str) -> LambdaContext:
 def handler_module(fn: sam.FunctionSpec, build_dir: Path | None, bootstrap: Any) -> Any:
     """The function's handler module: from the source tree, or from its built folder."""
     if build_dir is None:
+        # Its folder on the path, as its task root is in Lambda, for the modules beside its
+        # handler (intake_api, brief_api: named uniquely across functions). Appended, and
+        # kept: a handler may import one of them later, as it may in Lambda.
+        if str(fn.code_dir) not in sys.path:
+            sys.path.append(str(fn.code_dir))
         return importlib.import_module(f"functions.{fn.folder}.{fn.handler_module}")
     layer = (build_dir / "SharedLayer" / "python").resolve()
     if layer not in Path(bootstrap.__file__).resolve().parents:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, Server
 
@@ -69,6 +70,9 @@ def schema_json() -> str:
                        "POWERTOOLS_METRICS_NAMESPACE": "CrisisPager",
                        "POWERTOOLS_TRACE_DISABLED": "true"}.items():
         os.environ.setdefault(key, value)
+    folder = str(Path(__file__).resolve().parent.parent / "functions" / "hotline_intake")
+    if folder not in sys.path:  # its task root in Lambda: intake_api.py beside app.py
+        sys.path.append(folder)
     from functions.hotline_intake.app import app
 
     return app.get_openapi_json_schema(

@@ -1,9 +1,16 @@
-"""Test environment, set before any project module is imported (PynamoDB reads table
-names at import time). Never real AWS: fake credentials and moto's default region."""
+"""Test environment, set before any project module is imported. Never real AWS: fake
+credentials and moto's default region. Each function's folder is on the path, as its task
+root is in Lambda, where app.py imports the modules beside it (intake_api, brief_api:
+named uniquely across functions, so none shadows another)."""
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
+
+FUNCTIONS = Path(__file__).resolve().parent.parent / "functions"
+sys.path.extend(str(p) for p in sorted(FUNCTIONS.iterdir()) if (p / "app.py").is_file())
 
 os.environ.update(
     {

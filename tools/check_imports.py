@@ -62,9 +62,13 @@ def main() -> int:
           "nothing shipped to Lambda imports local/, admin/, tests/ or moto")
     check(ROOT / "admin", lambda m: top(m) not in {"local", "tests", "moto"},
           "the admin CLI (real tables) never imports local/, tests/ or moto")
-    check(ROOT / "functions", lambda m: top(m) in STDLIB | {
+    beside = {p.stem for p in (ROOT / "functions").glob("*/*.py") if p.stem != "app"}
+    check(ROOT / "functions", lambda m: top(m) in STDLIB | beside | {
         "crisis_pager", "aws_lambda_powertools", "pydantic"},
-        "functions import crisis_pager and Powertools only")
+        "functions import crisis_pager, Powertools and the modules beside their app.py only")
+    check(ROOT / "functions", lambda m: not m.startswith(
+        ("crisis_pager.adapters", "crisis_pager.config")),
+        "functions import neither adapters nor config (bootstrap and formats wire them)")
     for problem in problems:
         print(problem)
     if problems:

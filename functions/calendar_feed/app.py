@@ -19,8 +19,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crisis_pager import bootstrap
-from crisis_pager.adapters.ical import render
 from crisis_pager.domain.calendar import Feed
+from crisis_pager.formats import calendar
 from crisis_pager.service import calendars
 
 logger = Logger()
@@ -61,7 +61,7 @@ def _serve(kind: str, program_id: str, feed: Feed) -> Response:
     logger.info("calendar feed served", extra={"feed": kind, "program_id": program_id,
                                                "events": len(feed.events)})
     metrics.add_metric(name="CalendarFeedsServed", unit=MetricUnit.Count, value=1)
-    return Response(status_code=200, content_type=CALENDAR, body=render(feed),
+    return Response(status_code=200, content_type=CALENDAR, body=calendar(feed),
                     headers={**FEED_HEADERS, "Cache-Control": "private, max-age=300"})
 
 

@@ -22,16 +22,18 @@ metrics = Metrics()
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     window = event.get("window_s")
+    p = bootstrap.ports()
     result = page_rung(
         event["incident_id"],
         int(event["position"]),
         event["target"],
         event["clinician_id"],
         event["task_token"],
-        bootstrap.deps(voice=True, notify=True),
-        sms=bootstrap.sms(),
+        incidents=p.incidents, pages=p.pages, codes=p.codes, timeline=p.timeline,
+        directory=p.directory, ladder=p.ladder, clock=p.clock, sms=p.twilio, voice=p.twilio,
+        opt_outs=p.opt_outs, alerts=p.alerts,
         window_s=int(window) if window is not None else None,
-        voice=event.get("voice", False) is True,  # a +voice rung: SMS and a call at once
+        call_at_once=event.get("voice", False) is True,  # a +voice rung: SMS and a call
     )
     if result.outcome == "sent":
         metrics.add_metric(name="PagesSent", unit=MetricUnit.Count, value=1)

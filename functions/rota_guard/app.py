@@ -18,7 +18,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crisis_pager import bootstrap
-from crisis_pager.adapters.dynamo.streams import edit_from_stream
+from crisis_pager.formats import edit_from_stream
 from crisis_pager.service.ports.messaging import Sms
 from crisis_pager.service.rotas import DAILY_CHECK, guard, programs_edited
 

@@ -17,8 +17,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crisis_pager import bootstrap
-from crisis_pager.adapters.twilio_webhook import sms_twiml
 from crisis_pager.domain.program import E164
+from crisis_pager.formats import sms_twiml
 from crisis_pager.service.replies import handle_sms_reply
 
 logger = Logger()
@@ -36,8 +36,12 @@ def sms_reply() -> Response:
         logger.warning("rejected inbound SMS: From is not an E.164 number")  # never the value
         return Response(status_code=400, content_type="text/plain",
                         body="From must be an E.164 phone number")
-    outcome = handle_sms_reply(sender, params.get("Body", ""),
-                               bootstrap.deps(voice=True, notify=True, links=True))
+    p = bootstrap.ports()
+    outcome = handle_sms_reply(
+        sender, params.get("Body", ""), incidents=p.incidents, pages=p.pages, codes=p.codes,
+        follow_ups=p.follow_ups, timeline=p.timeline, directory=p.directory, ladder=p.ladder,
+        clock=p.clock, voice=p.twilio, opt_outs=p.opt_outs, alerts=p.alerts, sms=p.twilio,
+        links=p.brief_links, base_url=p.public_base_url)
     if outcome.incident_id:
         logger.set_correlation_id(outcome.incident_id)
     logger.info("sms reply", extra={"outcome": outcome.outcome})

@@ -16,7 +16,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crisis_pager import bootstrap
-from crisis_pager.adapters.dynamo.streams import timeline_change_from_stream
+from crisis_pager.formats import timeline_change_from_stream
 from crisis_pager.service.audit import guard_timeline
 
 logger = Logger()

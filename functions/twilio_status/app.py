@@ -36,7 +36,11 @@ def status(incident_id: str, position: str) -> Response:
         return Response(status_code=404, content_type="text/plain", body="no such page")
     logger.set_correlation_id(incident_id)
     report = StatusReport.from_form(form)
-    outcome = handle_status(incident_id, rung, report, bootstrap.deps(voice=True, notify=True))
+    p = bootstrap.ports()
+    outcome = handle_status(incident_id, rung, report, incidents=p.incidents, pages=p.pages,
+                            voice=p.twilio, timeline=p.timeline, ladder=p.ladder,
+                            clock=p.clock, opt_outs=p.opt_outs, directory=p.directory,
+                            alerts=p.alerts, sms=p.twilio)
     logger.info("status callback", extra={
         "outcome": outcome, "position": rung,
         "status": report.message_status or report.call_status,

@@ -16,14 +16,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crisis_pager import bootstrap
-from crisis_pager.adapters.twilio_webhook import (
-    key_path,
-    voice_path,
-    voice_twiml,
-)
-from crisis_pager.domain.incident import page_position
-from crisis_pager.service.delivery import VoiceScript, voice_answer
-from crisis_pager.service.replies import voice_key
+from crisis_pager.domain.incident import key_path, page_position, voice_path
+from crisis_pager.formats import voice_twiml
+from crisis_pager.service.voice import VoiceScript, voice_answer, voice_key
 
 logger = Logger()
 metrics = Metrics()
@@ -62,7 +57,9 @@ def answered(incident_id: str, position: str) -> Response:
         return _no_such_page()
     logger.set_correlation_id(incident_id)
     answered_by = form.get("AnsweredBy") or None
-    script = voice_answer(incident_id, rung, answered_by, bootstrap.deps())
+    p = bootstrap.ports()
+    script = voice_answer(incident_id, rung, answered_by, incidents=p.incidents, pages=p.pages,
+                          directory=p.directory, timeline=p.timeline, clock=p.clock)
     logger.info("call answered", extra={"position": rung, "answered_by": answered_by})
     return _twiml(script, base, incident_id, rung)
 
@@ -74,7 +71,10 @@ def key(incident_id: str, position: str) -> Response:
         return _no_such_page()
     logger.set_correlation_id(incident_id)
     digits = (form.get("Digits") or "")[:1]
-    script = voice_key(incident_id, rung, digits, bootstrap.deps(voice=True))
+    p = bootstrap.ports()
+    script = voice_key(incident_id, rung, digits, incidents=p.incidents, pages=p.pages,
+                       follow_ups=p.follow_ups, timeline=p.timeline, directory=p.directory,
+                       ladder=p.ladder, clock=p.clock)
     logger.info("call key", extra={"position": rung, "key": digits})
     metrics.add_metric(name="VoiceKeys", unit=MetricUnit.Count, value=1)
     return _twiml(script, base, incident_id, rung)

@@ -14,8 +14,9 @@ from pynamodb.exceptions import UpdateError
 
 from crisis_pager.adapters.dynamo import codes, incidents
 from crisis_pager.adapters.dynamo.directory import DynamoDirectory
+from crisis_pager.adapters.dynamo.follow_ups import DynamoFollowUps
 from crisis_pager.adapters.dynamo.opt_outs import DynamoOptOuts
-from crisis_pager.adapters.dynamo.store import DynamoIncidentStore
+from crisis_pager.adapters.dynamo.pages import DynamoPages
 from crisis_pager.adapters.dynamo.timeline import DynamoTimeline
 from crisis_pager.domain.errors import InvalidItem
 from crisis_pager.domain.incident import (
@@ -38,6 +39,12 @@ from tests.component.moto_tables import (
 T0 = datetime(2025, 3, 4, 17, 30, 0, 250000, tzinfo=UTC)
 LEASE = T0 - timedelta(seconds=1)  # a lease already lapsed: these tests are not about it
 PROGRAM = "west-iop"
+
+
+class DynamoIncidentStore(incidents.DynamoIncidents, DynamoPages, codes.DynamoReplyCodes,
+                          DynamoFollowUps):
+    """The incident table's four adapters (incidents, pages, reply codes, follow-ups) as
+    one handle, the way these tests drive that one table."""
 
 
 @pytest.fixture
@@ -210,17 +217,17 @@ def test_claim_rung_moves_forward_retries_and_refuses_older_positions(ddb: Any) 
     store = DynamoIncidentStore()
     store.create(incident())
 
-    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", LEASE) is True
+    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", LEASE) is not None
     got = store.get("inc_a")
     assert (got.position, got.current_target, got.task_token) == (0, "primary", "token-0")
     assert raw_incident(ddb, "inc_a")["current_clinician"] == "clin-ana"
 
     # a retried invocation of the same rung gets a new task token: it must be stored
-    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0b", LEASE) is True
+    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0b", LEASE) is not None
     assert store.get("inc_a").task_token == "token-0b"
 
-    assert store.claim_rung("inc_a", 2, "backup", "clin-ben", "token-2", LEASE) is True
-    assert store.claim_rung("inc_a", 1, "primary", "clin-ana", "token-1", LEASE) is False
+    assert store.claim_rung("inc_a", 2, "backup", "clin-ben", "token-2", LEASE) is not None
+    assert store.claim_rung("inc_a", 1, "primary", "clin-ana", "token-1", LEASE) is None
     got = store.get("inc_a")
     assert (got.position, got.current_target, got.task_token) == (2, "backup", "token-2")
 
@@ -229,7 +236,7 @@ def test_claim_rung_moves_forward_retries_and_refuses_older_positions(ddb: Any) 
 def test_claim_rung_fails_once_the_incident_is_closed(ddb: Any, status: Status) -> None:
     store = DynamoIncidentStore()
     store.create(incident(status=status))
-    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", LEASE) is False
+    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", LEASE) is None
     got = store.get("inc_a")
     assert (got.position, got.task_token) == (-1, None)
 
@@ -238,30 +245,21 @@ def test_claim_rung_after_accept_fails_and_a_referred_incident_still_pages(ddb: 
     store = DynamoIncidentStore()
     store.create(incident("inc_a"))
     store.create(incident("inc_b", status=Status.REFERRED))
-    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", LEASE) is True
-    assert store.accept("inc_a", "clin-ana", T0 + timedelta(minutes=1)) is (
+    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", LEASE) is not None
+    assert store.accept("inc_a", "clin-ana", T0 + timedelta(minutes=1)).outcome is (
         AcceptOutcome.ACCEPTED)
-    assert store.claim_rung("inc_a", 1, "backup", "clin-ben", "token-1", LEASE) is False
+    assert store.claim_rung("inc_a", 1, "backup", "clin-ben", "token-1", LEASE) is None
     assert store.get("inc_a").task_token == "token-0"
 
-    assert store.claim_rung("inc_b", 4, "supervisor", "clin-caro", "token-4", LEASE) is True
+    assert store.claim_rung("inc_b", 4, "supervisor", "clin-caro", "token-4", LEASE) is not None
 
 
 def test_writes_to_a_missing_incident_fail_and_create_nothing(ddb: Any) -> None:
     store = DynamoIncidentStore()
-    assert store.claim_rung("inc_x", 0, "primary", "clin-ana", "t", LEASE) is False
-    assert store.accept("inc_x", "clin-ana", T0) is AcceptOutcome.NOT_OPEN
+    assert store.claim_rung("inc_x", 0, "primary", "clin-ana", "t", LEASE) is None
+    assert store.accept("inc_x", "clin-ana", T0).outcome is AcceptOutcome.NOT_OPEN
     assert store.refer("inc_x", T0, {"crisis_line": "+15035550111"}) is False
-    store.mark_ladder_started("inc_x")
     assert raw_incident(ddb, "inc_x") is None
-
-
-def test_mark_ladder_started(ddb: Any) -> None:
-    store = DynamoIncidentStore()
-    store.create(incident())
-    assert store.get("inc_a").ladder_started is False
-    store.mark_ladder_started("inc_a")
-    assert store.get("inc_a").ladder_started is True
 
 
 def test_record_page_is_conditional_per_position(ddb: Any) -> None:
@@ -314,8 +312,8 @@ def test_accept_is_conditional_and_keeps_the_first_clinician(ddb: Any) -> None:
     store = DynamoIncidentStore()
     store.create(incident())
     first_at = T0 + timedelta(minutes=2)
-    assert store.accept("inc_a", "clin-ana", first_at) is AcceptOutcome.ACCEPTED
-    assert store.accept("inc_a", "clin-ben", first_at + timedelta(seconds=3)) is (
+    assert store.accept("inc_a", "clin-ana", first_at).outcome is AcceptOutcome.ACCEPTED
+    assert store.accept("inc_a", "clin-ben", first_at + timedelta(seconds=3)).outcome is (
         AcceptOutcome.NOT_OPEN)
     got = store.get("inc_a")
     assert (got.status, got.accepted_by, got.accepted_at) == (Status.ACCEPTED, "clin-ana",
@@ -329,7 +327,7 @@ def test_accept_only_from_an_open_status(ddb: Any, status: Status, accepted: boo
     store = DynamoIncidentStore()
     store.create(incident(status=status))
     expected = AcceptOutcome.ACCEPTED if accepted else AcceptOutcome.NOT_OPEN
-    assert store.accept("inc_a", "clin-ana", T0) is expected
+    assert store.accept("inc_a", "clin-ana", T0).outcome is expected
     assert store.get("inc_a").status is (Status.ACCEPTED if accepted else status)
 
 
@@ -345,7 +343,7 @@ def test_refer_only_from_triggered(ddb: Any) -> None:
     assert store.get("inc_a").referral == referral
 
     store.create(incident("inc_b"))
-    assert store.accept("inc_b", "clin-ana", at) is AcceptOutcome.ACCEPTED
+    assert store.accept("inc_b", "clin-ana", at).outcome is AcceptOutcome.ACCEPTED
     assert store.refer("inc_b", at, referral) is False
     got = store.get("inc_b")
     assert (got.status, got.referral, got.referred_at) == (Status.ACCEPTED, None, None)
@@ -360,12 +358,12 @@ def test_end_ladder_only_while_open_and_keeps_the_first_instant(ddb: Any) -> Non
     assert store.end_ladder("inc_a", at) is True
     assert store.end_ladder("inc_a", at + timedelta(seconds=5)) is True  # a retried step
     assert store.get("inc_a").ladder_ended_at == at
-    assert store.accept("inc_a", "clin-caro", at + timedelta(minutes=1)) is (
+    assert store.accept("inc_a", "clin-caro", at + timedelta(minutes=1)).outcome is (
         AcceptOutcome.ACCEPTED)  # referred -> accepted after the end
     assert store.get("inc_a").ladder_ended_at == at
 
     store.create(incident("inc_b", status=Status.REFERRED))
-    assert store.accept("inc_b", "clin-caro", at) is AcceptOutcome.ACCEPTED
+    assert store.accept("inc_b", "clin-caro", at).outcome is AcceptOutcome.ACCEPTED
     assert store.end_ladder("inc_b", at) is False
     assert store.get("inc_b").ladder_ended_at is None
     store.create(incident("inc_c", status=Status.RESOLVED))
@@ -381,9 +379,9 @@ def test_concurrent_accepts_exactly_one_wins(ddb: Any) -> None:
     store.create(incident())
     # Warm botocore/moto's lazy per-operation set-up (success and conditional-failure
     # paths) in this thread, so the race below is only the one under test.
-    store.mark_ladder_started("inc_a")
-    assert store.accept("inc_missing", "clin-x", T0) is AcceptOutcome.NOT_OPEN
-    results = race(lambda clinician_id: store.accept("inc_a", clinician_id, T0)
+    assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "t", LEASE) is not None
+    assert store.accept("inc_missing", "clin-x", T0).outcome is AcceptOutcome.NOT_OPEN
+    results = race(lambda clinician_id: store.accept("inc_a", clinician_id, T0).outcome
                    is AcceptOutcome.ACCEPTED, [f"clin-{i}" for i in range(8)], timeout=30)
     assert len(results) == 8
     winners = [c for c, won in results.items() if won]
@@ -546,6 +544,25 @@ def test_directory_missing_items_are_none_or_empty(ddb: Any) -> None:
     assert directory.schedule("east-iop").rotas == ()
 
 
+def test_a_pages_two_items_are_one_read_as_each_reads_alone(ddb: Any) -> None:
+    put_raw(ddb, "ProgramsTable", PROGRAM_ITEM)
+    put_raw(ddb, "CliniciansTable", CLINICIAN_ITEM)
+    directory = DynamoDirectory()
+    program, clinician = directory.program_and_clinician(PROGRAM, "clin-ana")
+    assert (program, clinician) == (directory.program(PROGRAM), directory.clinician("clin-ana"))
+    assert program is not None and program.display_name == "West IOP"
+    put_raw(ddb, "ProgramsTable", {**PROGRAM_ITEM, "ladder_high": "primary soon"})
+    program, _ = directory.program_and_clinician(PROGRAM, "clin-ana")
+    assert program is not None and [p.field for p in program.problems] == ["ladder_high"]
+    assert directory.program_and_clinician("east-iop", "clin-nobody") == (None, None)
+    alone, nobody = directory.program_and_clinician(PROGRAM, "clin-nobody")
+    assert alone is not None and alone.display_name == "West IOP" and nobody is None
+    put_raw(ddb, "CliniciansTable", {**CLINICIAN_ITEM, "phone": Decimal("15035550101")})
+    with pytest.raises(InvalidItem) as exc:
+        directory.program_and_clinician(PROGRAM, "clin-ana")
+    _check(exc.value, "clinicians", "clin-ana", "phone", "must be text")
+
+
 def test_directory_clinicians_by_id(ddb: Any) -> None:
     put_raw(ddb, "CliniciansTable", CLINICIAN_ITEM)
     put_raw(ddb, "CliniciansTable", {"clinician_id": "clin-ben", "name": "Ben",
@@ -656,15 +673,15 @@ def test_an_acceptance_waits_while_a_page_is_being_sent(ddb: Any) -> None:
     store.create(incident())
     lease = T0 + timedelta(seconds=10)
     assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", lease)
-    assert store.accept("inc_a", "clin-ana", T0) is AcceptOutcome.PAGE_IN_FLIGHT
+    assert store.accept("inc_a", "clin-ana", T0).outcome is AcceptOutcome.PAGE_IN_FLIGHT
     assert store.get("inc_a").status is Status.TRIGGERED
     released = T0 + timedelta(seconds=1)
     store.release_rung("inc_a", 0, released)
     # The lease ends at its release: an acceptance stamped before it (its clock read
     # before the page went out) waits and retries; one stamped at or after it is recorded.
     early = released - timedelta(milliseconds=1)
-    assert store.accept("inc_a", "clin-ana", early) is AcceptOutcome.PAGE_IN_FLIGHT
-    assert store.accept("inc_a", "clin-ana", released) is AcceptOutcome.ACCEPTED
+    assert store.accept("inc_a", "clin-ana", early).outcome is AcceptOutcome.PAGE_IN_FLIGHT
+    assert store.accept("inc_a", "clin-ana", released).outcome is AcceptOutcome.ACCEPTED
     assert store.get("inc_a").accepted_at == released
 
 
@@ -676,8 +693,8 @@ def test_a_lapsed_lease_does_not_block_and_release_only_drops_its_own(ddb: Any) 
     assert store.claim_rung("inc_a", 1, "backup", "clin-ben", "token-1", lease)
     # the older rung's release must not drop rung 1's lease
     store.release_rung("inc_a", 0, T0 + timedelta(seconds=1))
-    assert store.accept("inc_a", "clin-ana", T0) is AcceptOutcome.PAGE_IN_FLIGHT
-    assert store.accept("inc_a", "clin-ana", lease + timedelta(seconds=1)) is (
+    assert store.accept("inc_a", "clin-ana", T0).outcome is AcceptOutcome.PAGE_IN_FLIGHT
+    assert store.accept("inc_a", "clin-ana", lease + timedelta(seconds=1)).outcome is (
         AcceptOutcome.ACCEPTED)
 
 
@@ -741,13 +758,13 @@ def test_a_code_no_longer_held_is_reused(ddb: Any, close: str) -> None:
     assert store.claim_page_code(ANA_PHONE, "clin-ana", "417", "inc_a", T0) == "417"
     now = T0 + timedelta(minutes=10)
     if close == "accepted_by_someone_else":
-        assert store.accept("inc_a", "clin-ben", T0 + timedelta(minutes=1)) is (
+        assert store.accept("inc_a", "clin-ben", T0 + timedelta(minutes=1)).outcome is (
             AcceptOutcome.ACCEPTED)
     elif close == "resolved":
-        assert store.resolve("inc_a", "clin-caro", T0 + timedelta(minutes=1)) is (
+        assert store.resolve("inc_a", "clin-caro", T0 + timedelta(minutes=1)).outcome is (
             AcceptOutcome.ACCEPTED)
     elif close == "accepted_long_ago":
-        assert store.accept("inc_a", "clin-ana", T0) is AcceptOutcome.ACCEPTED
+        assert store.accept("inc_a", "clin-ana", T0).outcome is AcceptOutcome.ACCEPTED
         now = T0 + CODE_HOLD_AFTER_ACCEPT + timedelta(seconds=1)
     assert store.claim_page_code(ANA_PHONE, "clin-ana", "417", "inc_b", now) == "417"
     item = raw_phone_code(ddb, ANA_PHONE, "417")
@@ -764,7 +781,7 @@ def test_an_incident_accepted_by_this_clinician_keeps_its_code_for_a_while(
     store.create(incident("inc_b"))
     assert store.claim_page_code(ANA_PHONE, "clin-ana", "417", "inc_a", T0) == "417"
     accepted_at = T0 + timedelta(minutes=1)
-    assert store.accept("inc_a", "clin-ana", accepted_at) is AcceptOutcome.ACCEPTED
+    assert store.accept("inc_a", "clin-ana", accepted_at).outcome is AcceptOutcome.ACCEPTED
     _script(monkeypatch, 23)
     just_before = accepted_at + CODE_HOLD_AFTER_ACCEPT - timedelta(seconds=1)
     assert store.claim_page_code(ANA_PHONE, "clin-ana", "417", "inc_b", just_before) == "123"
@@ -810,12 +827,12 @@ def test_open_codes_lists_only_the_codes_still_held(ddb: Any) -> None:
         code = str(500 + i)
         assert store.claim_page_code(ANA_PHONE, "clin-ana", code, f"inc_{name}", opened) == code
     assert store.refer("inc_referred", now, {"crisis_line": "+15035550111"})
-    assert store.accept("inc_theirs", "clin-ben", now) is AcceptOutcome.ACCEPTED
-    assert store.accept("inc_mine", "clin-ana", now - timedelta(minutes=5)) is (
+    assert store.accept("inc_theirs", "clin-ben", now).outcome is AcceptOutcome.ACCEPTED
+    assert store.accept("inc_mine", "clin-ana", now - timedelta(minutes=5)).outcome is (
         AcceptOutcome.ACCEPTED)
     assert store.accept("inc_mine_old", "clin-ana", now - CODE_HOLD_AFTER_ACCEPT
-                        - timedelta(minutes=1)) is AcceptOutcome.ACCEPTED
-    assert store.resolve("inc_resolved", "clin-ana", now) is AcceptOutcome.ACCEPTED
+                        - timedelta(minutes=1)).outcome is AcceptOutcome.ACCEPTED
+    assert store.resolve("inc_resolved", "clin-ana", now).outcome is AcceptOutcome.ACCEPTED
 
     found = store.open_codes(ANA_PHONE, now)
     # oldest incident first
@@ -913,7 +930,7 @@ def test_record_pass_only_while_the_incident_is_open(ddb: Any) -> None:
         assert store.claim_rung(incident_id, 0, "primary", "clin-ana", "token-0", LEASE)
     assert store.refer("inc_b", T0, {"crisis_line": "+15035550111"})
     assert store.record_pass("inc_b", 0, "clin-ana", T0) is True  # referred is still open
-    assert store.accept("inc_a", "clin-ben", T0) is AcceptOutcome.ACCEPTED
+    assert store.accept("inc_a", "clin-ben", T0).outcome is AcceptOutcome.ACCEPTED
     assert store.record_pass("inc_a", 0, "clin-ana", T0) is False
     assert store.page_for("inc_a", 0).passed_at is None
 
@@ -926,7 +943,7 @@ def test_an_open_incident_is_resolved_by_anyone(ddb: Any, status: Status) -> Non
     store = DynamoIncidentStore()
     store.create(incident(status=status))
     at = T0 + timedelta(minutes=30)
-    assert store.resolve("inc_a", "clin-supervisor", at) is AcceptOutcome.ACCEPTED
+    assert store.resolve("inc_a", "clin-supervisor", at).outcome is AcceptOutcome.ACCEPTED
     got = store.get("inc_a")
     assert (got.status, got.resolved_by, got.resolved_at) == (
         Status.RESOLVED, "clin-supervisor", at)
@@ -935,12 +952,12 @@ def test_an_open_incident_is_resolved_by_anyone(ddb: Any, status: Status) -> Non
 def test_an_accepted_incident_is_resolved_only_by_its_acceptor(ddb: Any) -> None:
     store = DynamoIncidentStore()
     store.create(incident())
-    assert store.accept("inc_a", "clin-ana", T0) is AcceptOutcome.ACCEPTED
+    assert store.accept("inc_a", "clin-ana", T0).outcome is AcceptOutcome.ACCEPTED
     at = T0 + timedelta(hours=1)
-    assert store.resolve("inc_a", "clin-ben", at) is AcceptOutcome.NOT_OPEN
+    assert store.resolve("inc_a", "clin-ben", at).outcome is AcceptOutcome.NOT_OPEN
     got = store.get("inc_a")
     assert (got.status, got.resolved_by) == (Status.ACCEPTED, None)
-    assert store.resolve("inc_a", "clin-ana", at) is AcceptOutcome.ACCEPTED
+    assert store.resolve("inc_a", "clin-ana", at).outcome is AcceptOutcome.ACCEPTED
     got = store.get("inc_a")
     assert (got.status, got.resolved_by, got.resolved_at, got.accepted_by) == (
         Status.RESOLVED, "clin-ana", at, "clin-ana")
@@ -951,9 +968,9 @@ def test_resolve_waits_while_a_page_is_being_sent(ddb: Any) -> None:
     store.create(incident())
     lease = T0 + timedelta(seconds=10)
     assert store.claim_rung("inc_a", 0, "primary", "clin-ana", "token-0", lease)
-    assert store.resolve("inc_a", "clin-ana", T0) is AcceptOutcome.PAGE_IN_FLIGHT
+    assert store.resolve("inc_a", "clin-ana", T0).outcome is AcceptOutcome.PAGE_IN_FLIGHT
     assert store.get("inc_a").status is Status.TRIGGERED
-    assert store.resolve("inc_a", "clin-ana", lease + timedelta(seconds=1)) is (
+    assert store.resolve("inc_a", "clin-ana", lease + timedelta(seconds=1)).outcome is (
         AcceptOutcome.ACCEPTED)
     assert store.get("inc_a").status is Status.RESOLVED
     assert "paging_until" not in raw_incident(ddb, "inc_a")
@@ -962,13 +979,13 @@ def test_resolve_waits_while_a_page_is_being_sent(ddb: Any) -> None:
 def test_resolving_twice_or_a_missing_incident_is_not_open(ddb: Any) -> None:
     store = DynamoIncidentStore()
     store.create(incident())
-    assert store.resolve("inc_a", "clin-ana", T0) is AcceptOutcome.ACCEPTED
+    assert store.resolve("inc_a", "clin-ana", T0).outcome is AcceptOutcome.ACCEPTED
     later = T0 + timedelta(minutes=1)
-    assert store.resolve("inc_a", "clin-ben", later) is AcceptOutcome.NOT_OPEN
+    assert store.resolve("inc_a", "clin-ben", later).outcome is AcceptOutcome.NOT_OPEN
     got = store.get("inc_a")
     assert (got.resolved_by, got.resolved_at) == ("clin-ana", T0)
-    assert store.accept("inc_a", "clin-ben", later) is AcceptOutcome.NOT_OPEN
-    assert store.resolve("inc_missing", "clin-ana", T0) is AcceptOutcome.NOT_OPEN
+    assert store.accept("inc_a", "clin-ben", later).outcome is AcceptOutcome.NOT_OPEN
+    assert store.resolve("inc_missing", "clin-ana", T0).outcome is AcceptOutcome.NOT_OPEN
     assert raw_incident(ddb, "inc_missing") is None
 
 
@@ -983,13 +1000,13 @@ def test_renew_lease_only_while_open_and_at_the_rung(ddb: Any) -> None:
     renewed = T0 + timedelta(seconds=25)
     assert store.renew_lease("inc_a", 0, renewed) is True
     assert store.get("inc_a").status is Status.TRIGGERED
-    assert store.accept("inc_a", "clin-ana", lease + timedelta(seconds=1)) is (
+    assert store.accept("inc_a", "clin-ana", lease + timedelta(seconds=1)).outcome is (
         AcceptOutcome.PAGE_IN_FLIGHT)  # the renewed lease holds the acceptance off
     assert store.renew_lease("inc_a", 1, renewed) is False  # not at rung 1
 
     assert store.claim_rung("inc_a", 1, "backup", "clin-ben", "token-1", lease)
     assert store.renew_lease("inc_a", 0, T0 + timedelta(minutes=5)) is False  # moved on
-    assert store.accept("inc_a", "clin-ben", renewed + timedelta(seconds=1)) is (
+    assert store.accept("inc_a", "clin-ben", renewed + timedelta(seconds=1)).outcome is (
         AcceptOutcome.ACCEPTED)
     assert store.renew_lease("inc_a", 1, T0 + timedelta(minutes=5)) is False  # accepted
     assert "paging_until" not in raw_incident(ddb, "inc_a")
@@ -1065,7 +1082,7 @@ def test_follow_up_writes_on_the_table(ddb: Any) -> None:
     store = DynamoIncidentStore()
     store.create(incident())
     due = T0 + timedelta(hours=24)
-    assert store.resolve("inc_a", "clin-ana", T0, due) is AcceptOutcome.ACCEPTED
+    assert store.resolve("inc_a", "clin-ana", T0, due).outcome is AcceptOutcome.ACCEPTED
     resolved = store.get("inc_a")
     assert resolved is not None and resolved.follow_up_open
     assert (resolved.follow_up_owner, resolved.follow_up_due_at) == ("clin-ana", due)
@@ -1092,13 +1109,13 @@ def test_an_overdue_follow_ups_rung_is_claimed_and_taken_over(ddb: Any) -> None:
     lease = later + timedelta(seconds=10)
     assert store.claim_rung("inc_a", 100, "supervisor", "clin-caro", "tok", lease)
     # the rung's page is being sent: taking it over waits
-    assert store.take_follow_up("inc_a", "clin-caro", 100, later) is (
+    assert store.take_follow_up("inc_a", "clin-caro", 100, later).outcome is (
         AcceptOutcome.PAGE_IN_FLIGHT)
     store.release_rung("inc_a", 100, later)
     later += timedelta(seconds=1)
     # a page of a rung the follow-up has moved past takes nothing over
-    assert store.take_follow_up("inc_a", "clin-caro", 99, later) is AcceptOutcome.NOT_OPEN
-    assert store.take_follow_up("inc_a", "clin-caro", 100, later) is AcceptOutcome.ACCEPTED
+    assert store.take_follow_up("inc_a", "clin-caro", 99, later).outcome is AcceptOutcome.NOT_OPEN
+    assert store.take_follow_up("inc_a", "clin-caro", 100, later).outcome is AcceptOutcome.ACCEPTED
     taken = store.get("inc_a")
     assert taken is not None and taken.follow_up_owner == "clin-caro"
     # taken over: its later rungs no longer page, the new owner closes it

@@ -19,9 +19,12 @@ def test_build_gives_the_callers_clock_and_builds_each_adapter_once() -> None:
         ports = bootstrap.build(settings(), clock=clock)
         assert ports.clock is clock
         assert ports.incidents is ports.incidents  # built once, kept
-        assert ports.directory is ports.deps().directory
-        assert ports.deps().clock is clock
+        assert ports.pages is ports.pages and ports.codes is ports.codes
         assert ports.incidents.get("inc_missing") is None  # bound to the moto tables
+        # the incident table's other ports, each its own adapter, read the same table
+        assert ports.pages.page_for("inc_missing", 0) is None
+        assert ports.codes.find_page("+15035550101", "417") is None
+        assert not ports.follow_ups.close_follow_up("inc_missing", "clin-ana", clock.now())
 
 
 def test_two_builds_are_independent_and_name_their_own_settings() -> None:

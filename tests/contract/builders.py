@@ -35,18 +35,18 @@ def page(incident_id: str = "inc_a", position: int = 0, **overrides: Any) -> Pag
     return Page(**fields)
 
 
-def opened(store: Any, incident_id: str = "inc_a", **overrides: Any) -> Incident:
+def opened(ports: Any, incident_id: str = "inc_a", **overrides: Any) -> Incident:
     inc = incident(incident_id, **overrides)
-    assert store.create(inc) is True
+    assert ports.incidents.create(inc) is True
     return inc
 
 
-def paged(store: Any, incident_id: str = "inc_a", position: int = 0,
+def paged(ports: Any, incident_id: str = "inc_a", position: int = 0,
           clinician_id: str = "clin-ana", lease_until: datetime = LAPSED,
           **page_fields: Any) -> Page:
     """The rung at ``position`` claimed by ``clinician_id`` and its page stored."""
-    assert store.claim_rung(incident_id, position, "primary", clinician_id, f"tok{position}",
-                            lease_until) is True
+    assert ports.pages.claim_rung(incident_id, position, "primary", clinician_id, f"tok{position}",
+                                  lease_until) is not None
     p = page(incident_id, position, clinician_id=clinician_id, **page_fields)
-    assert store.record_page(p) is True
+    assert ports.pages.record_page(p) is True
     return p

@@ -17,7 +17,10 @@ from tests.component.moto_tables import REGION, ROOT, mocked_tables
 @dataclass
 class Ports:
     kind: str  # "fake" or "dynamo"
-    store: Any  # the Incidents, Pages, ReplyCodes and FollowUps ports in one
+    incidents: Any  # the incident table's four ports (one fake serves all four)
+    pages: Any
+    codes: Any
+    follow_ups: Any
     opt_outs: Any
     timeline: Any
     links: Any
@@ -30,19 +33,24 @@ def _fakes() -> Ports:
     from tests.fakes.participants import FakeBriefLinks, FakeParticipants
     from tests.fakes.timeline import FakeTimeline
 
-    return Ports("fake", FakeIncidents(), FakeOptOuts(), FakeTimeline(), FakeBriefLinks(),
-                 FakeParticipants())
+    table = FakeIncidents()
+    return Ports("fake", table, table, table, table, FakeOptOuts(), FakeTimeline(),
+                 FakeBriefLinks(), FakeParticipants())
 
 
 def _dynamo() -> Ports:
     from crisis_pager.adapters.dynamo.brief_links import DynamoBriefLinks
+    from crisis_pager.adapters.dynamo.codes import DynamoReplyCodes
+    from crisis_pager.adapters.dynamo.follow_ups import DynamoFollowUps
+    from crisis_pager.adapters.dynamo.incidents import DynamoIncidents
     from crisis_pager.adapters.dynamo.opt_outs import DynamoOptOuts
+    from crisis_pager.adapters.dynamo.pages import DynamoPages
     from crisis_pager.adapters.dynamo.participants import DynamoParticipants
-    from crisis_pager.adapters.dynamo.store import DynamoIncidentStore
     from crisis_pager.adapters.dynamo.timeline import DynamoTimeline
 
-    return Ports("dynamo", DynamoIncidentStore(), DynamoOptOuts(), DynamoTimeline(),
-                 DynamoBriefLinks(), DynamoParticipants())
+    return Ports("dynamo", DynamoIncidents(), DynamoPages(), DynamoReplyCodes(),
+                 DynamoFollowUps(), DynamoOptOuts(), DynamoTimeline(), DynamoBriefLinks(),
+                 DynamoParticipants())
 
 
 @pytest.fixture(params=["fake", "dynamo"])

@@ -93,6 +93,10 @@ class FakeDirectory:
             raise item
         return item
 
+    def program_and_clinician(self, program_id: str, clinician_id: str
+                              ) -> tuple[Program | None, Clinician | None]:
+        return self.program(program_id), self.clinician(clinician_id)
+
     def clinicians_with_phone(self, phone: str) -> list[Clinician]:
         """Valid clinician items with this phone (malformed ones skipped), by id."""
         return sorted((c for c in self.clinicians.values()

@@ -13,6 +13,7 @@ from crisis_pager.domain.incident import (
     FOLLOW_UP_ATTEMPTS,
     OPEN_STATUSES,
     AcceptOutcome,
+    Closed,
     Incident,
     Page,
     Status,
@@ -92,20 +93,17 @@ class FakeIncidents:
         return (lease is not None and lease[1] > now) or (
             lease is None and released is not None and released > now)
 
-    def mark_ladder_started(self, incident_id: str) -> None:
-        self._swap(incident_id, None, ladder_started=True)
-
     def claim_rung(self, incident_id: str, position: int, target: str, clinician_id: str,
-                   task_token: str, lease_until: datetime) -> bool:
+                   task_token: str, lease_until: datetime) -> Incident | None:
         with self._lock:
             current = self.items.get(incident_id)
             if current is None or not current.pageable(position) or current.position > position:
-                return False
-            self.items[incident_id] = dataclasses.replace(
+                return None
+            claimed = self.items[incident_id] = dataclasses.replace(
                 current, position=position, current_target=target, task_token=task_token)
             self.current_clinician[incident_id] = clinician_id
             self.leases[incident_id] = (position, lease_until)
-            return True
+            return claimed
 
     def renew_lease(self, incident_id: str, position: int, lease_until: datetime) -> bool:
         with self._lock:
@@ -134,9 +132,12 @@ class FakeIncidents:
     def page_for(self, incident_id: str, position: int) -> Page | None:
         return self.pages.get((incident_id, position))
 
-    def set_page_sent(self, incident_id: str, position: int, message_sid: str) -> None:
+    def set_page_sent(self, incident_id: str, position: int, message_sid: str,
+                      released_at: datetime | None = None) -> None:
         key = (incident_id, position)
         self.pages[key] = dataclasses.replace(self.pages[key], message_sid=message_sid)
+        if released_at is not None:
+            self.release_rung(incident_id, position, released_at)
 
     def _update_page(self, incident_id: str, position: int,
                      condition: Callable[[Page], bool], **changes: Any) -> bool:
@@ -226,7 +227,7 @@ class FakeIncidents:
 
     # ---------------------------------------------------------------- closing
 
-    def accept(self, incident_id: str, clinician_id: str, now: datetime) -> AcceptOutcome:
+    def accept(self, incident_id: str, clinician_id: str, now: datetime) -> Closed:
         with self._lock:
             current = self.items.get(incident_id)
             if (current is not None and current.status in OPEN_STATUSES
@@ -235,13 +236,13 @@ class FakeIncidents:
                     current, status=Status.ACCEPTED, accepted_by=clinician_id,
                     accepted_at=now)
                 self.leases.pop(incident_id, None)
-                return AcceptOutcome.ACCEPTED
+                return Closed(AcceptOutcome.ACCEPTED, self.items[incident_id])
             if current is not None and current.is_open:
-                return AcceptOutcome.PAGE_IN_FLIGHT
-            return AcceptOutcome.NOT_OPEN
+                return Closed(AcceptOutcome.PAGE_IN_FLIGHT, current)
+            return Closed(AcceptOutcome.NOT_OPEN, current)
 
     def resolve(self, incident_id: str, clinician_id: str, now: datetime,
-                follow_up_due: datetime | None = None) -> AcceptOutcome:
+                follow_up_due: datetime | None = None) -> Closed:
         with self._lock:
             current = self.items.get(incident_id)
             if (current is not None
@@ -257,10 +258,10 @@ class FakeIncidents:
                     current, status=Status.RESOLVED, resolved_by=clinician_id,
                     resolved_at=now, **follow_up)
                 self.leases.pop(incident_id, None)
-                return AcceptOutcome.ACCEPTED
+                return Closed(AcceptOutcome.ACCEPTED, self.items[incident_id])
             if current is not None and current.is_open:
-                return AcceptOutcome.PAGE_IN_FLIGHT
-            return AcceptOutcome.NOT_OPEN
+                return Closed(AcceptOutcome.PAGE_IN_FLIGHT, current)
+            return Closed(AcceptOutcome.NOT_OPEN, current)
 
     def refer(self, incident_id: str, now: datetime, referral: dict[str, str]) -> bool:
         return self._swap(incident_id, {Status.TRIGGERED}, status=Status.REFERRED,
@@ -302,7 +303,7 @@ class FakeIncidents:
             return True
 
     def take_follow_up(self, incident_id: str, clinician_id: str, position: int,
-                       now: datetime) -> AcceptOutcome:
+                       now: datetime) -> Closed:
         with self._lock:
             current = self.items.get(incident_id)
             if (current is not None and current.waiting_on(position)
@@ -311,7 +312,7 @@ class FakeIncidents:
                 self.items[incident_id] = dataclasses.replace(
                     current, follow_up_owner=clinician_id, follow_up_taken_at=now)
                 self.leases.pop(incident_id, None)
-                return AcceptOutcome.ACCEPTED
+                return Closed(AcceptOutcome.ACCEPTED, self.items[incident_id])
             if current is not None and current.waiting_on(position):
-                return AcceptOutcome.PAGE_IN_FLIGHT
-            return AcceptOutcome.NOT_OPEN
+                return Closed(AcceptOutcome.PAGE_IN_FLIGHT, current)
+            return Closed(AcceptOutcome.NOT_OPEN, current)

@@ -3,6 +3,7 @@ that must never leave it."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from crisis_pager.domain.incident import (
@@ -27,8 +28,9 @@ ADMIN = "+15035550199"
 
 
 class World:
-    """Every port faked, wired as bootstrap.deps wires them (one Twilio for the page SMS
-    and the admins' texts)."""
+    """Every port faked, wired as the functions wire bootstrap's (one Twilio for the page
+    SMS, the calls and the admins' texts; one incident table for the incidents, pages,
+    reply codes and follow-ups ports)."""
 
     def __init__(self) -> None:
         self.clock = FakeClock()
@@ -44,15 +46,18 @@ class World:
         self.links = FakeBriefLinks()
         self.answers: list[str] = []  # every SMS answer and every spoken text
 
-    @property
-    def deps(self) -> Any:
-        from crisis_pager.service.delivery import Deps
-
-        return Deps(incidents=self.incidents, timeline=self.timeline,
-                    directory=self.directory, ladder=self.ladder, clock=self.clock,
-                    voice=self.voice, opt_outs=self.opt_outs, alerts=self.alerts,
-                    index=self.directory, sms=self.sms, links=self.links,
-                    base_url=lambda: "https://pager.example")
+    def ports_for(self, use_case: Any) -> dict[str, Any]:
+        """The ports ``use_case`` takes, by the names the use cases give them."""
+        ports = {
+            "incidents": self.incidents, "pages": self.incidents, "codes": self.incidents,
+            "follow_ups": self.incidents, "timeline": self.timeline,
+            "directory": self.directory, "ladder": self.ladder, "clock": self.clock,
+            "sms": self.sms, "voice": self.voice, "opt_outs": self.opt_outs,
+            "alerts": self.alerts, "links": self.links,
+            "base_url": lambda: "https://pager.example",
+        }
+        taken = inspect.signature(use_case).parameters
+        return {name: port for name, port in ports.items() if name in taken}
 
     def open(self, event_id: str = "evt-1", severity: Any = None, summary: str = SUMMARY,
              program_id: str = "west-iop") -> Any:
@@ -85,12 +90,12 @@ class World:
 
         self.ladder.live_tokens.add(token)
         return page_rung(incident_id, step.position, step.rung.target, step.clinician_id,
-                         token, self.deps, sms=self.sms, window_s=window_s)
+                         token, window_s=window_s, **self.ports_for(page_rung))
 
     def reply(self, phone: str, body: str) -> Any:
         from crisis_pager.service.replies import handle_sms_reply
 
-        outcome = handle_sms_reply(phone, body, self.deps)
+        outcome = handle_sms_reply(phone, body, **self.ports_for(handle_sms_reply))
         if outcome.answer:
             self.answers.append(outcome.answer)
         return outcome
@@ -98,20 +103,22 @@ class World:
     def status(self, incident_id: str, position: int, **form: str) -> str:
         from crisis_pager.service.delivery import StatusReport, handle_status
 
-        return handle_status(incident_id, position, StatusReport.from_form(form), self.deps)
+        return handle_status(incident_id, position, StatusReport.from_form(form),
+                             **self.ports_for(handle_status))
 
     def answer_call(self, incident_id: str, position: int,
                     answered_by: str | None = "human") -> Any:
-        from crisis_pager.service.delivery import voice_answer
+        from crisis_pager.service.voice import voice_answer
 
-        script = voice_answer(incident_id, position, answered_by, self.deps)
+        script = voice_answer(incident_id, position, answered_by,
+                              **self.ports_for(voice_answer))
         self._heard(script)
         return script
 
     def key(self, incident_id: str, position: int, digits: str) -> Any:
-        from crisis_pager.service.replies import voice_key
+        from crisis_pager.service.voice import voice_key
 
-        script = voice_key(incident_id, position, digits, self.deps)
+        script = voice_key(incident_id, position, digits, **self.ports_for(voice_key))
         self._heard(script)
         return script
 

@@ -72,7 +72,8 @@ class BriefWorld(World):
         return record_from_brief(
             iid, token, action, self.clock.now(), links=self.links, incidents=self.incidents,
             timeline=self.timeline, directory=self.directory, participants=self.participants,
-            record=lambda i, c, a: record_follow_up(i, c, a, self.deps).outcome)
+            record=lambda i, c, a: record_follow_up(
+                i, c, a, **self.ports_for(record_follow_up)).outcome)
 
     def brief_rows(self, iid: str) -> list[dict[str, Any]]:
         return [r for r in self.timeline.entries(iid) if r["kind"].startswith("brief_")]

@@ -3,14 +3,23 @@ fallback, the call's conversation (answering machines, keys), opt-outs at send t
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from crisis_pager.domain import messages
 from crisis_pager.domain.errors import SmsError
-from crisis_pager.domain.incident import MACHINE_ANSWERS, Channel, Page, Severity, Status
-from crisis_pager.service.delivery import VoiceScript
+from crisis_pager.domain.incident import (
+    MACHINE_ANSWERS,
+    PAGE_LEASE_S,
+    Channel,
+    Page,
+    Severity,
+    Status,
+)
+from crisis_pager.service.voice import VoiceScript
+from tests.fakes.clock import FakeClock
 from tests.fakes.world import ADMIN, ANA, BEN, World
 
 SM1 = "SM" + "1".zfill(32)  # the FakeSms id of the first SMS
@@ -470,8 +479,8 @@ def page_at_once(world: World, severity: Severity = Severity.IMMINENT,
     step = world.advance(iid, -1)
     world.ladder.live_tokens.add(token)
     result = page_rung(iid, step.position, step.rung.target, step.clinician_id, token,
-                       world.deps, sms=world.sms, window_s=step.rung.window_s,
-                       voice=step.rung.voice)
+                       window_s=step.rung.window_s, call_at_once=step.rung.voice,
+                       **world.ports_for(page_rung))
     assert result.code is not None
     return iid, result.code
 
@@ -608,8 +617,8 @@ def test_a_retried_invocation_places_the_at_once_call_the_first_one_did_not(
     iid = next(iter(world.incidents.items))
     assert len(world.sms.sent) == 1 and world.voice.calls == []
     step = world.advance(iid, -1)
-    again = page_rung(iid, 0, step.rung.target, step.clinician_id, "t0-retry", world.deps,
-                      sms=world.sms, window_s=180, voice=True)
+    again = page_rung(iid, 0, step.rung.target, step.clinician_id, "t0-retry",
+                      window_s=180, call_at_once=True, **world.ports_for(page_rung))
     assert again.outcome == "already_sent"
     assert len(world.sms.sent) == 1 and calls_to(world) == [(ANA, (iid, 0))]
 
@@ -694,3 +703,42 @@ def test_a_low_tasks_call_that_cannot_be_placed_waits_too(world: World) -> None:
     world.page(iid, world.advance(iid, -1), token="t0")
     assert world.ladder.woken == []
     assert "rung_waits" in world.timeline.kinds(iid)
+
+
+# ---------------------------------------------------------------- the paging lease
+
+
+class CountingPages:
+    """The two lease writes of the Pages port, counted."""
+
+    def __init__(self, renews: bool = True) -> None:
+        self.renewed: list[Any] = []
+        self.released: list[Any] = []
+        self.renews = renews
+
+    def renew_lease(self, incident_id: str, position: int, lease_until: Any) -> bool:
+        self.renewed.append(lease_until)
+        return self.renews
+
+    def release_rung(self, incident_id: str, position: int, now: Any) -> None:
+        self.released.append(now)
+
+
+def test_a_first_attempt_sends_under_the_claims_lease_and_a_retry_renews_it() -> None:
+    from crisis_pager.service.delivery import LEASE_MARGIN_S, PagingLease
+
+    clock, pages = FakeClock(), CountingPages()
+    claimed = clock.now() + timedelta(seconds=PAGE_LEASE_S)
+    lease = PagingLease(pages, "inc", 0, clock, held_until=claimed, hold=True)  # type: ignore[arg-type]
+    assert lease.acquire() and pages.renewed == []  # the claim's lease, just taken
+    lease.release()
+    assert pages.released == []  # held: page_rung ends it with the SMS's id
+    clock.advance(1)
+    assert lease.acquire() and pages.renewed == [clock.now() + timedelta(seconds=PAGE_LEASE_S)]
+    late = PagingLease(pages, "inc", 0, clock,  # type: ignore[arg-type]
+                       held_until=clock.now() + timedelta(seconds=LEASE_MARGIN_S - 1))
+    assert late.acquire() and len(pages.renewed) == 2  # too little of it left: renewed
+    late.release()
+    assert pages.released == [clock.now()]
+    closed = PagingLease(CountingPages(renews=False), "inc", 0, clock)  # type: ignore[arg-type]
+    assert closed.acquire() is False  # accepted or moved on: the attempt does not go out

@@ -63,6 +63,66 @@ def test_retry_after_a_failed_start_starts_the_ladder(world: World) -> None:
     assert again.incident.incident_id in world.ladder.started
 
 
+def _escalation(**fields: Any) -> intake.OpenEscalation:
+    return intake.OpenEscalation(**{
+        "hotline_id": "hl", "event_id": "evt-1", "program_id": "west-iop",
+        "severity": None, "participant_ref": REF, "summary": SUMMARY, **fields})
+
+
+def _open(world: World, cmd: intake.OpenEscalation, **options: Any) -> intake.Opened:
+    return intake.open_incident(cmd, incidents=world.incidents, timeline=world.timeline,
+                                directory=world.directory, ladder=world.ladder,
+                                clock=world.clock, **options)
+
+
+LOW_RISK = {"1": False, "2": False, "6": False}
+HIGH_RISK = {"1": True, "2": True, "3": True, "4": True, "5": False, "6": False}
+
+
+@pytest.mark.parametrize(("fields", "field", "named"), [
+    ({}, "severity", "send a severity"),
+    ({"screener": {**LOW_RISK, "4": True}}, "screener", "screener.4"),
+    ({"screener": {"1": True, "2": True, "6": False}}, "screener", "screener.3"),
+    ({"severity": Severity.HIGH, "callback_url": "http://hotline.example/cb"},
+     "callback_url", "https"),
+    ({"severity": Severity.HIGH, "callback_url": "https://10.0.0.7/cb"},
+     "callback_url", "callback_url"),
+])
+def test_an_unusable_report_names_its_field_and_nothing_is_stored(
+        world: World, fields: dict[str, Any], field: str, named: str) -> None:
+    with pytest.raises(intake.InvalidEscalation) as refused:
+        _open(world, _escalation(**fields))
+    assert refused.value.field == field and named in refused.value.problem
+    assert world.incidents.items == {} and world.ladder.started == {}
+    assert world.incidents.codes == {} and world.timeline.rows == []
+
+
+def test_the_screen_triages_once_and_the_hotlines_imminent_wins(world: World) -> None:
+    low = _open(world, _escalation(event_id="evt-low", screener=LOW_RISK)).incident
+    high = _open(world, _escalation(event_id="evt-high", screener=HIGH_RISK)).incident
+    imminent = _open(world, _escalation(event_id="evt-imm", screener=LOW_RISK,
+                                        severity=Severity.IMMINENT)).incident
+    assert (low.severity, high.severity, imminent.severity) == (
+        Severity.LOW, Severity.HIGH, Severity.IMMINENT)
+    assert [r["target"] for r in low.rungs] == [
+        r.target for r in world.directory.program("west-iop").ladder_for(Severity.LOW)]
+
+
+def test_a_retry_of_a_screened_report_is_the_same_event(world: World) -> None:
+    first = _open(world, _escalation(screener=HIGH_RISK))
+    again = _open(world, _escalation(screener=HIGH_RISK))
+    assert again.incident.incident_id == first.incident.incident_id and not again.created
+    with pytest.raises(intake.EventConflict):  # the same event, another screen
+        _open(world, _escalation(screener=LOW_RISK))
+
+
+def test_http_loopback_callbacks_only_where_the_settings_allow_them(world: World) -> None:
+    local = _escalation(severity=Severity.HIGH, callback_url="http://127.0.0.1:9/cb")
+    with pytest.raises(intake.InvalidEscalation):
+        _open(world, local)
+    assert _open(world, local, allow_http_loopback=True).created
+
+
 def test_unknown_program_stores_nothing(world: World) -> None:
     with pytest.raises(intake.UnknownProgram):
         world.open(program_id="nowhere")
@@ -183,7 +243,7 @@ def test_the_sms_goes_out_under_the_paging_lease(world: World) -> None:
 
     def racing_acceptance() -> None:
         seen.append(iid in world.incidents.leases)
-        seen.append(world.incidents.accept(iid, "clin-ana", world.clock.now()))
+        seen.append(world.incidents.accept(iid, "clin-ana", world.clock.now()).outcome)
 
     world.sms.during_send = racing_acceptance
     world.page(iid, world.advance(iid, 0), token="t1")

@@ -73,6 +73,23 @@ def test_a_with_the_code_accepts(world: World, body: str) -> None:
     world.assert_no_phi()
 
 
+def test_an_acceptance_answers_with_the_program_its_page_named_reading_nothing_first(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SMS path of a crisis's acceptance: the reply's page, then one conditional write
+    that answers the incident; the answer names the program as the page did (the SMS the
+    clinician holds), even when the program item has changed or cannot be read since."""
+    iid, code = world.started()
+    world.directory.programs["west-iop"]["display_name"] = "Renamed since"
+    reads: list[str] = []
+    monkeypatch.setattr(world.incidents, "get", lambda i: reads.append(i))
+    monkeypatch.setattr(world.directory, "program", lambda p: reads.append(p))
+    outcome = world.reply(ANA, f"A {code}")
+    assert (outcome.outcome, outcome.incident_id, outcome.position) == ("accepted", iid, 0)
+    assert "West IOP" in (outcome.answer or "") and "503-555-0100" in (outcome.answer or "")
+    assert reads == []
+    assert world.ladder.woken == [("t0", {"result": "accepted"})]
+
+
 def test_p_with_the_code_passes_and_wakes_the_rung(world: World) -> None:
     iid, code = world.started()
     outcome = world.reply(ANA, f"P {code}")

@@ -23,12 +23,14 @@ if TYPE_CHECKING:
     from .adapters.hotline import HotlineGateway
     from .adapters.twilio_rest import TwilioApi
     from .adapters.twilio_webhook import TwilioSignature
-    from .service.delivery import Deps
+    from .service.ports.codes import ReplyCodes
     from .service.ports.directory import DirectoryIndex
+    from .service.ports.follow_ups import FollowUps
+    from .service.ports.incidents import Incidents
     from .service.ports.ladder import Ladder
     from .service.ports.messaging import Alerts, OptOuts, Sms
+    from .service.ports.pages import Pages
     from .service.ports.participants import BriefLinks, Participants
-    from .service.ports.store import IncidentStore
     from .service.ports.timeline import Timeline
 
 SECRET_MAX_AGE_S = 300
@@ -86,11 +88,32 @@ class Ports:
             return self._clients[service]
 
     @cached_property
-    def incidents(self) -> IncidentStore:
-        from .adapters.dynamo.store import DynamoIncidentStore
+    def incidents(self) -> Incidents:
+        from .adapters.dynamo.incidents import DynamoIncidents
 
         self._tables()
-        return DynamoIncidentStore()
+        return DynamoIncidents()
+
+    @cached_property
+    def pages(self) -> Pages:
+        from .adapters.dynamo.pages import DynamoPages
+
+        self._tables()
+        return DynamoPages()
+
+    @cached_property
+    def codes(self) -> ReplyCodes:
+        from .adapters.dynamo.codes import DynamoReplyCodes
+
+        self._tables()
+        return DynamoReplyCodes()
+
+    @cached_property
+    def follow_ups(self) -> FollowUps:
+        from .adapters.dynamo.follow_ups import DynamoFollowUps
+
+        self._tables()
+        return DynamoFollowUps()
 
     @cached_property
     def timeline(self) -> Timeline:
@@ -189,22 +212,6 @@ class Ports:
         kept here: Powertools caches it for SECRET_MAX_AGE_S, so a rotation takes effect."""
         return _secret(self.settings.calendar_secret_arn).get("calendar", "")
 
-    def deps(self, *, voice: bool = False, notify: bool = False, links: bool = False) -> Deps:
-        """The ports of the delivery paths (service.delivery.Deps): ``voice`` when the
-        function may place calls, ``notify`` when it may alert admins (an opt-out),
-        ``links`` when it answers an SMS reply with the secure link to the brief."""
-        from .service.delivery import Deps
-
-        return Deps(
-            incidents=self.incidents, timeline=self.timeline, directory=self.directory,
-            ladder=self.ladder, clock=self.clock, voice=self.twilio if voice else None,
-            opt_outs=self.opt_outs, alerts=self.alerts if notify else None,
-            index=self.directory if notify else None,
-            sms=self.twilio if notify else None,
-            links=self.brief_links if links else None,
-            base_url=self.public_base_url if links else None,
-        )
-
 
 class _LazySms:
     def __init__(self, ports: Ports) -> None:
@@ -253,8 +260,20 @@ def tables() -> None:
     ports()._tables()
 
 
-def incidents() -> IncidentStore:
+def incidents() -> Incidents:
     return ports().incidents
+
+
+def pages() -> Pages:
+    return ports().pages
+
+
+def codes() -> ReplyCodes:
+    return ports().codes
+
+
+def follow_ups() -> FollowUps:
+    return ports().follow_ups
 
 
 def timeline() -> Timeline:
@@ -314,13 +333,17 @@ def twilio_webhook(app: Any) -> None:
     install(app, twilio_signature, lambda: settings().public_base_url)
 
 
+def hotline_signed(app: Any) -> Any:
+    """Decorate a lambda_handler resolving ``app``: a 401 unless the hotline signed the
+    request with its secret (adapters/hotline_webhook.guard), checked before anything else."""
+    from .adapters.hotline_webhook import guard
+
+    return guard(app, lambda hotline_id: ports().hotline.secret_for(hotline_id))
+
+
 def public_base_url() -> str:
     return ports().public_base_url()
 
 
 def calendar_secret() -> str:
     return ports().calendar_secret()
-
-
-def deps(*, voice: bool = False, notify: bool = False, links: bool = False) -> Deps:
-    return ports().deps(voice=voice, notify=notify, links=links)

@@ -31,8 +31,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from ..domain.errors import SendAborted, SmsError
-from ..domain.incident import SEND_ATTEMPTS, SEND_TIMEOUT_S
-from .twilio_webhook import status_path, voice_path
+from ..domain.incident import SEND_ATTEMPTS, SEND_TIMEOUT_S, status_path, voice_path
 
 # Ring this long before Twilio gives up ("no-answer"), and never talk longer than this.
 CALL_RING_S = 25

@@ -1,5 +1,6 @@
-"""Inbound Twilio webhooks: their paths, the signature check and TwiML. Light imports only
-(no twilio.rest), so the webhook functions start fast."""
+"""Inbound Twilio webhooks: the signature check and TwiML (their paths are the domain's,
+domain/incident.py). Light imports only (no twilio.rest), so the webhook functions start
+fast."""
 
 from __future__ import annotations
 
@@ -11,21 +12,6 @@ from urllib.parse import parse_qsl
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
-
-# One page (incident, rung) per URL: Twilio signs the whole URL, so the page a status
-# report or a key press is about cannot be changed without breaking the signature.
-
-
-def status_path(incident_id: str, position: int) -> str:
-    return f"/twilio/status/{incident_id}/{position}"
-
-
-def voice_path(incident_id: str, position: int) -> str:
-    return f"/twilio/voice/{incident_id}/{position}"
-
-
-def key_path(incident_id: str, position: int) -> str:
-    return voice_path(incident_id, position) + "/key"
 
 
 class TwilioSignature:

@@ -94,7 +94,6 @@ class Incident:
     referred_at: datetime | None = None
     resolved_by: str | None = None
     resolved_at: datetime | None = None
-    ladder_started: bool = False
     # The ladder ran out of rungs and its execution ended while the incident was open; an
     # acceptance after this starts its own execution to tell the hotline.
     ladder_ended_at: datetime | None = None
@@ -137,6 +136,16 @@ class Channel(StrEnum):
     SMS_AND_VOICE = "sms+voice"  # an SMS and a voice call at once (a +voice rung)
 
 
+@dataclass(frozen=True)
+class Closed:
+    """What a conditional close (accept, resolve, take over a follow-up) did, and the
+    incident after it: as the write left it when ACCEPTED (DynamoDB answers the item it
+    wrote, so no read follows), else as read to say why (None: no such incident)."""
+
+    outcome: AcceptOutcome
+    incident: Incident | None
+
+
 # Twilio's final SMS statuses that mean the page did not reach the handset.
 SMS_FAILED = frozenset({"failed", "undelivered"})
 # Twilio's final call statuses. "completed" without a key pressed counts as no answer.
@@ -168,6 +177,10 @@ class Page:
     call_started_at: datetime | None = None
     call_ended_at: datetime | None = None
     passed_at: datetime | None = None
+    # The program as the page named it (its SMS said so): the answer to a reply names the
+    # same, without reading the program again. None on pages stored before they kept it.
+    program_name: str | None = None
+    hotline_number: str | None = None
 
     @property
     def calling(self) -> bool:
@@ -207,6 +220,22 @@ def whole_number(text: str | None, max_digits: int) -> int | None:
     if text is None or len(text) > max_digits or not _WHOLE_NUMBER.fullmatch(text):
         return None
     return int(text)
+
+
+# One page (incident, rung) per URL: Twilio signs the whole URL, so the page a status
+# report or a key press is about cannot be changed without breaking the signature.
+
+
+def status_path(incident_id: str, position: int) -> str:
+    return f"/twilio/status/{incident_id}/{position}"
+
+
+def voice_path(incident_id: str, position: int) -> str:
+    return f"/twilio/voice/{incident_id}/{position}"
+
+
+def key_path(incident_id: str, position: int) -> str:
+    return voice_path(incident_id, position) + "/key"
 
 
 def page_position(text: str) -> int | None:

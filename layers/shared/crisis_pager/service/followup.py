@@ -12,7 +12,12 @@ from typing import Any, Literal
 from ..domain.incident import FOLLOW_UP_START, Incident, is_follow_up
 from ..domain.ladder import DEFAULT_FOLLOW_UP_POLICY, parse_policy, snapshot
 from ..domain.program import Program
-from .delivery import Deps
+from .ports.clock import Clock
+from .ports.directory import Directory
+from .ports.follow_ups import FollowUps
+from .ports.incidents import Incidents
+from .ports.ladder import Ladder
+from .ports.timeline import Timeline
 
 
 def follow_up_execution(incident_id: str) -> str:
@@ -33,13 +38,13 @@ def follow_up_input(incident: Incident, program: Program | None) -> dict[str, An
     }
 
 
-def ensure_follow_up(incident: Incident, deps: Deps) -> bool:
+def ensure_follow_up(incident: Incident, *, directory: Directory, ladder: Ladder) -> bool:
     """Start the follow-up's timer if the incident has an open follow-up. Idempotent (the
     execution is named after the incident), so a retried reply can call it again."""
     if not incident.follow_up_open:
         return False
-    program = deps.directory.program(incident.program_id)
-    deps.ladder.start(incident.incident_id, follow_up_input(incident, program),
+    program = directory.program(incident.program_id)
+    ladder.start(incident.incident_id, follow_up_input(incident, program),
                       name=follow_up_execution(incident.incident_id))
     return True
 
@@ -54,27 +59,27 @@ class FollowUpResult:
     attempts: int | None = None  # contact attempts recorded, when one was just recorded
 
 
-def record_follow_up(incident_id: str, clinician_id: str, action: str,
-                     deps: Deps) -> FollowUpResult:
+def record_follow_up(incident_id: str, clinician_id: str, action: str, *,
+                     incidents: Incidents, follow_ups: FollowUps, timeline: Timeline,
+                     ladder: Ladder, clock: Clock) -> FollowUpResult:
     """A contact attempt (``attempt``) or the follow-up done (``done``), by SMS or through
     the secure link."""
     if action not in ("attempt", "done"):
         raise ValueError(f"action must be 'attempt' or 'done', not {action!r}")
-    now = deps.clock.now()
-    incidents = deps.incidents
+    now = clock.now()
     if action == "done":
-        if incidents.close_follow_up(incident_id, clinician_id, now):
+        if follow_ups.close_follow_up(incident_id, clinician_id, now):
             current = incidents.get(incident_id)
-            deps.timeline.append(
+            timeline.append(
                 incident_id, now, "follow_up_done", clinician_id=clinician_id,
                 attempts=len(current.follow_up_attempts) if current else None)
             if current is not None and is_follow_up(current.position) and current.task_token:
-                deps.ladder.wake(current.task_token, {"result": "follow_up_done"})
+                ladder.wake(current.task_token, {"result": "follow_up_done"})
             return FollowUpResult("done")
     else:
-        count = incidents.record_follow_up_attempt(incident_id, clinician_id, now)
+        count = follow_ups.record_follow_up_attempt(incident_id, clinician_id, now)
         if count is not None:
-            deps.timeline.append(incident_id, now, "follow_up_attempt",
+            timeline.append(incident_id, now, "follow_up_attempt",
                                  clinician_id=clinician_id, attempt=count)
             return FollowUpResult("attempt_recorded", count)
     return FollowUpResult(_why_not(incidents.get(incident_id), clinician_id))

@@ -1,10 +1,15 @@
-"""Opening an incident from a hotline's report, and reading one back."""
+"""Opening an incident from a hotline's report, and reading one back.
+
+The report is checked here, once, before anything is stored: its severity triaged with the
+C-SSRS screen when one was sent, and its callback URL held to the callback policy. What
+cannot be used raises InvalidEscalation naming the field."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain.callback_url import callback_url_problem
 from ..domain.incident import (
     Incident,
     Severity,
@@ -13,6 +18,7 @@ from ..domain.incident import (
     request_fingerprint,
 )
 from ..domain.ladder import snapshot
+from ..domain.screener import InvalidScreener, screen_from_answers, triage
 from .lookups import clinician_name
 from .ports.clock import Clock
 from .ports.directory import Directory
@@ -26,16 +32,28 @@ class OpenEscalation:
     hotline_id: str
     event_id: str
     program_id: str
-    severity: Severity
+    severity: Severity | None  # as the hotline sent it; None: the screen's alone
     participant_ref: str
     summary: str
     callback_url: str | None = None
-    screener: dict[str, bool] | None = None  # C-SSRS screen answers (severity came from it)
+    screener: dict[str, Any] | None = None  # C-SSRS screen answers, as sent
 
-    def fingerprint(self) -> str:
+    def triaged(self) -> Severity:
+        """The incident's severity (domain.screener.triage): the screen's, unless the
+        hotline said something more urgent. Raises InvalidEscalation."""
+        try:
+            screen = screen_from_answers(self.screener) if self.screener is not None else None
+            return triage(self.severity, screen)
+        except InvalidScreener as exc:
+            raise InvalidEscalation("screener" if self.screener is not None else "severity",
+                                    str(exc)) from None
+
+    def fingerprint(self, severity: Severity) -> str:
+        """What a retry of the same event must repeat (with the triaged severity, as
+        stored)."""
         fields: dict[str, object] = {
             "program_id": self.program_id,
-            "severity": self.severity.value,
+            "severity": severity.value,
             "participant_ref": self.participant_ref,
             "summary": self.summary,
             "callback_url": self.callback_url,
@@ -51,6 +69,15 @@ class Opened:
     created: bool  # False when this was a retry of an event already opened
     # The program item's malformed optional fields, read as their defaults for this crisis.
     program_problems: tuple[str, ...] = ()
+
+
+class InvalidEscalation(ValueError):
+    """A field of the report cannot be used; nothing was stored."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(problem)
+        self.field = field
+        self.problem = problem
 
 
 class UnknownProgram(Exception):
@@ -92,16 +119,24 @@ def open_incident(
     directory: Directory,
     ladder: Ladder,
     clock: Clock,
+    allow_http_loopback: bool = False,
 ) -> Opened:
+    """Open the incident (once per hotline event) and start its ladder. Raises
+    InvalidEscalation, UnknownProgram or EventConflict with nothing stored or paged.
+    ``allow_http_loopback``: the local stack's http://127.0.0.1 callbacks."""
+    severity = cmd.triaged()
+    if cmd.callback_url:
+        problem = callback_url_problem(cmd.callback_url, allow_http_loopback)
+        if problem:
+            raise InvalidEscalation("callback_url", problem)
     incident_id = incident_id_for(cmd.hotline_id, cmd.event_id)
-    fingerprint = cmd.fingerprint()
-    existing = incidents.get(incident_id)
-    if existing is not None:
-        return _replay(existing, cmd, fingerprint, incidents, ladder)
-
+    fingerprint = cmd.fingerprint(severity)
     program = directory.program(cmd.program_id)  # a typo on it reads as the default
     if program is None:
-        raise UnknownProgram(cmd.program_id)
+        existing = incidents.get(incident_id)  # opened before its program went away?
+        if existing is None:
+            raise UnknownProgram(cmd.program_id)
+        return _replay(existing, cmd, fingerprint, ladder)
 
     now = clock.now()
     code = incidents.claim_code(cmd.program_id, incident_id, now)
@@ -110,7 +145,7 @@ def open_incident(
         hotline_id=cmd.hotline_id,
         event_id=cmd.event_id,
         program_id=cmd.program_id,
-        severity=cmd.severity,
+        severity=severity,
         participant_ref=cmd.participant_ref,
         summary=cmd.summary,
         code=code,
@@ -118,20 +153,20 @@ def open_incident(
         opened_at=now,
         fingerprint=fingerprint,
         callback_url=cmd.callback_url,
-        rungs=tuple(snapshot(program.ladder_for(cmd.severity))),
+        rungs=tuple(snapshot(program.ladder_for(severity))),
         screener=dict(cmd.screener) if cmd.screener is not None else None,
     )
-    if not incidents.create(incident):  # a concurrent post of the same event won
+    if not incidents.create(incident):  # a retry, or a concurrent post of the same event
         incidents.release_code(cmd.program_id, code, incident_id)
         winner = incidents.get(incident_id)
         assert winner is not None
-        return _replay(winner, cmd, fingerprint, incidents, ladder)
+        return _replay(winner, cmd, fingerprint, ladder)
 
     timeline.append(
         incident_id,
         now,
         "opened",
-        severity=cmd.severity.value,
+        severity=severity.value,
         severity_from="C-SSRS screen" if cmd.screener is not None else "hotline",
         program_id=cmd.program_id,
         code=code,
@@ -142,30 +177,22 @@ def open_incident(
         # audit shows which, and the rota guard has told the admins what to fix.
         timeline.append(incident_id, now, "program_defaults_used",
                         fields=sorted({p.field for p in program.problems}))
-    _start(incident, incidents, ladder)
+    ladder.start(incident_id, ladder_input(incident))
     return Opened(incident, created=True,
                   program_problems=tuple(str(p) for p in program.problems))
 
 
-def _replay(
-    existing: Incident,
-    cmd: OpenEscalation,
-    fingerprint: str,
-    incidents: Incidents,
-    ladder: Ladder,
-) -> Opened:
+def _replay(existing: Incident, cmd: OpenEscalation, fingerprint: str,
+            ladder: Ladder) -> Opened:
+    """The same event again. Until its first rung is claimed, the first request may have
+    stored the incident without getting the ladder going (it failed, or is still in
+    flight): starting it again is safe, since the execution is named after the incident
+    and Step Functions starts that name once."""
     if existing.fingerprint != fingerprint:
         raise EventConflict(cmd.event_id)
-    if not existing.ladder_started:
-        # The first request stored the incident but did not get the ladder going (it
-        # failed or is still in flight): starting under the same execution name is safe.
-        _start(existing, incidents, ladder)
+    if existing.is_open and existing.position < 0:
+        ladder.start(existing.incident_id, ladder_input(existing))
     return Opened(existing, created=False)
-
-
-def _start(incident: Incident, incidents: Incidents, ladder: Ladder) -> None:
-    ladder.start(incident.incident_id, ladder_input(incident))
-    incidents.mark_ladder_started(incident.incident_id)
 
 
 def incident_timeline(

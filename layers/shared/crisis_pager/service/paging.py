@@ -4,6 +4,8 @@ clinician replies with, and what the rung's wait is then woken with."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -20,11 +22,17 @@ from ..domain.incident import (
     is_follow_up,
 )
 from ..domain.program import Clinician, Program
-from .delivery import UNSUBSCRIBED, Deps, PagingLease, call_clinician
+from .delivery import UNSUBSCRIBED, CallOutcome, PagingLease, call_clinician
 from .delivery import opted_out as record_opt_out
-from .ladder import get_incident
 from .lookups import clinician_name
-from .ports.messaging import Sms
+from .ports.clock import Clock
+from .ports.codes import ReplyCodes
+from .ports.directory import DirectoryIndex
+from .ports.incidents import Incidents
+from .ports.ladder import Ladder
+from .ports.messaging import Alerts, OptOuts, Sms, Voice
+from .ports.pages import Pages
+from .ports.timeline import Timeline
 
 # How a rung's page went (page_rung): its SMS ``sent``, ``called`` instead (or also),
 # ``already_sent`` by a retried invocation, ``closed`` (no longer pageable), ``failed``; or
@@ -47,81 +55,104 @@ def page_rung(
     target: str,
     clinician_id: str,
     task_token: str,
-    deps: Deps,
     *,
+    incidents: Incidents,
+    pages: Pages,
+    codes: ReplyCodes,
+    timeline: Timeline,
+    directory: DirectoryIndex,
+    ladder: Ladder,
+    clock: Clock,
     sms: Sms,
+    voice: Voice,
+    opt_outs: OptOuts,
+    alerts: Alerts,
     window_s: int | None = None,
-    voice: bool = False,
+    call_at_once: bool = False,
 ) -> PageResult:
     """Page one rung: an SMS that asks for delivery reports (a voice call when the
     clinician opted out of SMS, or when Twilio refuses the SMS), under the paging lease.
-    ``voice`` (a +voice rung): the SMS and a voice call at once."""
-    incidents, timeline, clock = deps.incidents, deps.timeline, deps.clock
-    incident = get_incident(incidents, incident_id)
+    ``call_at_once`` (a +voice rung): the SMS and a voice call at once. ``sms`` also
+    carries the admins' alert texts when Twilio reports the clinician opted out."""
 
     def give_up(outcome: PageOutcome, error_code: int | None = None) -> PageResult:
         # Nothing to wait for: wake the rung now instead of letting it time out.
-        deps.ladder.wake(task_token, {"result": outcome})
+        ladder.wake(task_token, {"result": outcome})
         return PageResult(outcome, position, error_code)
 
-    if not incident.pageable(position):
-        return give_up("closed")
-    try:
-        program = deps.directory.program(incident.program_id)
-        clinician = deps.directory.clinician(clinician_id)
-    except InvalidItem as exc:
-        timeline.append(incident_id, clock.now(), "page_failed", position=position, reason=str(exc))
-        return give_up("failed")
-    if program is None or clinician is None:
-        timeline.append(
-            incident_id, clock.now(), "page_failed", position=position,
-            reason="the program or clinician item disappeared",
-        )
-        return give_up("failed")
+    # The claim first: it is the check that the incident is still open and not past this
+    # rung, and it answers the incident, so nothing is read before it.
     now = clock.now()
     lease = now + timedelta(seconds=PAGE_LEASE_S)
-    if not incidents.claim_rung(incident_id, position, target, clinician_id, task_token, lease):
+    incident = pages.claim_rung(incident_id, position, target, clinician_id, task_token, lease)
+    if incident is None:
         return give_up("closed")  # accepted (or resolved) since the ladder decided to page
+    result: PageResult | None = None
     try:
-        return _send_page(incident, program, clinician, position, target, task_token, now,
-                          deps, sms=sms, window_s=window_s, voice=voice)
+        try:
+            program, clinician = directory.program_and_clinician(incident.program_id,
+                                                                 clinician_id)
+        except InvalidItem as exc:
+            timeline.append(incident_id, clock.now(), "page_failed", position=position,
+                            reason=str(exc))
+            return give_up("failed")
+        if program is None or clinician is None:
+            timeline.append(
+                incident_id, clock.now(), "page_failed", position=position,
+                reason="the program or clinician item disappeared",
+            )
+            return give_up("failed")
+        call = functools.partial(call_clinician, incidents=incidents, pages=pages,
+                                 voice=voice, timeline=timeline, ladder=ladder, clock=clock)
+
+        def opt_out(phone: str, via: str) -> None:
+            record_opt_out(phone, via, opt_outs=opt_outs, directory=directory, alerts=alerts,
+                           sms=sms, clock=clock)
+
+        result = _send_page(incident, program, clinician, position, target, task_token, now,
+                            pages=pages, codes=codes, timeline=timeline, directory=directory,
+                            ladder=ladder, clock=clock, sms=sms, call=call, opt_out=opt_out,
+                            sms_opted_out=opt_outs.opted_out(clinician.phone), lease=lease,
+                            window_s=window_s, call_at_once=call_at_once)
+        return result
     finally:
-        incidents.release_rung(incident_id, position, clock.now())
+        if result is None or result.outcome != "sent":  # "sent" ended it with the SMS's id
+            pages.release_rung(incident_id, position, clock.now())
 
 
 def _send_page(
     incident: Incident, program: Program, clinician: Clinician, position: int, target: str,
-    task_token: str, now: datetime, deps: Deps, *, sms: Sms, window_s: int | None,
-    voice: bool = False,
+    task_token: str, now: datetime, *, pages: Pages, codes: ReplyCodes, timeline: Timeline,
+    directory: DirectoryIndex, ladder: Ladder, clock: Clock, sms: Sms,
+    call: Callable[[Page, str], CallOutcome], opt_out: Callable[[str, str], None],
+    sms_opted_out: bool, lease: datetime, window_s: int | None, call_at_once: bool,
 ) -> PageResult:
-    incidents, timeline, clock = deps.incidents, deps.timeline, deps.clock
     incident_id, clinician_id = incident.incident_id, clinician.clinician_id
-    code = incidents.claim_page_code(clinician.phone, clinician_id, incident.code, incident_id,
-                                     now)
-    opted_out = deps.opt_outs is not None and deps.opt_outs.opted_out(clinician.phone)
-    if opted_out:  # the call only, +voice or not
+    code = codes.claim_page_code(clinician.phone, clinician_id, incident.code, incident_id, now)
+    if sms_opted_out:  # the call only, +voice or not
         channel = Channel.VOICE
     else:
-        channel = Channel.SMS_AND_VOICE if voice else Channel.SMS
+        channel = Channel.SMS_AND_VOICE if call_at_once else Channel.SMS
     page = Page(incident_id, position, target, clinician_id, clinician.phone, code, now,
-                channel=channel, task_token=task_token)
-    if not incidents.record_page(page):
-        stored = incidents.page_for(incident_id, position)
+                channel=channel, task_token=task_token, program_name=program.display_name,
+                hotline_number=program.hotline_number)
+    if not pages.record_page(page):
+        stored = pages.page_for(incident_id, position)
         if stored is not None and (stored.message_sid or stored.calling):
             # A retried invocation: the page went out; the claim above moved the token.
             if (stored.channel is Channel.SMS_AND_VOICE and stored.message_sid
                     and not stored.calling):  # the SMS went, the call did not yet
-                call_clinician(stored, "SMS and voice at once", deps)
+                call(stored, "SMS and voice at once")
             return PageResult("already_sent", position, code=stored.code)
     if channel is Channel.VOICE:
         timeline.append(incident_id, clock.now(), "sms_skipped", position=position,
                         clinician_id=clinician_id, reason="the clinician opted out of SMS")
-        called = call_clinician(page, "opted out of SMS", deps)
+        called = call(page, "opted out of SMS")
         return PageResult("called" if called == "calling" else called, position, code=code)
     if is_follow_up(position):
         body = messages.follow_up_overdue_sms(
             program.display_name, code,
-            clinician_name(deps.directory, incident.follow_up_owner or "")
+            clinician_name(directory, incident.follow_up_owner or "")
             or "the clinician who resolved it",
             len(incident.follow_up_attempts), FOLLOW_UP_ATTEMPTS)
     elif incident.status is Status.REFERRED:
@@ -129,31 +160,33 @@ def _send_page(
     else:
         body = messages.page_sms(program.display_name, incident.severity, code,
                                  program.hotline_number)
-    guard = PagingLease(incidents, incident_id, position, clock)
+    # The claim's lease covers the first attempt; the lease is kept between attempts and
+    # ends with the SMS's id (set_page_sent), or in page_rung when no SMS went out.
+    guard = PagingLease(pages, incident_id, position, clock, held_until=lease, hold=True)
     try:
         sid = sms.send(clinician.phone, body, page=(incident_id, position),
                        validity_s=window_s, guard=guard)
     except SendAborted:
-        deps.ladder.wake(task_token, {"result": "closed"})
+        ladder.wake(task_token, {"result": "closed"})
         return PageResult("closed", position, code=code)
     except SmsError as exc:
         timeline.append(
             incident_id, clock.now(), "page_failed", position=position, target=target,
             clinician_id=clinician_id, error_code=exc.code, reason=str(exc),
         )
-        incidents.mark_sms_failed(incident_id, position, clock.now(), exc.code)
+        pages.mark_sms_failed(incident_id, position, clock.now(), exc.code)
         if exc.code == UNSUBSCRIBED:
-            record_opt_out(clinician.phone, f"Twilio error {UNSUBSCRIBED}", deps)
-        called = call_clinician(page, "SMS refused by Twilio", deps)
+            opt_out(clinician.phone, f"Twilio error {UNSUBSCRIBED}")
+        called = call(page, "SMS refused by Twilio")
         return PageResult("failed" if called != "calling" else "called", position, exc.code,
                           code=code)
-    incidents.set_page_sent(incident_id, position, sid)
     timeline.append(
         incident_id, now, "paged", position=position, target=target,
         clinician_id=clinician_id, message_sid=sid, code=code,
     )
+    pages.set_page_sent(incident_id, position, sid, released_at=clock.now())
     if channel is Channel.SMS_AND_VOICE:
         # The call at once. It does not move the ladder on when it ends unanswered while
         # the SMS stands (delivery._call_status): the clinician may still reply to it.
-        call_clinician(page, "SMS and voice at once", deps)
+        call(page, "SMS and voice at once")
     return PageResult("sent", position, code=code)

@@ -5,6 +5,7 @@ by a code this phone holds, or bare (``A``) when the phone holds exactly one ope
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from ..domain.incident import (
     FOLLOW_UP_ATTEMPTS,
     PAGE_LEASE_S,
     AcceptOutcome,
+    Closed,
     Incident,
     Page,
     Severity,
@@ -37,11 +39,8 @@ from ..domain.replies import (
 )
 from .briefs import issue_link
 from .delivery import (
-    Deps,
-    VoiceScript,
     accepted_by_name,
     call_clinician,
-    closed_script,
     opted_in,
     opted_out,
     wake,
@@ -49,6 +48,15 @@ from .delivery import (
 from .followup import FollowUpOutcome, ensure_follow_up, record_follow_up
 from .ladder import notify_accepted_after_the_ladder
 from .ports.clock import Clock
+from .ports.codes import ReplyCodes
+from .ports.directory import Directory, DirectoryIndex
+from .ports.follow_ups import FollowUps
+from .ports.incidents import Incidents
+from .ports.ladder import Ladder
+from .ports.messaging import Alerts, OptOuts, Sms, Voice
+from .ports.pages import Pages
+from .ports.participants import BriefLinks
+from .ports.timeline import Timeline
 
 logger = logging.getLogger("crisis-pager")
 
@@ -71,28 +79,42 @@ class ReplyOutcome:
     position: int | None = None
 
 
-def handle_sms_reply(from_phone: str, body: str, deps: Deps) -> ReplyOutcome:
+def handle_sms_reply(
+    from_phone: str, body: str, *, incidents: Incidents, pages: Pages, codes: ReplyCodes,
+    follow_ups: FollowUps, timeline: Timeline, directory: DirectoryIndex, ladder: Ladder,
+    clock: Clock, voice: Voice, opt_outs: OptOuts, alerts: Alerts, sms: Sms,
+    links: BriefLinks | None = None, base_url: Callable[[], str] | None = None,
+) -> ReplyOutcome:
+    """An SMS from ``from_phone``. ``sms`` carries the admins' alert texts (STOP, START);
+    ``links`` and ``base_url`` the accepting clinician's secure link to the brief (the
+    answer goes out without one when they are not given)."""
     reply = parse_reply(body)
     if isinstance(reply, OptOut):
         # Twilio has already stopped SMS to this phone (and answers STOP itself).
-        opted_out(from_phone, reply.keyword, deps)
-        _call_waiting_pages(from_phone, deps)
+        opted_out(from_phone, reply.keyword, opt_outs=opt_outs, directory=directory,
+                  alerts=alerts, sms=sms, clock=clock)
+        _call_waiting_pages(from_phone, codes=codes, clock=clock, call=functools.partial(
+            call_clinician, incidents=incidents, pages=pages, voice=voice, timeline=timeline,
+            ladder=ladder, clock=clock))
         return ReplyOutcome(None, "opted_out")
     if isinstance(reply, OptIn):
-        opted_in(from_phone, deps)
+        opted_in(from_phone, opt_outs=opt_outs, directory=directory, alerts=alerts, sms=sms)
         return ReplyOutcome(messages.opted_in_reply(), "opted_in")
     if isinstance(reply, Help):
         return ReplyOutcome(messages.help_reply(), "help")
     if isinstance(reply, StatusRequest):
-        return ReplyOutcome(messages.status_reply(_open_pages(from_phone, deps)), "status")
+        return ReplyOutcome(messages.status_reply(
+            _open_pages(from_phone, codes=codes, directory=directory, clock=clock)), "status")
     if isinstance(reply, FollowUpReport):
-        return follow_up_report(from_phone, reply, deps)
+        return follow_up_report(from_phone, reply, incidents=incidents, codes=codes,
+                                follow_ups=follow_ups, timeline=timeline, ladder=ladder,
+                                clock=clock)
     if not isinstance(reply, Command):
         return ReplyOutcome(messages.unrecognised_reply(), "unrecognised")
 
     code = reply.code
     if code is None:
-        held = [c for c, incident in deps.incidents.open_codes(from_phone, deps.clock.now())
+        held = [c for c, incident in codes.open_codes(from_phone, clock.now())
                 if incident.is_open or (reply.verb is Verb.RESOLVE
                                         and incident.status is Status.ACCEPTED)
                 or (reply.verb is not Verb.RESOLVE and incident.pageable(incident.position)
@@ -102,119 +124,146 @@ def handle_sms_reply(from_phone: str, body: str, deps: Deps) -> ReplyOutcome:
         if len(held) > 1:
             return ReplyOutcome(messages.choose_code_reply(reply.verb, held), "choose_code")
         code = held[0]
-    page = deps.incidents.find_page(from_phone, code)
-    incident = deps.incidents.get(page.incident_id) if page else None
+    page = codes.find_page(from_phone, code)
+    if page is not None and reply.verb is Verb.ACCEPT:  # the accept reads what it writes
+        return accept_page(page, "sms", follow_ups=follow_ups, links=links,
+                           base_url=base_url, incidents=incidents,
+                           timeline=timeline, directory=directory, ladder=ladder,
+                           clock=clock)
+    incident = incidents.get(page.incident_id) if page else None
     if page is None or incident is None:
         return ReplyOutcome(messages.unknown_code_reply(code), "unknown_code")
-    if reply.verb is Verb.ACCEPT:
-        return accept_page(page, incident, "sms", deps)
     if reply.verb is Verb.PASS:
-        return pass_page(page, incident, "sms", deps)
-    return resolve_page(page, incident, "sms", deps)
+        return pass_page(page, incident, "sms", pages=pages, incidents=incidents,
+                         timeline=timeline, directory=directory, ladder=ladder,
+                         clock=clock)
+    return resolve_page(page, incident, "sms", links=links, base_url=base_url, incidents=incidents,
+                        timeline=timeline, directory=directory, ladder=ladder, clock=clock)
 
 
 # ---------------------------------------------------------------- the three actions
 
 
-def accept_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyOutcome:
+def accept_page(page: Page, via: str, *, incidents: Incidents, follow_ups: FollowUps,
+                timeline: Timeline, directory: Directory, ladder: Ladder, clock: Clock,
+                links: BriefLinks | None = None,
+                base_url: Callable[[], str] | None = None) -> ReplyOutcome:
+    """Accept the incident this page is about (take over its follow-up, on a follow-up's
+    page). Nothing is read first: the conditional write answers the incident as it left
+    it, or as it stands when it could not change it."""
     if is_follow_up(page.position):
-        return take_follow_up(page, incident, via, deps)
-    program = deps.directory.program(incident.program_id)
-    hotline = program.hotline_number if program else None
-    display = program.display_name if program else incident.program_id
-    now = _close_when_no_page_in_flight(deps.incidents.accept, incident.incident_id,
-                                        page.clinician_id, deps.clock)
+        return take_follow_up(page, via, follow_ups=follow_ups, timeline=timeline,
+                              ladder=ladder, clock=clock, links=links, base_url=base_url)
+    now, current = _close_when_no_page_in_flight(incidents.accept, page.incident_id,
+                                                 page.clinician_id, clock)
+    if current is None:
+        return ReplyOutcome(messages.unknown_code_reply(page.code), "unknown_code")
+    display, hotline = program_named(page, current, directory)
     if now is not None:
-        deps.timeline.append(incident.incident_id, now, "accepted",
-                             clinician_id=page.clinician_id, via=via, page_position=page.position)
-        current = deps.incidents.get(incident.incident_id)
-        if current is not None and current.task_token:
+        timeline.append(current.incident_id, now, "accepted",
+                        clinician_id=page.clinician_id, via=via, page_position=page.position)
+        if current.task_token:
             # Wake the rung now waiting. If it has just timed out instead, the next
             # step reads the acceptance from the table and stops the ladder all the same.
-            deps.ladder.wake(current.task_token, {"result": "accepted"})
-        if current is not None:
-            _notify_accepted_after_the_ladder(current, deps)
-        link = (_brief_link(incident.incident_id, page.clinician_id, "accepted", now, deps)
+            ladder.wake(current.task_token, {"result": "accepted"})
+        _notify_accepted_after_the_ladder(current, ladder)
+        link = (_brief_link(current.incident_id, page.clinician_id, "accepted", now,
+                            links, base_url)
                 if via == "sms" else None)  # a call cannot carry it: issue none
         return ReplyOutcome(
             messages.accepted_reply(display, page.code, hotline, link=link,
-                                    task=incident.severity is Severity.LOW), "accepted",
-            incident.incident_id, seconds_between(incident.opened_at, now),
-            current.position if current else incident.position,
+                                    task=current.severity is Severity.LOW), "accepted",
+            current.incident_id, seconds_between(current.opened_at, now), current.position,
         )
-    current = deps.incidents.get(incident.incident_id) or incident
     if current.accepted_by == page.clinician_id:
-        _notify_accepted_after_the_ladder(current, deps)  # (if the first reply's failed)
+        _notify_accepted_after_the_ladder(current, ladder)  # (if the first reply's failed)
         return ReplyOutcome(messages.already_yours_reply(page.code, hotline), "already_yours",
-                            incident.incident_id)
+                            current.incident_id)
     if current.accepted_by:
-        by = accepted_by_name(deps, current.accepted_by)
-        return ReplyOutcome(messages.taken_reply(page.code, by), "taken", incident.incident_id)
-    return ReplyOutcome(messages.closed_reply(page.code), "closed", incident.incident_id)
+        by = accepted_by_name(directory, current.accepted_by)
+        return ReplyOutcome(messages.taken_reply(page.code, by), "taken", current.incident_id)
+    return ReplyOutcome(messages.closed_reply(page.code), "closed", current.incident_id)
 
 
-def _notify_accepted_after_the_ladder(incident: Incident, deps: Deps) -> None:
+def program_named(page: Page, incident: Incident, directory: Directory,
+                  missing: str | None = None) -> tuple[str, str | None]:
+    """The program's name and hotline number as the page named them; read again only for a
+    page stored before pages kept them (``missing``, or the program's id, if its item is
+    gone)."""
+    if page.program_name is not None:
+        return page.program_name, page.hotline_number
+    program = directory.program(incident.program_id)
+    if program is None:
+        return missing or incident.program_id, None
+    return program.display_name, program.hotline_number
+
+
+def _notify_accepted_after_the_ladder(incident: Incident, ladder: Ladder) -> None:
     """The ladder had already ended (every rung ran): no execution is left to tell the
     hotline, so the acceptance starts one. A failure to start it never costs the
     clinician their answer; a repeated A starts it again."""
     try:
-        notify_accepted_after_the_ladder(incident, deps.ladder)
+        notify_accepted_after_the_ladder(incident, ladder)
     except Exception:  # noqa: BLE001 (the reply matters more; the A can be repeated)
         logger.exception("accepted callback execution not started")
 
 
-def pass_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyOutcome:
+def pass_page(page: Page, incident: Incident, via: str, *, incidents: Incidents,
+              pages: Pages, timeline: Timeline, directory: Directory, ladder: Ladder,
+              clock: Clock) -> ReplyOutcome:
     """Only the clinician the ladder is waiting on can pass, once; it wakes that rung."""
     if not incident.pageable(page.position):
-        return _closed(page, incident, deps)
-    now = deps.clock.now()
-    if not deps.incidents.record_pass(incident.incident_id, page.position, page.clinician_id,
-                                      now):
+        return _closed(page, incident, directory)
+    now = clock.now()
+    if not pages.record_pass(incident.incident_id, page.position, page.clinician_id, now):
         return ReplyOutcome(messages.pass_too_late_reply(page.code), "pass_too_late",
                             incident.incident_id)
-    deps.timeline.append(incident.incident_id, now, "passed", clinician_id=page.clinician_id,
-                         via=via, position=page.position)
-    wake(page, "passed", deps)
+    timeline.append(incident.incident_id, now, "passed", clinician_id=page.clinician_id,
+                    via=via, position=page.position)
+    wake(page, "passed", incidents=incidents, timeline=timeline, ladder=ladder, clock=clock)
     return ReplyOutcome(messages.passed_reply(page.code), "passed", incident.incident_id,
                         position=page.position)
 
 
-def resolve_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyOutcome:
+def resolve_page(page: Page, incident: Incident, via: str, *, incidents: Incidents,
+                 timeline: Timeline, directory: Directory, ladder: Ladder, clock: Clock,
+                 links: BriefLinks | None = None,
+                 base_url: Callable[[], str] | None = None) -> ReplyOutcome:
     """Any paged clinician may resolve an open incident; once accepted, only the one who
     accepted it. It stops the ladder (and any paging) at once."""
     if incident.accepted_by and incident.accepted_by != page.clinician_id:
         return ReplyOutcome(
             messages.resolve_not_yours_reply(page.code,
-                                             accepted_by_name(deps, incident.accepted_by)),
+                                             accepted_by_name(directory, incident.accepted_by)),
             "not_yours", incident.incident_id)
-    def resolve(incident_id: str, clinician_id: str, now: datetime) -> AcceptOutcome:
-        return deps.incidents.resolve(incident_id, clinician_id, now,
-                                      follow_up_due(incident.severity, now))
+    def resolve(incident_id: str, clinician_id: str, now: datetime) -> Closed:
+        return incidents.resolve(incident_id, clinician_id, now,
+                                 follow_up_due(incident.severity, now))
 
-    now = _close_when_no_page_in_flight(resolve, incident.incident_id, page.clinician_id,
-                                        deps.clock)
+    now, after = _close_when_no_page_in_flight(resolve, incident.incident_id,
+                                               page.clinician_id, clock)
     if now is None:
-        current = deps.incidents.get(incident.incident_id) or incident
+        current = after or incident
         if current.resolved_by == page.clinician_id and current.follow_up_open:
             # A repeated R (perhaps after our answer was lost): make sure the follow-up
             # timer runs, and say what is due.
-            ensure_follow_up(current, deps)
+            ensure_follow_up(current, directory=directory, ladder=ladder)
             return ReplyOutcome(messages.resolved_follow_up_reply(page.code), "resolved",
                                 incident.incident_id)
-        return _closed(page, current, deps)
-    resolved = deps.incidents.get(incident.incident_id)
-    deps.timeline.append(incident.incident_id, now, "resolved", clinician_id=page.clinician_id,
-                         via=via)
+        return _closed(page, current, directory)
+    resolved = after
+    timeline.append(incident.incident_id, now, "resolved", clinician_id=page.clinician_id,
+                    via=via)
     if resolved is not None and resolved.task_token and incident.is_open:
-        deps.ladder.wake(resolved.task_token, {"result": "resolved"})
+        ladder.wake(resolved.task_token, {"result": "resolved"})
     if resolved is not None and resolved.follow_up_open:
-        deps.timeline.append(incident.incident_id, deps.clock.now(), "follow_up_due",
-                             owner=resolved.follow_up_owner,
-                             due_at=resolved.follow_up_due_at.isoformat()
-                             if resolved.follow_up_due_at else None)
-        ensure_follow_up(resolved, deps)
-        link = _brief_link(incident.incident_id, page.clinician_id, "follow_up", now, deps,
-                           resolved.follow_up_due_at)
+        timeline.append(incident.incident_id, clock.now(), "follow_up_due",
+                        owner=resolved.follow_up_owner,
+                        due_at=resolved.follow_up_due_at.isoformat()
+                        if resolved.follow_up_due_at else None)
+        ensure_follow_up(resolved, directory=directory, ladder=ladder)
+        link = _brief_link(incident.incident_id, page.clinician_id, "follow_up", now,
+                           links, base_url, resolved.follow_up_due_at)
         return ReplyOutcome(messages.resolved_follow_up_reply(page.code, link), "resolved",
                             incident.incident_id)
     return ReplyOutcome(messages.resolved_reply(page.code), "resolved", incident.incident_id)
@@ -223,22 +272,26 @@ def resolve_page(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyO
 # ---------------------------------------------------------------- the follow-up
 
 
-def follow_up_report(phone: str, reply: FollowUpReport, deps: Deps) -> ReplyOutcome:
+def follow_up_report(phone: str, reply: FollowUpReport, *, incidents: Incidents,
+                     codes: ReplyCodes, follow_ups: FollowUps, timeline: Timeline,
+                     ladder: Ladder, clock: Clock) -> ReplyOutcome:
     """``F 417 done`` or ``F 417 tried``; bare ``F done`` with exactly one open follow-up."""
     code = reply.code
     if code is None:
-        held = [c for c, incident in deps.incidents.open_codes(phone, deps.clock.now())
+        held = [c for c, incident in codes.open_codes(phone, clock.now())
                 if incident.follow_up_open]
         if not held:
             return ReplyOutcome(messages.no_follow_up_reply(None), "no_follow_up")
         if len(held) > 1:
             return ReplyOutcome(messages.choose_follow_up_reply(held), "choose_follow_up")
         code = held[0]
-    page = deps.incidents.find_page(phone, code)
+    page = codes.find_page(phone, code)
     if page is None:
         return ReplyOutcome(messages.no_follow_up_reply(code), "no_follow_up")
     result = record_follow_up(page.incident_id, page.clinician_id,
-                              "done" if reply.done else "attempt", deps)
+                              "done" if reply.done else "attempt", incidents=incidents,
+                              follow_ups=follow_ups, timeline=timeline, ladder=ladder,
+                              clock=clock)
     outcome = result.outcome
     answer = {
         "done": lambda: messages.follow_up_done_reply(code),
@@ -253,39 +306,44 @@ def follow_up_report(phone: str, reply: FollowUpReport, deps: Deps) -> ReplyOutc
     return ReplyOutcome(answer, outcome, page.incident_id)
 
 
-def take_follow_up(page: Page, incident: Incident, via: str, deps: Deps) -> ReplyOutcome:
+def take_follow_up(page: Page, via: str, *, follow_ups: FollowUps, timeline: Timeline,
+                   ladder: Ladder, clock: Clock,
+                   links: BriefLinks | None = None,
+                   base_url: Callable[[], str] | None = None) -> ReplyOutcome:
     """``A 417`` on an overdue follow-up's page: the supervisor takes the follow-up over,
     which ends its escalation."""
 
-    def take(incident_id: str, clinician_id: str, now: datetime) -> AcceptOutcome:
-        return deps.incidents.take_follow_up(incident_id, clinician_id, page.position, now)
+    def take(incident_id: str, clinician_id: str, now: datetime) -> Closed:
+        return follow_ups.take_follow_up(incident_id, clinician_id, page.position, now)
 
-    now = _close_when_no_page_in_flight(take, incident.incident_id, page.clinician_id,
-                                        deps.clock)
-    current = deps.incidents.get(incident.incident_id) or incident
+    now, current = _close_when_no_page_in_flight(take, page.incident_id, page.clinician_id,
+                                                 clock)
+    if current is None:
+        return ReplyOutcome(messages.unknown_code_reply(page.code), "unknown_code")
     if now is None:
         if current.follow_up_done_at is not None:
             return ReplyOutcome(messages.follow_up_closed_reply(page.code), "already_done",
-                                incident.incident_id)
+                                current.incident_id)
         if current.follow_up_owner == page.clinician_id:
             return ReplyOutcome(messages.follow_up_taken_reply(page.code), "already_yours",
-                                incident.incident_id)
-        return ReplyOutcome(messages.closed_reply(page.code), "closed", incident.incident_id)
-    deps.timeline.append(incident.incident_id, now, "follow_up_taken",
-                         clinician_id=page.clinician_id, via=via, position=page.position)
+                                current.incident_id)
+        return ReplyOutcome(messages.closed_reply(page.code), "closed", current.incident_id)
+    timeline.append(current.incident_id, now, "follow_up_taken",
+                    clinician_id=page.clinician_id, via=via, position=page.position)
     if current.task_token:
-        deps.ladder.wake(current.task_token, {"result": "follow_up_taken"})
-    link = (_brief_link(incident.incident_id, page.clinician_id, "follow_up", now, deps,
-                        current.follow_up_due_at) if via == "sms" else None)
+        ladder.wake(current.task_token, {"result": "follow_up_taken"})
+    link = (_brief_link(current.incident_id, page.clinician_id, "follow_up", now, links,
+                        base_url, current.follow_up_due_at) if via == "sms" else None)
     return ReplyOutcome(messages.follow_up_taken_reply(page.code, link), "follow_up_taken",
-                        incident.incident_id, position=page.position)
+                        current.incident_id, position=page.position)
 
 
-def _brief_link(incident_id: str, clinician_id: str, purpose: str, now: datetime, deps: Deps,
+def _brief_link(incident_id: str, clinician_id: str, purpose: str, now: datetime,
+                links: BriefLinks | None, base_url: Callable[[], str] | None,
                 expires_at: datetime | None = None) -> str | None:
     """The clinician's secure link to the brief, or None when links are not wired or the
     link could not be made: the answer then goes out without it (never held up by it)."""
-    if deps.links is None or deps.base_url is None:
+    if links is None or base_url is None:
         return None
     if purpose == "follow_up":
         # A follow-up link lasts until the follow-up is due, at least as long as the
@@ -293,16 +351,16 @@ def _brief_link(incident_id: str, clinician_id: str, purpose: str, now: datetime
         floor = now + ACCEPTED_LINK_TTL
         expires_at = max(expires_at, floor) if expires_at else floor
     try:
-        return issue_link(deps.links, deps.base_url(), incident_id, clinician_id, purpose,
-                          now, expires_at)
+        return issue_link(links, base_url(), incident_id, clinician_id, purpose, now,
+                          expires_at)
     except Exception:  # noqa: BLE001 (the reply matters more than the link)
         logger.exception("brief link not issued")
         return None
 
 
-def _closed(page: Page, incident: Incident, deps: Deps) -> ReplyOutcome:
+def _closed(page: Page, incident: Incident, directory: Directory) -> ReplyOutcome:
     if incident.accepted_by and incident.accepted_by != page.clinician_id:
-        by = accepted_by_name(deps, incident.accepted_by)
+        by = accepted_by_name(directory, incident.accepted_by)
         return ReplyOutcome(messages.taken_reply(page.code, by), "taken", incident.incident_id)
     return ReplyOutcome(messages.closed_reply(page.code), "closed", incident.incident_id)
 
@@ -311,31 +369,33 @@ PAGE_IN_FLIGHT_POLL_S = 0.05
 
 
 def _close_when_no_page_in_flight(
-    close: Callable[[str, str, datetime], AcceptOutcome], incident_id: str, clinician_id: str,
+    close: Callable[[str, str, datetime], Closed], incident_id: str, clinician_id: str,
     clock: Clock,
-) -> datetime | None:
+) -> tuple[datetime | None, Incident | None]:
     """Accept (or resolve), waiting while another rung's page is being sent (at most its
     lease), so the change is ordered after every page that was already going out. Returns
-    the instant of the change, or None when the incident could not be changed."""
+    the instant of the change (None when the incident could not be changed) and the
+    incident after it (None when there is none)."""
     deadline = clock.now() + timedelta(seconds=PAGE_LEASE_S + 1)
     while True:
         now = clock.now()
-        outcome = close(incident_id, clinician_id, now)
-        if outcome is AcceptOutcome.ACCEPTED:
-            return now
-        if outcome is AcceptOutcome.NOT_OPEN or now > deadline:
-            return None
+        closed = close(incident_id, clinician_id, now)
+        if closed.outcome is AcceptOutcome.ACCEPTED:
+            return now, closed.incident
+        if closed.outcome is AcceptOutcome.NOT_OPEN or now > deadline:
+            return None, closed.incident
         clock.wait(PAGE_IN_FLIGHT_POLL_S)
 
 
 # ---------------------------------------------------------------- STATUS and STOP
 
 
-def _open_pages(phone: str, deps: Deps) -> list[messages.OpenPage]:
+def _open_pages(phone: str, *, codes: ReplyCodes, directory: Directory,
+                clock: Clock) -> list[messages.OpenPage]:
     pages: list[messages.OpenPage] = []
-    for code, incident in deps.incidents.open_codes(phone, deps.clock.now()):
-        page = deps.incidents.find_page(phone, code)
-        program = deps.directory.program(incident.program_id)
+    for code, incident in codes.open_codes(phone, clock.now()):
+        page = codes.find_page(phone, code)
+        program = directory.program(incident.program_id)
         if page is None:
             continue
         if incident.follow_up_open:
@@ -353,40 +413,10 @@ def _open_pages(phone: str, deps: Deps) -> list[messages.OpenPage]:
     return pages
 
 
-def _call_waiting_pages(phone: str, deps: Deps) -> None:
+def _call_waiting_pages(phone: str, *, codes: ReplyCodes, clock: Clock,
+                        call: Callable[[Page, str], object]) -> None:
     """A clinician who texts STOP while a rung waits on them gets that page as a call."""
-    for code, incident in deps.incidents.open_codes(phone, deps.clock.now()):
-        page = deps.incidents.find_page(phone, code)
+    for code, incident in codes.open_codes(phone, clock.now()):
+        page = codes.find_page(phone, code)
         if page is not None and incident.waiting_on(page.position):
-            call_clinician(page, "SMS opted out (STOP)", deps)
-
-
-# ---------------------------------------------------------------- a key on the call
-
-
-def voice_key(incident_id: str, position: int, digits: str, deps: Deps) -> VoiceScript:
-    """1 accept, 2 pass, 9 repeat; anything else is said to do nothing, then repeats."""
-    page = deps.incidents.page_for(incident_id, position)
-    incident = deps.incidents.get(incident_id)
-    if page is None or incident is None:
-        return VoiceScript()
-    if digits == "9":
-        return VoiceScript(repeat=True)
-    if digits == "1":
-        outcome = accept_page(page, incident, "voice", deps)
-        if outcome.outcome == "follow_up_taken" or (
-                is_follow_up(page.position) and outcome.outcome == "already_yours"):
-            return VoiceScript(say=(messages.voice_follow_up_taken(page.code),))
-        if outcome.outcome in ("accepted", "already_yours"):
-            program = deps.directory.program(incident.program_id)
-            hotline = program.hotline_number if program else None
-            return VoiceScript(say=(messages.voice_accepted(page.code, hotline),))
-        return closed_script(page, deps.incidents.get(incident_id) or incident, deps) \
-            or VoiceScript(say=(messages.voice_closed(page.code),))
-    if digits == "2":
-        outcome = pass_page(page, incident, "voice", deps)
-        if outcome.outcome == "passed":
-            return VoiceScript(say=(messages.voice_passed(page.code),))
-        return closed_script(page, deps.incidents.get(incident_id) or incident, deps) \
-            or VoiceScript(say=(messages.voice_closed(page.code),))
-    return VoiceScript(say=(messages.voice_invalid_key(),), repeat=True)
+            call(page, "SMS opted out (STOP)")

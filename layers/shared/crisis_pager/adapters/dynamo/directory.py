@@ -9,12 +9,22 @@ from typing import Any, TypeVar
 
 from pynamodb.exceptions import AttributeDeserializationError
 from pynamodb.models import Model
+from tenacity import (
+    RetryError,
+    Retrying,
+    retry_if_result,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from ...domain.errors import InvalidItem
 from ...domain.program import Clinician, Program, clinician_from_fields, program_from_fields
 from ...domain.rota import Rota, rota_from_fields
 from ...domain.schedule import Override, Schedule, override_from_fields
 from .admin_items import ClinicianItem, OverrideItem, ProgramItem, RotaItem
+from .tables import connection
+
+BATCH_ATTEMPTS = 5
 
 _M = TypeVar("_M", bound=Model)
 _BAD_TYPE = re.compile(r"Cannot deserialize '(?P<field>[^']+)' attribute from type: (?P<t>\w+)")
@@ -38,6 +48,32 @@ def type_error(table: str, key_text: str, exc: AttributeDeserializationError) ->
     field = m["field"] if m else "?"
     expected = _TYPE_NAMES.get(m["t"], m["t"]) if m else "another type"
     return InvalidItem(table, key_text, field, f"must be {expected} (it has another DynamoDB type)")
+
+
+def batch_get(keys: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any] | None]:
+    """Raw items by (table, key), in one BatchGetItem (strongly consistent), in the order
+    asked (None: no such item). Keys DynamoDB leaves unprocessed are asked again."""
+    wanted: dict[str, Any] = {}
+    for table, key in keys:
+        wanted.setdefault(table, {"Keys": [], "ConsistentRead": True})["Keys"].append(key)
+    found: list[tuple[str, dict[str, Any]]] = []
+
+    def ask() -> dict[str, Any]:
+        nonlocal wanted
+        answer = connection().client.batch_get_item(RequestItems=wanted)
+        found.extend((t, item) for t, items in answer.get("Responses", {}).items()
+                     for item in items)
+        wanted = answer.get("UnprocessedKeys") or {}
+        return wanted  # throttled keys, asked again after a backoff
+
+    try:
+        Retrying(stop=stop_after_attempt(BATCH_ATTEMPTS), retry=retry_if_result(bool),
+                 wait=wait_exponential_jitter(multiplier=0.05, max=1.0))(ask)
+    except RetryError:
+        raise RuntimeError("DynamoDB left keys of a batch read unprocessed") from None
+    return [next((item for t, item in found if t == table
+                  and all(item.get(name) == value for name, value in key.items())), None)
+            for table, key in keys]
 
 
 def partition(model: type[Model], hash_key: str) -> Iterator[dict[str, Any]]:
@@ -131,6 +167,25 @@ class DynamoDirectory:
         return clinician_from_fields(
             clinician_id, {f: getattr(item, f) for f in ClinicianItem.FIELDS}
         )
+
+    def program_and_clinician(self, program_id: str, clinician_id: str
+                              ) -> tuple[Program | None, Clinician | None]:
+        """One BatchGetItem over both tables, strongly consistent, as program() and
+        clinician() read them one by one."""
+        program_key = {ProgramItem.program_id.attr_name: {"S": program_id},
+                       ProgramItem.key.attr_name: {"S": "program"}}
+        clinician_key = {ClinicianItem.clinician_id.attr_name: {"S": clinician_id}}
+        raw = batch_get([(ProgramItem.Meta.table_name, program_key),
+                         (ClinicianItem.Meta.table_name, clinician_key)])
+        program = program_from_raw(program_id, raw[0]) if raw[0] is not None else None
+        if raw[1] is None:
+            return program, None
+        try:
+            item = ClinicianItem.from_raw_data(raw[1])
+        except AttributeDeserializationError as exc:
+            raise type_error("clinicians", clinician_id, exc) from None
+        return program, clinician_from_fields(
+            clinician_id, {f: getattr(item, f) for f in ClinicianItem.FIELDS})
 
     def clinicians_with_phone(self, phone: str) -> list[Clinician]:
         """A scan: the clinicians table is small and this runs only on STOP and START."""

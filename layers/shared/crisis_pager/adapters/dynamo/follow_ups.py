@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from pynamodb.expressions.condition import size
 
-from ...domain.incident import FOLLOW_UP_ATTEMPTS, FOLLOW_UP_BASE, AcceptOutcome
+from ...domain.incident import FOLLOW_UP_ATTEMPTS, FOLLOW_UP_BASE, Closed
 from .conditional import update_if
 from .items import (
     INCIDENT_SK,
@@ -46,7 +46,7 @@ class DynamoFollowUps:
         )
 
     def take_follow_up(self, incident_id: str, clinician_id: str, position: int,
-                       now: datetime) -> AcceptOutcome:
+                       now: datetime) -> Closed:
         return close_incident(
             incident_id,
             [IncidentItem.follow_up_owner.set(clinician_id),

@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from ...domain.incident import AcceptOutcome, Incident, Status
+from ...domain.incident import Closed, Incident, Status
 from .conditional import delete_if, put_if
 from .items import (
     CLAIM_SK,
@@ -68,12 +68,7 @@ class DynamoIncidents:
         delete_if(CodeClaimItem(f"code#{program_id}#{code}", CLAIM_SK),
                   CodeClaimItem.incident_id == incident_id)
 
-    def mark_ladder_started(self, incident_id: str) -> None:
-        update_incident(
-            incident_id, [IncidentItem.ladder_started.set(True)], IncidentItem.pk.exists()
-        )
-
-    def accept(self, incident_id: str, clinician_id: str, now: datetime) -> AcceptOutcome:
+    def accept(self, incident_id: str, clinician_id: str, now: datetime) -> Closed:
         return close_incident(
             incident_id,
             [IncidentItem.status.set(Status.ACCEPTED.value),
@@ -82,7 +77,7 @@ class DynamoIncidents:
             now, lambda current: current.is_open)
 
     def resolve(self, incident_id: str, clinician_id: str, now: datetime,
-                follow_up_due: datetime | None = None) -> AcceptOutcome:
+                follow_up_due: datetime | None = None) -> Closed:
         actions: list[Any] = [
             IncidentItem.status.set(Status.RESOLVED.value),
             IncidentItem.resolved_by.set(clinician_id),

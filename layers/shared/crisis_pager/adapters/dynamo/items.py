@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import (
-    BooleanAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -27,6 +26,7 @@ from ...domain.incident import (
     FOLLOW_UP_BASE,
     AcceptOutcome,
     Channel,
+    Closed,
     Incident,
     Page,
     Severity,
@@ -71,7 +71,6 @@ class IncidentItem(TableModel):
     resolved_at = UTCDateTimeAttribute(null=True)
     passed_position = NumberAttribute(null=True)  # the last rung whose clinician passed
     referral = MapAttribute[str, Any](null=True)
-    ladder_started = BooleanAttribute(default=False)
     ladder_ended_at = UTCDateTimeAttribute(null=True)
     rungs = ListAttribute[Any](default=list)
     screener = MapAttribute[str, Any](null=True)  # C-SSRS answers; encrypted at rest
@@ -104,7 +103,6 @@ class IncidentItem(TableModel):
             referred_at=self.referred_at,
             resolved_by=self.resolved_by,
             resolved_at=self.resolved_at,
-            ladder_started=bool(self.ladder_started),
             ladder_ended_at=self.ladder_ended_at,
             rungs=tuple(plain(r) for r in self.rungs or []),
             referral=plain(self.referral) if self.referral is not None else None,
@@ -155,6 +153,8 @@ class PageItem(TableModel):
     call_ended_at = UTCDateTimeAttribute(null=True)
     call_status = UnicodeAttribute(null=True)
     passed_at = UTCDateTimeAttribute(null=True)
+    program_name = UnicodeAttribute(null=True)  # the program as the page named it
+    hotline_number = UnicodeAttribute(null=True)
     by_phone = PhoneIndex()
 
     def to_domain(self) -> Page:
@@ -175,6 +175,8 @@ class PageItem(TableModel):
             call_started_at=self.call_started_at,
             call_ended_at=self.call_ended_at,
             passed_at=self.passed_at,
+            program_name=self.program_name,
+            hotline_number=self.hotline_number,
         )
 
 
@@ -260,18 +262,19 @@ def update_page(incident_id: str, position: int, actions: list[Any], condition: 
 
 
 def close_incident(incident_id: str, actions: list[Any], condition: Any, now: datetime,
-                   still_open: Callable[[Incident], bool]) -> AcceptOutcome:
+                   still_open: Callable[[Incident], bool]) -> Closed:
     """A conditional close (accept, resolve, take over a follow-up) that must wait out a
-    page being sent: done, or why not (a page in flight while still open, or closed)."""
+    page being sent: done, with the incident as written (the update answers it), or why
+    not (a page in flight while still open, or closed), with the incident as read."""
     lease_lapsed = (IncidentItem.paging_until.does_not_exist()
                     | (IncidentItem.paging_until <= now))
-    if update_incident(incident_id, [*actions, IncidentItem.paging_until.remove()],
-                       condition & lease_lapsed):
-        return AcceptOutcome.ACCEPTED
+    item = IncidentItem(incident_id, INCIDENT_SK)
+    if update_if(item, [*actions, IncidentItem.paging_until.remove()], condition & lease_lapsed):
+        return Closed(AcceptOutcome.ACCEPTED, item.to_domain())
     current = get_incident(incident_id)
     if current is not None and still_open(current):
-        return AcceptOutcome.PAGE_IN_FLIGHT
-    return AcceptOutcome.NOT_OPEN
+        return Closed(AcceptOutcome.PAGE_IN_FLIGHT, current)
+    return Closed(AcceptOutcome.NOT_OPEN, current)
 
 
 def pageable(position: int) -> Any:

@@ -4,10 +4,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from ...domain.incident import Page
-from .conditional import put_if
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from ...domain.incident import Incident, Page
+from .conditional import put_if, update_if
 from .items import (
+    INCIDENT_SK,
     IncidentItem,
     PageItem,
     page_sk,
@@ -15,15 +20,29 @@ from .items import (
     update_incident,
     update_page,
 )
+from .tables import connection
+
+
+def _release(position: int, now: datetime) -> tuple[list[Any], Any]:
+    """Ending a rung's paging lease at ``now``: only while the incident is at that rung."""
+    return [IncidentItem.paging_until.set(now)], IncidentItem.position == position
+
+
+def _cancelled_only_by_the_lease(exc: TransactWriteError) -> bool:
+    """Did the transaction fail only on the incident's condition (its second write)?"""
+    reasons = [r.code if r is not None else None  # None: that write was not the cause
+               for r in exc.cancellation_reasons or []]
+    return reasons == [None, "ConditionalCheckFailed"]
 
 
 class DynamoPages:
     def claim_rung(
         self, incident_id: str, position: int, target: str, clinician_id: str, task_token: str,
         lease_until: datetime,
-    ) -> bool:
-        return update_incident(
-            incident_id,
+    ) -> Incident | None:
+        item = IncidentItem(incident_id, INCIDENT_SK)
+        claimed = update_if(
+            item,
             [
                 IncidentItem.position.set(position),
                 IncidentItem.current_target.set(target),
@@ -33,6 +52,7 @@ class DynamoPages:
             ],
             pageable(position) & (IncidentItem.position <= position),
         )
+        return item.to_domain() if claimed else None  # the update answers the item
 
     def renew_lease(self, incident_id: str, position: int, lease_until: datetime) -> bool:
         return update_incident(
@@ -45,8 +65,7 @@ class DynamoPages:
         # `now` rather than vanishing: a close that read its clock before the page went
         # out (its write landing after the release) fails `paging_until <= now` and retries
         # with a later instant, so it is never stamped before the page.
-        update_incident(incident_id, [IncidentItem.paging_until.set(now)],
-                        IncidentItem.position == position)
+        update_incident(incident_id, *_release(position, now))
 
     def record_page(self, page: Page) -> bool:
         item = PageItem(
@@ -61,6 +80,8 @@ class DynamoPages:
             sent_at=page.sent_at,
             channel=page.channel.value,
             task_token=page.task_token,
+            program_name=page.program_name,
+            hotline_number=page.hotline_number,
         )
         return put_if(item, PageItem.sk.does_not_exist())
 
@@ -70,10 +91,24 @@ class DynamoPages:
         except PageItem.DoesNotExist:
             return None
 
-    def set_page_sent(self, incident_id: str, position: int, message_sid: str) -> None:
-        PageItem(incident_id, page_sk(position)).update(
-            actions=[PageItem.message_sid.set(message_sid)], condition=PageItem.sk.exists()
-        )
+    def set_page_sent(self, incident_id: str, position: int, message_sid: str,
+                      released_at: datetime | None = None) -> None:
+        page = PageItem(incident_id, page_sk(position))
+        sent: list[Any] = [PageItem.message_sid.set(message_sid)]
+        if released_at is not None:
+            # One transaction for both items; if the lease is no longer this rung's (the
+            # ladder moved on meanwhile), the page still gets its id, on its own.
+            actions, condition = _release(position, released_at)
+            try:
+                with TransactWrite(connection=connection()) as both:
+                    both.update(page, actions=sent, condition=PageItem.sk.exists())
+                    both.update(IncidentItem(incident_id, INCIDENT_SK), actions=actions,
+                                condition=condition)
+                return
+            except TransactWriteError as exc:
+                if not _cancelled_only_by_the_lease(exc):
+                    raise
+        page.update(actions=sent, condition=PageItem.sk.exists())
 
     def mark_sms_failed(self, incident_id: str, position: int, now: datetime,
                         error_code: int | None) -> bool:

@@ -24,6 +24,12 @@ class Directory(Protocol):
 
     def clinician(self, clinician_id: str) -> Clinician | None: ...
 
+    def program_and_clinician(self, program_id: str, clinician_id: str
+                              ) -> tuple[Program | None, Clinician | None]:
+        """The two items a rung's page needs, read together (one request), each as
+        program() and clinician() read it; raises InvalidItem as they do."""
+        ...
+
     def clinicians(self, clinician_ids: list[str]) -> dict[str, Clinician | InvalidItem | None]:
         ...
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from ...domain.incident import AcceptOutcome
+from ...domain.incident import Closed
 
 
 class FollowUps(Protocol):
@@ -23,7 +23,7 @@ class FollowUps(Protocol):
         ...
 
     def take_follow_up(self, incident_id: str, clinician_id: str, position: int,
-                       now: datetime) -> AcceptOutcome:
+                       now: datetime) -> Closed:
         """The clinician an overdue follow-up's rung is waiting on takes it over (as accept:
         not while that rung's page is being sent)."""
         ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from ...domain.incident import AcceptOutcome, Incident
+from ...domain.incident import Closed, Incident
 
 
 class Incidents(Protocol):
@@ -23,14 +23,13 @@ class Incidents(Protocol):
 
     def release_code(self, program_id: str, code: str, incident_id: str) -> None: ...
 
-    def mark_ladder_started(self, incident_id: str) -> None: ...
-
-    def accept(self, incident_id: str, clinician_id: str, now: datetime) -> AcceptOutcome:
-        """open -> accepted, unless a page is being sent (its lease not yet lapsed)."""
+    def accept(self, incident_id: str, clinician_id: str, now: datetime) -> Closed:
+        """open -> accepted, unless a page is being sent (its lease not yet lapsed); with
+        the incident as the write left it (or as it stands, when it was not written)."""
         ...
 
     def resolve(self, incident_id: str, clinician_id: str, now: datetime,
-                follow_up_due: datetime | None = None) -> AcceptOutcome:
+                follow_up_due: datetime | None = None) -> Closed:
         """open or accepted -> resolved, unless a page is being sent (as for accept). With
         ``follow_up_due``, the resolving clinician owns a follow-up due then."""
         ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from ...domain.incident import Page
+from ...domain.incident import Incident, Page
 
 
 class Pages(Protocol):
@@ -14,9 +14,11 @@ class Pages(Protocol):
     def claim_rung(
         self, incident_id: str, position: int, target: str, clinician_id: str, task_token: str,
         lease_until: datetime,
-    ) -> bool:
+    ) -> Incident | None:
         """Make `position` the current rung, if the incident is open and not past it, and
-        hold the paging lease until ``lease_until`` (acceptances wait for it)."""
+        hold the paging lease until ``lease_until`` (acceptances wait for it). Returns the
+        incident as the claim left it; None when it could not claim (closed, moved past,
+        or no such incident)."""
         ...
 
     def renew_lease(self, incident_id: str, position: int, lease_until: datetime) -> bool:
@@ -36,7 +38,11 @@ class Pages(Protocol):
 
     def page_for(self, incident_id: str, position: int) -> Page | None: ...
 
-    def set_page_sent(self, incident_id: str, position: int, message_sid: str) -> None: ...
+    def set_page_sent(self, incident_id: str, position: int, message_sid: str,
+                      released_at: datetime | None = None) -> None:
+        """The rung's SMS went out: its message id on the page. With ``released_at``, the
+        rung's paging lease ends then too, in the same write (as release_rung)."""
+        ...
 
     def mark_sms_failed(self, incident_id: str, position: int, now: datetime,
                         error_code: int | None) -> bool:
