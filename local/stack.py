@@ -299,6 +299,12 @@ class LocalStack(InboundRequests):
 
         return bootstrap.incidents().get(incident_id)
 
+    def page(self, incident_id: str, position: int) -> Any:
+        """The page item of one rung (its ``code`` is what that phone was told to reply)."""
+        from crisis_pager import bootstrap
+
+        return bootstrap.pages().page_for(incident_id, position)
+
     def stop_executions(self) -> None:
         """Stop whatever still runs (a test that ends mid-ladder), so no thread outlives moto."""
         sfn = getattr(self, "_sfn", None)

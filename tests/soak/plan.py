@@ -18,7 +18,7 @@ class Act:
     waited first, or ``race`` ladder seconds from the window's end (negative: before)."""
 
     rung: int  # -1: after this incident's acceptance (moment: ladder seconds after it)
-    text: str  # "{code}" is replaced by the incident's code
+    text: str  # "{code}": the code the rung's page gave that phone (usually the incident's)
     moment: float = 0.0
     race: float | None = None
     sender: str = "paged"  # "paged" (who the rung paged) or a phone number

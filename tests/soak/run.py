@@ -266,13 +266,14 @@ class Driver:
     def _done(self, incident_id: str) -> bool:
         return str(self.stack.execution(incident_id)["status"]) != "RUNNING"
 
-    def _act(self, incident_id: str, code: str, act: Act, accepter: list[str]) -> None:
+    def _act(self, incident_id: str, code: str, act: Act,
+             accepter: list[tuple[str, str]]) -> None:
         stack = self.stack
         wake: Callable[[float], bool] | None = None
         if act.rung < 0:
             if not accepter:
                 return
-            phone = accepter[-1]
+            phone, code = accepter[-1]  # the code that phone accepted with
             accepted = stack.incident(incident_id).accepted_at
             target = (accepted.timestamp() if accepted else 0.0) + act.moment
         else:
@@ -285,6 +286,11 @@ class Driver:
             offset = window + act.race if act.race is not None else window * act.moment
             target = page.at + max(0.0, offset)
             phone = page.to
+            if act.sender == "paged":
+                # The code this phone's page gave it: the incident's, unless the phone
+                # already holds that code for another open page (then its SMS says another).
+                stored = stack.page(incident_id, act.rung)
+                code = stored.code if stored is not None else code
 
             def wake(timeout: float) -> bool:  # the ladder ended first: nothing to answer
                 time.sleep(timeout)
@@ -299,7 +305,7 @@ class Driver:
                 return
             answer = stack.sms_reply(sender, act.text.replace("{code}", code))
         if answer.status == 200 and "Accepted" in answer.body:
-            accepter.append(sender)
+            accepter.append((sender, code))
 
     def run_one(self, index: int) -> None:
         p = plan(self.config.seed, index, len(self.programs))
@@ -314,7 +320,7 @@ class Driver:
         if not p.faults and all(a.rung >= 3 for a in p.acts):
             with self._lock:
                 self.unanswered.add(incident_id)
-        accepter: list[str] = []
+        accepter: list[tuple[str, str]] = []
         for act in p.acts:
             self._act(incident_id, code, act, accepter)
         if not self._ended(incident_id):
