@@ -29,16 +29,13 @@ from crisis_pager.adapters.twilio_rest import (
 from crisis_pager.adapters.twilio_webhook import (
     GATHER_TIMEOUT_S,
     TwilioSignature,
-    key_path,
     sms_twiml,
-    status_path,
     verified_form,
-    voice_path,
     voice_twiml,
     webhook_url,
 )
 from crisis_pager.domain.errors import SendAborted, SmsError
-from crisis_pager.domain.incident import SEND_ATTEMPTS
+from crisis_pager.domain.incident import SEND_ATTEMPTS, key_path, status_path, voice_path
 from local.fake_twilio import FakeTwilioHttpClient, signed_inbound_sms
 
 ACCOUNT_SID = "AC" + "5e" * 16
