@@ -116,6 +116,19 @@ def test_a_retry_of_a_screened_report_is_the_same_event(world: World) -> None:
         _open(world, _escalation(screener=LOW_RISK))
 
 
+def test_a_retry_that_draws_the_winners_code_leaves_its_claim_alone(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A code claim names its incident, so a retry of the same event may draw the code the
+    first post holds; releasing it then would free a live incident's code."""
+    first = _open(world, _escalation(severity=Severity.HIGH)).incident
+    released: list[str] = []
+    monkeypatch.setattr(world.incidents, "claim_code", lambda p, i, now: first.code)
+    monkeypatch.setattr(world.incidents, "release_code", lambda p, c, i: released.append(c))
+    again = _open(world, _escalation(severity=Severity.HIGH))
+    assert again.incident.incident_id == first.incident_id and not again.created
+    assert released == []
+
+
 def test_http_loopback_callbacks_only_where_the_settings_allow_them(world: World) -> None:
     local = _escalation(severity=Severity.HIGH, callback_url="http://127.0.0.1:9/cb")
     with pytest.raises(intake.InvalidEscalation):

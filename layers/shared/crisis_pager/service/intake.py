@@ -157,9 +157,10 @@ def open_incident(
         screener=dict(cmd.screener) if cmd.screener is not None else None,
     )
     if not incidents.create(incident):  # a retry, or a concurrent post of the same event
-        incidents.release_code(cmd.program_id, code, incident_id)
         winner = incidents.get(incident_id)
         assert winner is not None
+        if winner.code != code:  # a claim names the incident: the same code is the winner's
+            incidents.release_code(cmd.program_id, code, incident_id)
         return _replay(winner, cmd, fingerprint, ladder)
 
     timeline.append(
