@@ -11,6 +11,7 @@ a conditional write on the page, so a duplicated or replayed report changes noth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -22,7 +23,9 @@ from ..domain.incident import (
     PAGE_LEASE_S,
     SEND_TIMEOUT_S,
     SMS_FAILED,
+    AcceptOutcome,
     Channel,
+    Closed,
     Incident,
     Page,
     is_follow_up,
@@ -346,3 +349,38 @@ def _tell_admins(program: Program, subject: str, text: str, *, alerts: Alerts,
 def accepted_by_name(directory: Directory, clinician_id: str) -> str:
     """Who has it, in a message to another clinician."""
     return clinician_name(directory, clinician_id) or "another clinician"
+
+
+def program_named(page: Page, incident: Incident, directory: Directory,
+                  missing: str | None = None) -> tuple[str, str | None]:
+    """The program's name and hotline number as the page named them; read again only for a
+    page stored before pages kept them (``missing``, or the program's id, if its item is
+    gone)."""
+    if page.program_name is not None:
+        return page.program_name, page.hotline_number
+    program = directory.program(incident.program_id)
+    if program is None:
+        return missing or incident.program_id, None
+    return program.display_name, program.hotline_number
+
+
+PAGE_IN_FLIGHT_POLL_S = 0.05
+
+
+def close_when_no_page_in_flight(
+    close: Callable[[str, str, datetime], Closed], incident_id: str, clinician_id: str,
+    clock: Clock,
+) -> tuple[datetime | None, Incident | None]:
+    """Accept (or resolve), waiting while another rung's page is being sent (at most its
+    lease), so the change is ordered after every page that was already going out. Returns
+    the instant of the change (None when the incident could not be changed) and the
+    incident after it (None when there is none)."""
+    deadline = clock.now() + timedelta(seconds=PAGE_LEASE_S + 1)
+    while True:
+        now = clock.now()
+        closed = close(incident_id, clinician_id, now)
+        if closed.outcome is AcceptOutcome.ACCEPTED:
+            return now, closed.incident
+        if closed.outcome is AcceptOutcome.NOT_OPEN or now > deadline:
+            return None, closed.incident
+        clock.wait(PAGE_IN_FLIGHT_POLL_S)

@@ -9,15 +9,13 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from ..domain import messages
 from ..domain.brief import ACCEPTED_LINK_TTL
 from ..domain.incident import (
     FOLLOW_UP_ATTEMPTS,
-    PAGE_LEASE_S,
-    AcceptOutcome,
     Closed,
     Incident,
     Page,
@@ -41,8 +39,10 @@ from .briefs import issue_link
 from .delivery import (
     accepted_by_name,
     call_clinician,
+    close_when_no_page_in_flight,
     opted_in,
     opted_out,
+    program_named,
     wake,
 )
 from .followup import FollowUpOutcome, ensure_follow_up, record_follow_up
@@ -154,7 +154,7 @@ def accept_page(page: Page, via: str, *, incidents: Incidents, follow_ups: Follo
     if is_follow_up(page.position):
         return take_follow_up(page, via, follow_ups=follow_ups, timeline=timeline,
                               ladder=ladder, clock=clock, links=links, base_url=base_url)
-    now, current = _close_when_no_page_in_flight(incidents.accept, page.incident_id,
+    now, current = close_when_no_page_in_flight(incidents.accept, page.incident_id,
                                                  page.clinician_id, clock)
     if current is None:
         return ReplyOutcome(messages.unknown_code_reply(page.code), "unknown_code")
@@ -183,19 +183,6 @@ def accept_page(page: Page, via: str, *, incidents: Incidents, follow_ups: Follo
         by = accepted_by_name(directory, current.accepted_by)
         return ReplyOutcome(messages.taken_reply(page.code, by), "taken", current.incident_id)
     return ReplyOutcome(messages.closed_reply(page.code), "closed", current.incident_id)
-
-
-def program_named(page: Page, incident: Incident, directory: Directory,
-                  missing: str | None = None) -> tuple[str, str | None]:
-    """The program's name and hotline number as the page named them; read again only for a
-    page stored before pages kept them (``missing``, or the program's id, if its item is
-    gone)."""
-    if page.program_name is not None:
-        return page.program_name, page.hotline_number
-    program = directory.program(incident.program_id)
-    if program is None:
-        return missing or incident.program_id, None
-    return program.display_name, program.hotline_number
 
 
 def _notify_accepted_after_the_ladder(incident: Incident, ladder: Ladder) -> None:
@@ -240,7 +227,7 @@ def resolve_page(page: Page, incident: Incident, via: str, *, incidents: Inciden
         return incidents.resolve(incident_id, clinician_id, now,
                                  follow_up_due(incident.severity, now))
 
-    now, after = _close_when_no_page_in_flight(resolve, incident.incident_id,
+    now, after = close_when_no_page_in_flight(resolve, incident.incident_id,
                                                page.clinician_id, clock)
     if now is None:
         current = after or incident
@@ -316,7 +303,7 @@ def take_follow_up(page: Page, via: str, *, follow_ups: FollowUps, timeline: Tim
     def take(incident_id: str, clinician_id: str, now: datetime) -> Closed:
         return follow_ups.take_follow_up(incident_id, clinician_id, page.position, now)
 
-    now, current = _close_when_no_page_in_flight(take, page.incident_id, page.clinician_id,
+    now, current = close_when_no_page_in_flight(take, page.incident_id, page.clinician_id,
                                                  clock)
     if current is None:
         return ReplyOutcome(messages.unknown_code_reply(page.code), "unknown_code")
@@ -363,28 +350,6 @@ def _closed(page: Page, incident: Incident, directory: Directory) -> ReplyOutcom
         by = accepted_by_name(directory, incident.accepted_by)
         return ReplyOutcome(messages.taken_reply(page.code, by), "taken", incident.incident_id)
     return ReplyOutcome(messages.closed_reply(page.code), "closed", incident.incident_id)
-
-
-PAGE_IN_FLIGHT_POLL_S = 0.05
-
-
-def _close_when_no_page_in_flight(
-    close: Callable[[str, str, datetime], Closed], incident_id: str, clinician_id: str,
-    clock: Clock,
-) -> tuple[datetime | None, Incident | None]:
-    """Accept (or resolve), waiting while another rung's page is being sent (at most its
-    lease), so the change is ordered after every page that was already going out. Returns
-    the instant of the change (None when the incident could not be changed) and the
-    incident after it (None when there is none)."""
-    deadline = clock.now() + timedelta(seconds=PAGE_LEASE_S + 1)
-    while True:
-        now = clock.now()
-        closed = close(incident_id, clinician_id, now)
-        if closed.outcome is AcceptOutcome.ACCEPTED:
-            return now, closed.incident
-        if closed.outcome is AcceptOutcome.NOT_OPEN or now > deadline:
-            return None, closed.incident
-        clock.wait(PAGE_IN_FLIGHT_POLL_S)
 
 
 # ---------------------------------------------------------------- STATUS and STOP

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..domain import messages
 from ..domain.incident import MACHINE_ANSWERS, Channel, Incident, Page, is_follow_up
-from .delivery import accepted_by_name
+from .delivery import accepted_by_name, program_named
 from .ports.clock import Clock
 from .ports.directory import Directory
 from .ports.follow_ups import FollowUps
@@ -16,7 +16,7 @@ from .ports.incidents import Incidents
 from .ports.ladder import Ladder
 from .ports.pages import Pages
 from .ports.timeline import Timeline
-from .replies import accept_page, pass_page, program_named
+from .replies import accept_page, pass_page
 
 
 @dataclass(frozen=True)
